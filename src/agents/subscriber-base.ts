@@ -1,0 +1,180 @@
+import { StateError } from "../errors.js";
+import { createStderrLogger, type Logger } from "../logger.js";
+import type { SubscriberApi } from "./api.js";
+import { SEND_ALL_TOPIC, SYNC_ACTION, type EventCallback, type PubSubEvent } from "./event.js";
+
+/** Counters every subscriber keeps; read them with {@link SubscriberAgentBase.stats}. */
+export interface SubscriberStats {
+  /** Events handed to the callback. */
+  delivered: number;
+  /** Messages dropped: undecodable, or on a topic this subscriber did not register. */
+  dropped: number;
+  /** Callback calls that threw or rejected. */
+  callbackErrors: number;
+}
+
+/** Options every subscriber built on {@link SubscriberAgentBase} accepts. */
+export interface SubscriberAgentOptions {
+  /** Where to log dropped messages and callback failures. Default: stderr, warnings and up. */
+  logger?: Logger;
+}
+
+/**
+ * The shared part of every subscriber: it keeps the topic and listen-address lists,
+ * enforces exact topic matching, guards the callback and counts what it drops, so a
+ * driver only moves bytes.
+ *
+ * A driver implements {@link start} and {@link stop} and the four `on...` hooks, which
+ * the base calls only while the subscriber runs and only when a list really changed.
+ * The send-to-all topic `"D"` is registered from the start, as in Dragonflow.
+ *
+ * @example
+ * ```ts
+ * class MySubscriber extends SubscriberAgentBase {
+ *   protected async start() { for (const uri of this.listenAddresses) connect(uri); }
+ *   protected async stop() { disconnectAll(); }
+ *   protected onListenAddressAdded(uri: string) { connect(uri); }
+ *   protected onListenAddressRemoved(uri: string) { disconnect(uri); }
+ *   protected onTopicAdded(topic: string) { subscribe(topic); }
+ *   protected onTopicRemoved(topic: string) { unsubscribe(topic); }
+ * }
+ * ```
+ */
+export abstract class SubscriberAgentBase implements SubscriberApi {
+  readonly #topics = new Set<string>([SEND_ALL_TOPIC]);
+  readonly #addresses = new Set<string>();
+  #callback: EventCallback | undefined;
+  #running = false;
+  #closed = false;
+  /** Where this subscriber logs. */
+  protected readonly logger: Logger;
+  /** Counters of delivered and dropped events; the object is live, not a copy. */
+  readonly stats: SubscriberStats = { delivered: 0, dropped: 0, callbackErrors: 0 };
+
+  constructor(options: SubscriberAgentOptions = {}) {
+    this.logger = options.logger ?? createStderrLogger();
+  }
+
+  /** The registered topics, in registration order. */
+  get topics(): readonly string[] {
+    return [...this.#topics];
+  }
+
+  /** The registered listen addresses, in registration order. */
+  get listenAddresses(): readonly string[] {
+    return [...this.#addresses];
+  }
+
+  get isRunning(): boolean {
+    return this.#running;
+  }
+
+  initialize(callback: EventCallback): void {
+    if (typeof callback !== "function") {
+      throw new TypeError(`initialize(callback): callback must be a function (got ${typeof callback})`);
+    }
+    this.#callback = callback;
+  }
+
+  registerListenAddress(uri: string): boolean {
+    return this.#add(this.#addresses, uri, (u) => this.onListenAddressAdded(u));
+  }
+
+  unregisterListenAddress(uri: string): boolean {
+    return this.#remove(this.#addresses, uri, (u) => this.onListenAddressRemoved(u));
+  }
+
+  registerTopic(topic: string): boolean {
+    return this.#add(this.#topics, topic, (t) => this.onTopicAdded(t));
+  }
+
+  unregisterTopic(topic: string): boolean {
+    return this.#remove(this.#topics, topic, (t) => this.onTopicRemoved(t));
+  }
+
+  async daemonize(): Promise<void> {
+    if (this.#closed) throw new StateError("daemonize(): the subscriber is closed");
+    if (this.#callback === undefined) {
+      throw new StateError("daemonize(): call initialize(callback) first");
+    }
+    if (this.#running) return;
+    await this.start();
+    this.#running = true;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#running = false;
+    await this.stop();
+  }
+
+  /** Opens the transport, connects every listen address and subscribes every topic. */
+  protected abstract start(): Promise<void>;
+  /** Stops receiving and releases the transport. Called once. */
+  protected abstract stop(): Promise<void>;
+  /** A listen address was added while running. */
+  protected abstract onListenAddressAdded(uri: string): void;
+  /** A listen address was removed while running. */
+  protected abstract onListenAddressRemoved(uri: string): void;
+  /** A topic was added while running. */
+  protected abstract onTopicAdded(topic: string): void;
+  /** A topic was removed while running. */
+  protected abstract onTopicRemoved(topic: string): void;
+
+  /** True when `topic` is registered: the exact-match rule. */
+  protected acceptsTopic(topic: string): boolean {
+    return this.#topics.has(topic);
+  }
+
+  /**
+   * Hands one event to the callback when its topic is registered (exact match), else
+   * counts it as dropped. A callback that throws or rejects is logged and counted; it
+   * never stops the caller's receive loop.
+   */
+  protected dispatch(event: PubSubEvent): void {
+    const topic = event.topic ?? null;
+    if (topic !== null && !this.acceptsTopic(topic)) {
+      this.stats.dropped += 1;
+      return;
+    }
+    this.#invoke(event.table, event.key, event.action, event.value, topic);
+  }
+
+  /** Tells the application it may have missed events: `(null, null, "sync", null, null)`. */
+  protected dispatchSync(): void {
+    this.#invoke(null, null, SYNC_ACTION, null, null);
+  }
+
+  #invoke(table: string | null, key: string | null, action: string, value: unknown, topic: string | null): void {
+    const callback = this.#callback;
+    if (callback === undefined) return;
+    this.stats.delivered += 1;
+    try {
+      const result = callback(table, key, action, value, topic);
+      if (result !== undefined && typeof (result as Promise<void>).then === "function") {
+        (result as Promise<void>).then(undefined, (err: unknown) => this.#callbackFailed(err, table, key, action));
+      }
+    } catch (err: unknown) {
+      this.#callbackFailed(err, table, key, action);
+    }
+  }
+
+  #callbackFailed(err: unknown, table: string | null, key: string | null, action: string): void {
+    this.stats.callbackErrors += 1;
+    this.logger.error({ err, table, key, action }, "event callback failed; the subscriber keeps receiving");
+  }
+
+  #add(set: Set<string>, item: string, hook: (item: string) => void): boolean {
+    if (set.has(item)) return false;
+    set.add(item);
+    if (this.#running) hook(item);
+    return true;
+  }
+
+  #remove(set: Set<string>, item: string, hook: (item: string) => void): boolean {
+    if (!set.delete(item)) return false;
+    if (this.#running) hook(item);
+    return true;
+  }
+}

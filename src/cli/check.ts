@@ -1,0 +1,55 @@
+import type { DriverRole } from "../agents/api.js";
+import { DRIVER_OPTION, loadDriverModule } from "../loader/driver-for-role.js";
+import { resolveConfig } from "../loader/resolve-config.js";
+import { parseCommandArgs } from "./args.js";
+
+export const CHECK_HELP = `Usage: pubsub-run check [--config FILE] [--set key=value]... [--debug]
+
+Validates the configuration, imports the driver modules it names, and prints the
+effective config and the resolved drivers as JSON on stdout.
+
+Options:
+  -c, --config FILE     config file to use (default: search pubsub.config.yaml,
+                        .pubsubrc*, package.json "pubsub", ... up to the project root)
+      --set key=value   override an option (repeatable; dotted keys for maps,
+                        e.g. --set drivers.mine=./my-driver.mjs)
+      --debug           print stack traces on errors
+  -h, --help            show this help
+
+Exit codes: 0 valid, 2 bad config or driver (one line on stderr naming the file,
+the option and the fix).
+`;
+
+/** `pubsub-run check`: validate, resolve drivers, print the effective config. */
+export async function runCheck(args: readonly string[]): Promise<number> {
+  const { values } = parseCommandArgs("check", args, {});
+  if (values.help === true) {
+    process.stdout.write(CHECK_HELP);
+    return 0;
+  }
+  const resolved = await resolveConfig({ configPath: values.config, overrides: values.set ?? [] });
+  const { config } = resolved;
+  const notes: string[] = [];
+  const roles: DriverRole[] = ["network"];
+  if (config.pub_sub_use_multiproc) {
+    roles.push("multiproc");
+  } else {
+    notes.push(
+      "pub_sub_use_multiproc is false: publishers send straight to the network with pub_sub_driver; " +
+        "the publisher service is not needed and pub_sub_multiproc_driver and publisher_multiproc_socket are ignored",
+    );
+  }
+  const drivers: Record<string, unknown> = {};
+  for (const role of roles) {
+    const mod = await loadDriverModule(resolved, role);
+    drivers[role] = {
+      option: DRIVER_OPTION[role],
+      name: mod.resolved.name,
+      source: mod.resolved.source,
+      module: mod.resolved.importTarget,
+    };
+  }
+  const report = { configFile: resolved.filepath, config, drivers, notes };
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  return 0;
+}

@@ -1,0 +1,61 @@
+import { createRequire } from "node:module";
+import { isPubSubError, UsageError } from "../errors.js";
+import { runCheck } from "./check.js";
+
+const COMMANDS: Readonly<Record<string, (args: readonly string[]) => Promise<number>>> = Object.freeze({
+  check: runCheck,
+});
+
+const HELP = `Usage: pubsub-run <command> [options]
+
+Commands:
+  check     validate the config and print the effective config and drivers
+
+Every command takes --config FILE, --set key=value (repeatable), --debug and --help.
+Run 'pubsub-run <command> --help' for a command's options.
+
+Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad config.
+`;
+
+/** Runs the launcher with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const debug = argv.includes("--debug");
+  try {
+    const [command, ...rest] = argv;
+    if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+      process.stdout.write(HELP);
+      return command === undefined ? 2 : 0;
+    }
+    if (command === "--version" || command === "-v") {
+      process.stdout.write(`${version()}\n`);
+      return 0;
+    }
+    const run = COMMANDS[command];
+    if (run === undefined) {
+      throw new UsageError(`pubsub-run: unknown command '${command}'; commands: ${Object.keys(COMMANDS).join(", ")} (see pubsub-run --help)`);
+    }
+    return await run(rest);
+  } catch (err: unknown) {
+    return report(err, debug);
+  }
+}
+
+/** Prints an error as one line (the whole chain with --debug) and picks the exit code. */
+function report(err: unknown, debug: boolean): number {
+  const message = err instanceof Error ? err.message.split("\n")[0] : String(err);
+  process.stderr.write(`${message?.startsWith("pubsub-run") ? "" : "pubsub-run: "}${message}\n`);
+  if (debug) {
+    let cause: unknown = err;
+    while (cause instanceof Error) {
+      process.stderr.write(`${cause.stack ?? cause.message}\n`);
+      cause = cause.cause;
+      if (cause !== undefined) process.stderr.write("caused by: ");
+    }
+  }
+  return isPubSubError(err) && err.isUsageError ? 2 : 1;
+}
+
+function version(): string {
+  const require = createRequire(import.meta.url);
+  return (require("../../package.json") as { version: string }).version;
+}

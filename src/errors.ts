@@ -1,0 +1,106 @@
+/**
+ * Every failure pubsub reports is an instance of one of these classes, each with a
+ * stable `code`. Match on `code` (or `instanceof`), never on message text.
+ *
+ * Every code is documented in the README's "Error codes" table; a test keeps the two
+ * in step.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await loadFromConfig();
+ * } catch (err) {
+ *   if (err instanceof PubSubError && err.code === "PUBSUB_ERR_CONFIG") process.exit(2);
+ *   throw err;
+ * }
+ * ```
+ */
+export abstract class PubSubError extends Error {
+  /** Stable machine-readable code, `PUBSUB_ERR_...`. */
+  abstract readonly code: string;
+  /**
+   * True when the error is the caller's input (config, flags, driver name): the CLI
+   * exits with 2 for these and with 1 for runtime failures.
+   */
+  readonly isUsageError: boolean = false;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A config option has a wrong type, range or name. */
+export class ConfigError extends PubSubError {
+  readonly code = "PUBSUB_ERR_CONFIG";
+  override readonly isUsageError = true;
+  /** Every problem found, one line each; the message is the first. */
+  readonly problems: readonly string[];
+
+  constructor(message: string, options: { cause?: unknown; problems?: readonly string[] } = {}) {
+    super(message, options);
+    this.problems = options.problems ?? [message];
+  }
+}
+
+/** A config file could not be parsed (YAML, JSON or INI syntax). */
+export class ConfigSyntaxError extends PubSubError {
+  readonly code = "PUBSUB_ERR_CONFIG_SYNTAX";
+  override readonly isUsageError = true;
+}
+
+/** An explicitly named config file does not exist or cannot be read. */
+export class ConfigNotFoundError extends PubSubError {
+  readonly code = "PUBSUB_ERR_CONFIG_NOT_FOUND";
+  override readonly isUsageError = true;
+}
+
+/** A driver name is neither a known alias, a path, nor an installed package. */
+export class UnknownDriverError extends PubSubError {
+  readonly code = "PUBSUB_ERR_UNKNOWN_DRIVER";
+  override readonly isUsageError = true;
+}
+
+/** A driver module path or package does not exist. */
+export class DriverNotFoundError extends PubSubError {
+  readonly code = "PUBSUB_ERR_DRIVER_NOT_FOUND";
+  override readonly isUsageError = true;
+}
+
+/** A driver module exists but importing it failed (it threw, or a package it needs is missing). */
+export class DriverLoadError extends PubSubError {
+  readonly code = "PUBSUB_ERR_DRIVER_LOAD";
+  override readonly isUsageError = true;
+}
+
+/** A driver module's default export, or what its factory returned, has the wrong shape. */
+export class DriverShapeError extends PubSubError {
+  readonly code = "PUBSUB_ERR_DRIVER_SHAPE";
+  override readonly isUsageError = true;
+}
+
+/** A driver factory threw or rejected; the original error is the `cause`. */
+export class DriverFactoryError extends PubSubError {
+  readonly code = "PUBSUB_ERR_DRIVER_FACTORY";
+}
+
+/** A command-line invocation is malformed (unknown flag, missing value). */
+export class UsageError extends PubSubError {
+  readonly code = "PUBSUB_ERR_USAGE";
+  override readonly isUsageError = true;
+}
+
+/** Narrows an unknown caught value to a {@link PubSubError}. */
+export function isPubSubError(value: unknown): value is PubSubError {
+  return value instanceof PubSubError;
+}
+
+/** Narrows an unknown caught value to a Node.js system error carrying a `code`. */
+export function isErrnoException(value: unknown): value is NodeJS.ErrnoException {
+  return value instanceof Error && typeof (value as NodeJS.ErrnoException).code === "string";
+}
+
+/** An agent was used out of order: `daemonize()` before `initialize()`, a send after `close()`. */
+export class StateError extends PubSubError {
+  readonly code = "PUBSUB_ERR_STATE";
+}

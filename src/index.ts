@@ -1,0 +1,24 @@
+/**
+ * pubsub: pluggable publish-subscribe infrastructure for Node.js.
+ *
+ * @packageDocumentation
+ */
+export { loadFromConfig, type LoadOptions, type LoadedPubSub } from "./loader/load.js";
+export { resolveConfig, type ResolveConfigOptions, type ResolvedConfig } from "./loader/resolve-config.js";
+export type { PubSubConfig, PubSubOptions } from "./loader/config.js";
+export { configSchema, optionNames } from "./loader/schema.js";
+export { BUILTIN_DRIVERS } from "./loader/registry.js";
+export { SEARCH_PLACES } from "./loader/find.js";
+export { envVarName, ENV_PREFIX } from "./loader/layers.js";
+export type {
+  DriverContext,
+  DriverFactory,
+  DriverRole,
+  PubSubApi,
+  PublisherApi,
+  SubscriberApi,
+} from "./agents/api.js";
+export { SubscriberAgentBase, type SubscriberAgentOptions, type SubscriberStats } from "./agents/subscriber-base.js";
+export { SEND_ALL_TOPIC, SYNC_ACTION, resolveTopic, type EventCallback, type PubSubEvent } from "./agents/event.js";
+export { createStderrLogger, type Logger, type LogLevel } from "./logger.js";
+export * from "./errors.js";

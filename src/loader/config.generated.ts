@@ -1,0 +1,49 @@
+/* Generated from schema/pubsub.schema.json by `npm run gen:types`. Do not edit. */
+
+/**
+ * Configuration of the pubsub publish-subscribe infrastructure. Option names follow OpenStack Dragonflow's, so a Dragonflow-style config carries over.
+ */
+export interface PubSubOptions {
+  /**
+   * Network driver: publisher service -> compute nodes. A built-in alias, a user alias from `drivers`, a path to a module (relative to the config file) or an npm package name.
+   */
+  pub_sub_driver?: string;
+  /**
+   * IPC driver: worker processes -> the once-per-host publisher service. Same forms as `pub_sub_driver`.
+   */
+  pub_sub_multiproc_driver?: string;
+  /**
+   * Port the network publisher binds and subscribers connect to.
+   */
+  publisher_port?: number;
+  /**
+   * Transport of network pub/sub (`tcp`, `epgm`, `ipc`, ...). The driver checks which ones it supports.
+   */
+  publisher_transport?: string;
+  /**
+   * Local address the network publisher binds; `*` means all addresses.
+   */
+  publisher_bind_address?: string;
+  /**
+   * Local socket path of the multiproc driver. Default: `$XDG_RUNTIME_DIR/pubsub/publisher.sock`, else `<tmpdir>/pubsub-<uid>/publisher.sock`.
+   */
+  publisher_multiproc_socket?: string;
+  /**
+   * Publish through the publisher service (multiproc driver). When false, publishers send straight to the network with `pub_sub_driver` and the multiproc options are ignored.
+   */
+  pub_sub_use_multiproc?: boolean;
+  /**
+   * Addresses a subscriber connects to, as URIs (`tcp://10.0.0.5:8866`). Default: the local publisher, `<publisher_transport>://127.0.0.1:<publisher_port>`.
+   */
+  publishers?: string[];
+  /**
+   * Topics a subscriber registers. `D` is the send-to-all topic.
+   */
+  topics?: string[];
+  /**
+   * User driver aliases: alias -> module specifier (path relative to the config file, or npm package name).
+   */
+  drivers?: {
+    [k: string]: string;
+  };
+}

@@ -1,0 +1,104 @@
+import { access } from "node:fs/promises";
+import { resolve } from "node:path";
+import { cosmiconfig, defaultLoaders, type Loader } from "cosmiconfig";
+import { ConfigNotFoundError, ConfigSyntaxError, isErrnoException, isPubSubError } from "../errors.js";
+import { displayPath } from "./display-path.js";
+import { loadIni } from "./ini.js";
+
+/** The cosmiconfig module name: files are `pubsub.config.*`, `.pubsubrc*`, package.json `pubsub`. */
+export const MODULE_NAME = "pubsub";
+
+/** Where a config is looked for, in each directory from the start up to the project root. */
+export const SEARCH_PLACES = Object.freeze([
+  "package.json",
+  ".pubsubrc",
+  ".pubsubrc.json",
+  ".pubsubrc.yaml",
+  ".pubsubrc.yml",
+  ".pubsubrc.ini",
+  "pubsub.config.yaml",
+  "pubsub.config.yml",
+  "pubsub.config.json",
+  "pubsub.config.ini",
+]);
+
+/** A config file that was found and parsed. */
+export interface FoundConfig {
+  /** Absolute path of the file. */
+  filepath: string;
+  /** The parsed, not yet validated, contents; `{}` for an empty file. */
+  contents: unknown;
+}
+
+const explorer = cosmiconfig(MODULE_NAME, {
+  searchPlaces: [...SEARCH_PLACES],
+  searchStrategy: "project",
+  cache: false,
+  loaders: {
+    ".json": withSyntaxErrors("JSON", defaultLoaders[".json"]),
+    ".yaml": withSyntaxErrors("YAML", defaultLoaders[".yaml"]),
+    ".yml": withSyntaxErrors("YAML", defaultLoaders[".yml"]),
+    ".ini": loadIni,
+    noExt: withSyntaxErrors("YAML", defaultLoaders.noExt),
+  },
+});
+
+/**
+ * Loads the config at `configPath` when given (it must exist), else searches from
+ * `cwd` upwards to the project root (the nearest package.json). Returns null when no
+ * file is found: defaults apply then.
+ */
+export async function findConfig(options: { configPath?: string | undefined; cwd: string }): Promise<FoundConfig | null> {
+  if (options.configPath !== undefined) {
+    const filepath = resolve(options.cwd, options.configPath);
+    await assertReadable(filepath);
+    const result = await explorer.load(filepath);
+    return { filepath, contents: result === null || result.isEmpty === true ? {} : result.config };
+  }
+  const result = await explorer.search(options.cwd);
+  if (result === null) return null;
+  return { filepath: result.filepath, contents: result.isEmpty === true ? {} : result.config };
+}
+
+async function assertReadable(filepath: string): Promise<void> {
+  try {
+    await access(filepath);
+  } catch (err: unknown) {
+    const why = isErrnoException(err) && err.code === "ENOENT" ? "no such config file" : "config file cannot be read";
+    throw new ConfigNotFoundError(
+      `${displayPath(filepath)}: ${why}; check the --config path (or the configPath option)`,
+      { cause: err },
+    );
+  }
+}
+
+/** Wraps a cosmiconfig loader so a parse error names the file and the line, in one line. */
+function withSyntaxErrors(format: string, loader: Loader): Loader {
+  return async (filepath, content) => {
+    try {
+      return await loader(filepath, content);
+    } catch (err: unknown) {
+      if (isPubSubError(err)) throw err;
+      const { line, reason } = locate(err, content);
+      const at = line === undefined ? "" : `:${line}`;
+      throw new ConfigSyntaxError(`${displayPath(filepath)}${at}: ${format} syntax error: ${reason}`, { cause: err });
+    }
+  };
+}
+
+/** Finds the 1-based line and a one-line reason in a js-yaml or parse-json error. */
+function locate(err: unknown, content: string): { line: number | undefined; reason: string } {
+  const e = err as { mark?: { line?: number }; reason?: string; message?: string };
+  const message = String(e.message ?? err);
+  if (typeof e.mark?.line === "number") return { line: e.mark.line + 1, reason: e.reason ?? message };
+  const lines = message.split("\n").map((l) => l.trim());
+  const reasonLine = lines.find((l) => / at position \d+/.test(l))
+    ?? lines.find((l) => l !== "" && !/^(YAML|JSON) Error in /.test(l) && !/^>?\s*\d*\s*\|/.test(l))
+    ?? "unreadable file";
+  const reason = reasonLine.replace(/ while parsing .*$/, "").replace(/ in JSON at position \d+/, "").trim();
+  const framed = /^> (\d+) \|/m.exec(message)?.[1];
+  if (framed !== undefined) return { line: Number(framed), reason };
+  const position = / at position (\d+)/.exec(message)?.[1];
+  if (position !== undefined) return { line: content.slice(0, Number(position)).split("\n").length, reason };
+  return { line: undefined, reason };
+}

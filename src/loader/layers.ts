@@ -1,0 +1,95 @@
+import { ConfigError } from "../errors.js";
+import { optionNames } from "./schema.js";
+import { fromText, isPlainObject } from "./text-values.js";
+
+/** One source of options (file, environment, overrides) and where each option came from. */
+export interface OptionLayer {
+  values: Record<string, unknown>;
+  origins: Map<string, string>;
+}
+
+/** Prefix of the environment variables that set options: `PUBSUB_PUBLISHER_PORT=9000`. */
+export const ENV_PREFIX = "PUBSUB_";
+
+/** The environment variable that sets a top-level option. */
+export function envVarName(option: string): string {
+  return `${ENV_PREFIX}${option.toUpperCase()}`;
+}
+
+/** A layer from a parsed config file. */
+export function fileLayer(contents: Record<string, unknown>, origin: string): OptionLayer {
+  return { values: contents, origins: new Map(Object.keys(contents).map((key) => [key, origin])) };
+}
+
+/**
+ * A layer from `PUBSUB_<OPTION>` environment variables. Only the schema's options are
+ * read: other `PUBSUB_*` variables belong to other tools (Google Cloud's
+ * `PUBSUB_EMULATOR_HOST`, for one) and are left alone.
+ */
+export function envLayer(env: NodeJS.ProcessEnv): OptionLayer {
+  const layer: OptionLayer = { values: {}, origins: new Map() };
+  for (const option of optionNames) {
+    const name = envVarName(option);
+    const text = env[name];
+    if (text === undefined) continue;
+    layer.values[option] = fromText([option], text);
+    layer.origins.set(option, name);
+  }
+  return layer;
+}
+
+/**
+ * A layer from overrides: `"key=value"` strings as `--set` gives them (the key may be a
+ * dotted path such as `drivers.mine`), or an object of values.
+ */
+export function overridesLayer(overrides: readonly string[] | Record<string, unknown>): OptionLayer {
+  const layer: OptionLayer = { values: {}, origins: new Map() };
+  if (!Array.isArray(overrides)) {
+    for (const [key, value] of Object.entries(overrides)) {
+      layer.values[key] = value;
+      layer.origins.set(key, `overrides.${key}`);
+    }
+    return layer;
+  }
+  for (const assignment of overrides as readonly string[]) {
+    const eq = assignment.indexOf("=");
+    const key = eq > 0 ? assignment.slice(0, eq).trim() : "";
+    if (key === "") {
+      throw new ConfigError(`--set ${JSON.stringify(assignment)}: expected key=value, e.g. --set publisher_port=8866`);
+    }
+    const path = key.split(".");
+    setPath(layer.values, path, fromText(path, assignment.slice(eq + 1)));
+    layer.origins.set(path[0] ?? key, `--set ${key}`);
+  }
+  return layer;
+}
+
+/**
+ * Merges layers, later ones winning. Maps (such as `drivers`) merge key by key; lists
+ * and scalars are replaced whole.
+ */
+export function mergeLayers(layers: readonly OptionLayer[]): OptionLayer {
+  const merged: OptionLayer = { values: {}, origins: new Map() };
+  for (const layer of layers) {
+    deepAssign(merged.values, layer.values);
+    for (const [key, origin] of layer.origins) merged.origins.set(key, origin);
+  }
+  return merged;
+}
+
+function deepAssign(target: Record<string, unknown>, source: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(source)) {
+    const current = target[key];
+    if (isPlainObject(value) && isPlainObject(current)) deepAssign(current, value);
+    else target[key] = isPlainObject(value) ? structuredClone(value) : value;
+  }
+}
+
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target;
+  path.slice(0, -1).forEach((segment) => {
+    const next = node[segment];
+    node = isPlainObject(next) ? next : (node[segment] = {});
+  });
+  node[path[path.length - 1] ?? ""] = value;
+}

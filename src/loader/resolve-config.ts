@@ -1,0 +1,83 @@
+import { dirname } from "node:path";
+import { ConfigError } from "../errors.js";
+import type { PubSubConfig } from "./config.js";
+import { defaultMultiprocSocket, defaultPublishers } from "./defaults.js";
+import { displayPath } from "./display-path.js";
+import { findConfig } from "./find.js";
+import { envLayer, fileLayer, mergeLayers, overridesLayer, type OptionLayer } from "./layers.js";
+import { isPlainObject } from "./text-values.js";
+import { validateOptions, type Origins } from "./validate.js";
+
+/** Where to find the config and what to lay over it. */
+export interface ResolveConfigOptions {
+  /** An explicit config file (must exist); relative paths are resolved against `cwd`. */
+  configPath?: string | undefined;
+  /** Where the search for a config file starts. Default: `process.cwd()`. */
+  cwd?: string | undefined;
+  /** Environment to read `PUBSUB_<OPTION>` variables from. Default: `process.env`. */
+  env?: NodeJS.ProcessEnv | undefined;
+  /**
+   * Options that win over the file and the environment: `"key=value"` strings as
+   * `--set` takes them, or an object of option values.
+   */
+  overrides?: readonly string[] | Record<string, unknown> | undefined;
+}
+
+/** The effective config and where it came from. */
+export interface ResolvedConfig {
+  /** Every option, validated, with defaults filled in. Frozen. */
+  config: PubSubConfig;
+  /** Absolute path of the config file, or null when none was found (defaults apply). */
+  filepath: string | null;
+  /** The directory relative driver paths resolve against: the file's, else `cwd`. */
+  baseDir: string;
+  /** Where each option set by the user came from (file, `PUBSUB_X`, `--set x`). */
+  origins: Origins;
+}
+
+/**
+ * Finds, merges and validates the configuration. Precedence, highest first: overrides
+ * (`--set`), `PUBSUB_<OPTION>` environment variables, the config file, schema defaults.
+ *
+ * @example
+ * ```ts
+ * const { config, filepath } = await resolveConfig({ overrides: ["publisher_port=9000"] });
+ * ```
+ */
+export async function resolveConfig(options: ResolveConfigOptions = {}): Promise<ResolvedConfig> {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const found = await findConfig({ configPath: options.configPath, cwd });
+  const fileOrigin = found === null ? "config" : displayPath(found.filepath);
+
+  const layers: OptionLayer[] = [];
+  if (found !== null) {
+    if (!isPlainObject(found.contents)) {
+      throw new ConfigError(`${fileOrigin}: the file must hold a mapping of option names to values (got ${describeType(found.contents)})`);
+    }
+    layers.push(fileLayer(found.contents, fileOrigin));
+  }
+  layers.push(envLayer(env));
+  if (options.overrides !== undefined) layers.push(overridesLayer(options.overrides));
+  const merged = mergeLayers(layers);
+
+  const valid = validateOptions(merged.values, merged.origins, fileOrigin);
+  const config = Object.freeze({
+    ...valid,
+    publisher_multiproc_socket: valid.publisher_multiproc_socket ?? defaultMultiprocSocket(env),
+    publishers: valid.publishers ?? defaultPublishers(valid as Required<typeof valid>),
+  }) as PubSubConfig;
+
+  return {
+    config,
+    filepath: found?.filepath ?? null,
+    baseDir: found === null ? cwd : dirname(found.filepath),
+    origins: merged.origins,
+  };
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  return `a ${typeof value}`;
+}

@@ -1,0 +1,96 @@
+import type { ErrorObject } from "ajv";
+import { closest, distance } from "fastest-levenshtein";
+import { ConfigError } from "../errors.js";
+import type { PubSubOptions } from "./config.js";
+import { configValidator, optionNames, schemaNodeAt } from "./schema.js";
+
+/** Names where each top-level option came from: a file path, `PUBSUB_X` or `--set x`. */
+export type Origins = ReadonlyMap<string, string>;
+
+/**
+ * Validates merged options against the schema, filling defaults and coercing text in
+ * place. Throws a {@link ConfigError} whose message is the first problem, one line:
+ * `<origin>: <option>: <what is wrong> (got <value>)`; `problems` lists them all.
+ */
+export function validateOptions(options: Record<string, unknown>, origins: Origins, fallbackOrigin: string): PubSubOptions {
+  const validate = configValidator();
+  if (validate(options)) return options;
+  const problems = (validate.errors ?? []).map((error) => describe(error, options, origins, fallbackOrigin));
+  throw new ConfigError(problems[0] ?? `${fallbackOrigin}: invalid configuration`, { problems });
+}
+
+function describe(error: ErrorObject, options: Record<string, unknown>, origins: Origins, fallbackOrigin: string): string {
+  const path = error.instancePath.split("/").slice(1).map(unescapePointer);
+  const params = error.params as Record<string, unknown>;
+
+  if (error.keyword === "additionalProperties") {
+    const name = String(params["additionalProperty"]);
+    const full = [...path, name];
+    const origin = origins.get(full[0] ?? name) ?? fallbackOrigin;
+    return `${origin}: ${full.join(".")}: unknown option; ${suggest(name, path)}`;
+  }
+  if (error.keyword === "propertyNames") {
+    const name = String(params["propertyName"]);
+    const origin = origins.get(path[0] ?? name) ?? fallbackOrigin;
+    return `${origin}: ${[...path, name].join(".")}: invalid name; use letters, digits, '_', '.' and '-'`;
+  }
+
+  const origin = origins.get(path[0] ?? "") ?? fallbackOrigin;
+  const where = path.length > 0 ? path.join(".") : "(top level)";
+  const got = valueAt(options, path);
+  return `${origin}: ${where}: ${problem(error, params)} (got ${show(got)})`;
+}
+
+function problem(error: ErrorObject, params: Record<string, unknown>): string {
+  switch (error.keyword) {
+    case "type":
+      return params["type"] === "object" && error.instancePath === ""
+        ? "the config must be a mapping of option names to values"
+        : `must be ${article(String(params["type"]))}`;
+    case "minimum":
+    case "maximum":
+    case "exclusiveMinimum":
+    case "exclusiveMaximum":
+      return `must be ${String(params["comparison"])} ${String(params["limit"])}`;
+    case "minLength":
+      return params["limit"] === 1 ? "must not be empty" : `must be at least ${String(params["limit"])} characters`;
+    case "pattern":
+      return `must match ${String(params["pattern"])}`;
+    case "enum":
+      return `must be one of: ${(params["allowedValues"] as unknown[]).map(show).join(", ")}`;
+    default:
+      return error.message ?? "is invalid";
+  }
+}
+
+/** "did you mean X?" for a near miss, else the list of valid names. */
+function suggest(name: string, parentPath: readonly string[]): string {
+  const known = parentPath.length === 0 ? optionNames : Object.keys(schemaNodeAt(parentPath)?.properties ?? {});
+  if (known.length === 0) return "remove it";
+  const nearest = closest(name, [...known]);
+  if (distance(name, nearest) <= Math.max(2, Math.floor(name.length / 3))) return `did you mean ${nearest}?`;
+  return `valid options: ${known.join(", ")}`;
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function valueAt(root: unknown, path: readonly string[]): unknown {
+  let node = root;
+  for (const segment of path) {
+    if (typeof node !== "object" || node === null) return undefined;
+    node = (node as Record<string, unknown>)[segment];
+  }
+  return node;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const json = JSON.stringify(value);
+  return json.length > 60 ? `${json.slice(0, 57)}...` : json;
+}
+
+function unescapePointer(segment: string): string {
+  return segment.replace(/~1/g, "/").replace(/~0/g, "~");
+}
