@@ -2,9 +2,37 @@ import type { DriverRole, PubSubApi, PublisherApi, SubscriberApi } from "../agen
 import type { EventCallback } from "../agents/event.js";
 import { createStderrLogger, type Logger } from "../logger.js";
 import type { PubSubConfig } from "./config.js";
+import { DriverShapeError } from "../errors.js";
 import { loadDriverModule, type LoadedDriverModule } from "./driver-for-role.js";
 import { createDriver } from "./import-driver.js";
 import { resolveConfig, type ResolveConfigOptions } from "./resolve-config.js";
+import { missingMethods } from "./shape.js";
+
+const PUBLISHER_METHODS = Object.freeze(["initialize", "sendEvent", "close"]);
+const SUBSCRIBER_METHODS = Object.freeze([
+  "initialize",
+  "registerListenAddress",
+  "unregisterListenAddress",
+  "registerTopic",
+  "unregisterTopic",
+  "daemonize",
+  "close",
+]);
+
+interface CreatedDriver {
+  mod: LoadedDriverModule;
+  api: PubSubApi;
+}
+
+/** Checks an agent a driver returned has every method of the contract. */
+function checkAgent<T>(agent: unknown, getter: string, methods: readonly string[], mod: LoadedDriverModule): T {
+  const missing = missingMethods(agent, methods);
+  if (missing.length > 0) {
+    const what = typeof agent === "object" && agent !== null ? `an object without ${missing.join(", ")}` : String(agent);
+    throw new DriverShapeError(`${mod.lookup.label}: ${getter}() of '${mod.resolved.specifier}' returned ${what}`);
+  }
+  return agent as T;
+}
 
 /** Options of {@link loadFromConfig}: where the config is, and what to build from it. */
 export interface LoadOptions extends ResolveConfigOptions {
@@ -66,14 +94,15 @@ export async function loadFromConfig(options: LoadOptions = {}): Promise<LoadedP
   const wantSubscriber = options.subscriber ?? true;
   const publisherRole: DriverRole = config.pub_sub_use_multiproc ? "multiproc" : "network";
 
-  const apis = new Map<DriverRole, Promise<PubSubApi>>();
-  const api = (role: DriverRole): Promise<PubSubApi> => {
-    let pending = apis.get(role);
+  const drivers = new Map<DriverRole, Promise<CreatedDriver>>();
+  const driver = (role: DriverRole): Promise<CreatedDriver> => {
+    let pending = drivers.get(role);
     if (pending === undefined) {
-      pending = loadDriverModule(resolved, role).then((mod: LoadedDriverModule) =>
-        createDriver(mod.factory, mod.resolved, mod.lookup, config, { role, logger }),
-      );
-      apis.set(role, pending);
+      pending = loadDriverModule(resolved, role).then(async (mod) => ({
+        mod,
+        api: await createDriver(mod.factory, mod.resolved, mod.lookup, config, { role, logger }),
+      }));
+      drivers.set(role, pending);
     }
     return pending;
   };
@@ -91,11 +120,13 @@ export async function loadFromConfig(options: LoadOptions = {}): Promise<LoadedP
 
   try {
     if (wantPublisher) {
-      publisher = (await api(publisherRole)).getPublisher();
+      const { mod, api } = await driver(publisherRole);
+      publisher = checkAgent<PublisherApi>(api.getPublisher(), "getPublisher", PUBLISHER_METHODS, mod);
       await publisher.initialize();
     }
     if (wantSubscriber) {
-      subscriber = (await api("network")).getSubscriber();
+      const { mod, api } = await driver("network");
+      subscriber = checkAgent<SubscriberApi>(api.getSubscriber(), "getSubscriber", SUBSCRIBER_METHODS, mod);
       for (const topic of config.topics) subscriber.registerTopic(topic);
       for (const uri of config.publishers) subscriber.registerListenAddress(uri);
       if (options.onEvent !== undefined) {

@@ -3,7 +3,8 @@ import { hasType, schemaNodeAt } from "./schema.js";
 /**
  * Turns an option value written as text (INI, environment variable, `--set`) into the
  * shape the schema expects before validation: lists are comma-separated or JSON, maps
- * are JSON. Scalars stay strings; the validator coerces them to the schema's types.
+ * are JSON, booleans may be capitalised. Other scalars stay strings: the validator
+ * coerces them to the schema's types.
  */
 export function fromText(path: readonly string[], text: string): unknown {
   const node = schemaNodeAt(path);
@@ -13,6 +14,8 @@ export function fromText(path: readonly string[], text: string): unknown {
     return trimmed === "" ? [] : trimmed.split(",").map((item) => item.trim());
   }
   if (hasType(node, "object") && trimmed.startsWith("{")) return parseJsonOr(trimmed, text);
+  // Dragonflow (oslo.config) files write True and False.
+  if (hasType(node, "boolean") && /^(true|false)$/i.test(trimmed)) return trimmed.toLowerCase();
   return text;
 }
 

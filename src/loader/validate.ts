@@ -15,7 +15,7 @@ export type Origins = ReadonlyMap<string, string>;
 export function validateOptions(options: Record<string, unknown>, origins: Origins, fallbackOrigin: string): PubSubOptions {
   const validate = configValidator();
   if (validate(options)) return options;
-  const problems = (validate.errors ?? []).map((error) => describe(error, options, origins, fallbackOrigin));
+  const problems = [...new Set((validate.errors ?? []).map((error) => describe(error, options, origins, fallbackOrigin)))];
   throw new ConfigError(problems[0] ?? `${fallbackOrigin}: invalid configuration`, { problems });
 }
 
@@ -29,8 +29,8 @@ function describe(error: ErrorObject, options: Record<string, unknown>, origins:
     const origin = origins.get(full[0] ?? name) ?? fallbackOrigin;
     return `${origin}: ${full.join(".")}: unknown option; ${suggest(name, path)}`;
   }
-  if (error.keyword === "propertyNames") {
-    const name = String(params["propertyName"]);
+  if (error.keyword === "propertyNames" || error.propertyName !== undefined) {
+    const name = String(error.propertyName ?? params["propertyName"]);
     const origin = origins.get(path[0] ?? name) ?? fallbackOrigin;
     return `${origin}: ${[...path, name].join(".")}: invalid name; use letters, digits, '_', '.' and '-'`;
   }

@@ -1,0 +1,72 @@
+// Temporary project folders with config files and driver modules, for loader and CLI tests.
+import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+/** File URL of the built package entry, for driver modules written into temp folders. */
+export const DIST_URL = pathToFileURL(new URL("../../dist/index.js", import.meta.url).pathname).href;
+
+/**
+ * Makes a temporary project: a folder with a package.json (the root the config search
+ * stops at) and the given files. Returns its path and a cleanup function.
+ */
+export async function makeProject(files = {}) {
+  const dir = await mkdtemp(join(tmpdir(), "pubsub-test-"));
+  await writeFile(join(dir, "package.json"), JSON.stringify({ name: "fixture", private: true }));
+  for (const [name, content] of Object.entries(files)) {
+    const file = join(dir, name);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, content);
+  }
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Source of a small third-party driver that moves events in memory, within one process.
+ * It records each factory call in `globalThis.__memoryDriverCalls` so tests can see
+ * which role and config the loader passed.
+ */
+export const MEMORY_DRIVER = `
+import { SubscriberAgentBase, resolveTopic } from ${JSON.stringify(DIST_URL)};
+
+const subscribers = (globalThis.__memoryBus ??= new Set());
+
+class MemoryPublisher {
+  initialized = false;
+  closed = false;
+  constructor(role) { this.role = role; }
+  async initialize() { this.initialized = true; }
+  async sendEvent(update, topic) {
+    const event = { ...update, topic: resolveTopic(update, topic) };
+    for (const subscriber of subscribers) subscriber.receive(event);
+  }
+  async close() { this.closed = true; }
+}
+
+class MemorySubscriber extends SubscriberAgentBase {
+  closed = false;
+  async start() { subscribers.add(this); }
+  async stop() { subscribers.delete(this); this.closed = true; }
+  onListenAddressAdded() {}
+  onListenAddressRemoved() {}
+  onTopicAdded() {}
+  onTopicRemoved() {}
+  receive(event) { this.dispatch(event); }
+}
+
+export default function createMemoryDriver(config, context) {
+  (globalThis.__memoryDriverCalls ??= []).push({ role: context.role, config });
+  return {
+    getPublisher: () => new MemoryPublisher(context.role),
+    getSubscriber: () => new MemorySubscriber({ logger: context.logger }),
+  };
+}
+`;
+
+/** A logger that records records instead of printing them. */
+export function recordingLogger() {
+  const records = [];
+  const at = (level) => (obj, msg) => records.push({ level, obj, msg });
+  return { records, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+}

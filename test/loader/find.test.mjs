@@ -1,0 +1,176 @@
+import assert from "node:assert/strict";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { ConfigNotFoundError, ConfigSyntaxError, resolveConfig } from "../../dist/index.js";
+import { makeProject } from "../helpers/fixtures.mjs";
+
+const NO_ENV = {};
+
+describe("config search places and formats", () => {
+  const cases = [
+    ["pubsub.config.yaml", "publisher_port: 9101\n"],
+    ["pubsub.config.yml", "publisher_port: 9102\n"],
+    ["pubsub.config.json", '{"publisher_port": 9103}'],
+    ["pubsub.config.ini", "publisher_port = 9104\n"],
+    [".pubsubrc", "publisher_port: 9105\n"],
+    [".pubsubrc.json", '{"publisher_port": 9106}'],
+    [".pubsubrc.yaml", "publisher_port: 9107\n"],
+    [".pubsubrc.yml", "publisher_port: 9108\n"],
+    [".pubsubrc.ini", "[df]\npublisher_port = 9109\n"],
+  ];
+  for (const [file, content] of cases) {
+    it(`finds and parses ${file}`, async () => {
+      const project = await makeProject({ [file]: content });
+      try {
+        const { config, filepath } = await resolveConfig({ cwd: project.dir, env: NO_ENV });
+        assert.equal(filepath, join(project.dir, file));
+        assert.equal(config.publisher_port, Number(content.match(/\d+/)[0]));
+      } finally {
+        await project.cleanup();
+      }
+    });
+  }
+
+  it("reads the pubsub key of package.json", async () => {
+    const project = await makeProject();
+    try {
+      const { writeFile } = await import("node:fs/promises");
+      await writeFile(join(project.dir, "package.json"), JSON.stringify({ name: "x", pubsub: { publisher_port: 9110 } }));
+      const { config, filepath } = await resolveConfig({ cwd: project.dir, env: NO_ENV });
+      assert.equal(filepath, join(project.dir, "package.json"));
+      assert.equal(config.publisher_port, 9110);
+    } finally {
+      await project.cleanup();
+    }
+  });
+
+  it("searches upwards from a subfolder to the project root", async () => {
+    const project = await makeProject({ "pubsub.config.yaml": "publisher_port: 9111\n" });
+    try {
+      const deep = join(project.dir, "a", "b");
+      await mkdir(deep, { recursive: true });
+      const { config, baseDir } = await resolveConfig({ cwd: deep, env: NO_ENV });
+      assert.equal(config.publisher_port, 9111);
+      assert.equal(baseDir, project.dir);
+    } finally {
+      await project.cleanup();
+    }
+  });
+
+  it("stops at the project root: a config above it is not used", async () => {
+    const outer = await makeProject({ "pubsub.config.yaml": "publisher_port: 9112\n" });
+    try {
+      const inner = join(outer.dir, "inner");
+      await mkdir(inner);
+      const { writeFile } = await import("node:fs/promises");
+      await writeFile(join(inner, "package.json"), "{}");
+      const { config, filepath } = await resolveConfig({ cwd: inner, env: NO_ENV });
+      assert.equal(filepath, null);
+      assert.equal(config.publisher_port, 8866);
+    } finally {
+      await outer.cleanup();
+    }
+  });
+
+  it("loads an explicit path in any folder, relative to cwd", async () => {
+    const project = await makeProject({ "conf/custom.yaml": "publisher_port: 9113\n", "pubsub.config.yaml": "publisher_port: 1\n" });
+    try {
+      const { config, filepath, baseDir } = await resolveConfig({ cwd: project.dir, configPath: "conf/custom.yaml", env: NO_ENV });
+      assert.equal(config.publisher_port, 9113);
+      assert.equal(filepath, join(project.dir, "conf", "custom.yaml"));
+      assert.equal(baseDir, join(project.dir, "conf"));
+    } finally {
+      await project.cleanup();
+    }
+  });
+
+  it("fails with PUBSUB_ERR_CONFIG_NOT_FOUND for a missing explicit path", async () => {
+    const project = await makeProject();
+    try {
+      await assert.rejects(resolveConfig({ cwd: project.dir, configPath: "missing.yaml", env: NO_ENV }), (err) => {
+        assert.ok(err instanceof ConfigNotFoundError);
+        assert.equal(err.code, "PUBSUB_ERR_CONFIG_NOT_FOUND");
+        assert.match(err.message, /missing\.yaml: no such config file; check the --config path/);
+        return true;
+      });
+    } finally {
+      await project.cleanup();
+    }
+  });
+
+  it("applies the schema defaults when there is no file, or an empty one", async () => {
+    for (const files of [{}, { "pubsub.config.yaml": "" }]) {
+      const project = await makeProject(files);
+      try {
+        const { config } = await resolveConfig({ cwd: project.dir, env: NO_ENV });
+        assert.deepEqual(
+          { ...config, publisher_multiproc_socket: undefined },
+          {
+            pub_sub_driver: "zmq_pubsub_driver",
+            pub_sub_multiproc_driver: "zmq_pubsub_multiproc_driver",
+            publisher_port: 8866,
+            publisher_transport: "tcp",
+            publisher_bind_address: "*",
+            publisher_multiproc_socket: undefined,
+            pub_sub_use_multiproc: true,
+            publishers: ["tcp://127.0.0.1:8866"],
+            topics: ["D"],
+            drivers: {},
+          },
+        );
+        assert.ok(Object.isFrozen(config));
+      } finally {
+        await project.cleanup();
+      }
+    }
+  });
+
+  it("defaults the multiproc socket to a per-user runtime path", async () => {
+    const project = await makeProject();
+    try {
+      const withXdg = await resolveConfig({ cwd: project.dir, env: { XDG_RUNTIME_DIR: "/run/user/1234" } });
+      assert.equal(withXdg.config.publisher_multiproc_socket, "/run/user/1234/pubsub/publisher.sock");
+      const without = await resolveConfig({ cwd: project.dir, env: NO_ENV });
+      assert.match(without.config.publisher_multiproc_socket, /pubsub-\d+\/publisher\.sock$/);
+    } finally {
+      await project.cleanup();
+    }
+  });
+
+  it("derives the default publishers from transport, bind address and port", async () => {
+    const project = await makeProject({ "pubsub.config.yaml": "publisher_port: 7000\npublisher_bind_address: 10.1.2.3\n" });
+    try {
+      const { config } = await resolveConfig({ cwd: project.dir, env: NO_ENV });
+      assert.deepEqual(config.publishers, ["tcp://10.1.2.3:7000"]);
+    } finally {
+      await project.cleanup();
+    }
+  });
+
+  const syntaxCases = [
+    ["pubsub.config.yaml", "publisher_port: 1\ntopics: [D\n", /^pubsub\.config\.yaml:3: YAML syntax error: /],
+    ["pubsub.config.json", '{\n  "publisher_port": 1\n  "topics": []\n}', /^pubsub\.config\.json:3: JSON syntax error: Expected ',' or '}'/],
+    ["pubsub.config.ini", "[df]\npublisher_port = 1\npublisher_transport tcp\n", /^pubsub\.config\.ini:3: INI syntax error: expected 'key = value' or '\[section\]' \(got "publisher_transport tcp"\)/],
+    ["pubsub.config.ini", "[df\npublisher_port = 1\n", /^pubsub\.config\.ini:1: INI syntax error: malformed section header "\[df"/],
+  ];
+  for (const [file, content, pattern] of syntaxCases) {
+    it(`names the file and line of a syntax error in ${file}: ${pattern.source.slice(0, 40)}`, async () => {
+      const project = await makeProject({ [file]: content });
+      const cwd = process.cwd();
+      process.chdir(project.dir);
+      try {
+        await assert.rejects(resolveConfig({ env: NO_ENV }), (err) => {
+          assert.ok(err instanceof ConfigSyntaxError, String(err));
+          assert.equal(err.code, "PUBSUB_ERR_CONFIG_SYNTAX");
+          assert.match(err.message, pattern);
+          assert.doesNotMatch(err.message, /\n/);
+          return true;
+        });
+      } finally {
+        process.chdir(cwd);
+        await project.cleanup();
+      }
+    });
+  }
+});
