@@ -24,8 +24,8 @@ export async function makeProject(files = {}) {
 
 /**
  * Source of a small third-party driver that moves events in memory, within one process.
- * It records each factory call in `globalThis.__memoryDriverCalls` so tests can see
- * which role and config the loader passed.
+ * It records each factory call in `globalThis.__memoryDriverCalls`, and each publisher
+ * in `globalThis.__memoryPublishers`, so tests can see what the loader did.
  */
 export const MEMORY_DRIVER = `
 import { SubscriberAgentBase, resolveTopic } from ${JSON.stringify(DIST_URL)};
@@ -58,7 +58,11 @@ class MemorySubscriber extends SubscriberAgentBase {
 export default function createMemoryDriver(config, context) {
   (globalThis.__memoryDriverCalls ??= []).push({ role: context.role, config });
   return {
-    getPublisher: () => new MemoryPublisher(context.role),
+    getPublisher: () => {
+      const publisher = new MemoryPublisher(context.role);
+      (globalThis.__memoryPublishers ??= []).push(publisher);
+      return publisher;
+    },
     getSubscriber: () => new MemorySubscriber({ logger: context.logger }),
   };
 }

@@ -1,0 +1,124 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { runCli } from "../helpers/cli.mjs";
+import { MEMORY_DRIVER, makeProject } from "../helpers/fixtures.mjs";
+
+describe("pubsub-run check", () => {
+  let project;
+  before(async () => {
+    project = await makeProject({
+      "drivers/memory.mjs": MEMORY_DRIVER,
+      "pubsub.config.yaml": "pub_sub_driver: mem\npub_sub_multiproc_driver: ./drivers/memory.mjs\ndrivers:\n  mem: ./drivers/memory.mjs\npublisher_port: 1000\n",
+      "bad/pubsub.config.yaml": "publisher_port: 70000\n",
+      "unknown-driver.yaml": "pub_sub_driver: zmqq\n",
+    });
+  });
+  after(() => project.cleanup());
+
+  const check = (args, env) => runCli(["check", ...args], { cwd: project.dir, env });
+
+  it("prints the effective config and the resolved drivers as JSON, exit 0", async () => {
+    const { code, stdout, stderr } = await check([]);
+    assert.equal(stderr, "");
+    assert.equal(code, 0);
+    const report = JSON.parse(stdout);
+    assert.equal(report.configFile, `${project.dir}/pubsub.config.yaml`);
+    assert.equal(report.config.publisher_port, 1000);
+    assert.deepEqual(report.config.publishers, ["tcp://127.0.0.1:1000"]);
+    assert.equal(report.drivers.network.option, "pub_sub_driver");
+    assert.equal(report.drivers.network.name, "mem");
+    assert.equal(report.drivers.network.source, "alias");
+    assert.equal(report.drivers.network.module, `file://${project.dir}/drivers/memory.mjs`);
+    assert.equal(report.drivers.multiproc.source, "path");
+    assert.deepEqual(report.notes, []);
+  });
+
+  it("says the multiproc options are ignored when pub_sub_use_multiproc is false", async () => {
+    const { code, stdout } = await check(["--set", "pub_sub_use_multiproc=false"]);
+    assert.equal(code, 0);
+    const report = JSON.parse(stdout);
+    assert.equal(report.drivers.multiproc, undefined);
+    assert.match(report.notes[0], /pub_sub_use_multiproc is false: .*pub_sub_multiproc_driver and publisher_multiproc_socket are ignored/);
+  });
+
+  it("applies --set over PUBSUB_ env vars over the file", async () => {
+    const fromEnv = JSON.parse((await check([], { PUBSUB_PUBLISHER_PORT: "2000" })).stdout);
+    assert.equal(fromEnv.config.publisher_port, 2000);
+    const fromSet = JSON.parse((await check(["--set", "publisher_port=3000"], { PUBSUB_PUBLISHER_PORT: "2000" })).stdout);
+    assert.equal(fromSet.config.publisher_port, 3000);
+  });
+
+  it("bad config: one line on stderr naming file, option and value; exit 2; no stack", async () => {
+    const { code, stdout, stderr } = await check(["--config", "bad/pubsub.config.yaml"]);
+    assert.equal(code, 2);
+    assert.equal(stdout, "");
+    assert.equal(stderr, "pubsub-run: bad/pubsub.config.yaml: publisher_port: must be <= 65535 (got 70000)\n");
+  });
+
+  it("--debug adds the stack trace", async () => {
+    const { code, stderr } = await check(["--config", "bad/pubsub.config.yaml", "--debug"]);
+    assert.equal(code, 2);
+    assert.match(stderr, /^pubsub-run: bad\/pubsub.config.yaml: publisher_port/);
+    assert.match(stderr, /\n\s+at /);
+  });
+
+  it("unknown driver: one line listing the known ones, exit 2", async () => {
+    const { code, stderr } = await check(["--config", "unknown-driver.yaml"]);
+    assert.equal(code, 2);
+    assert.equal(
+      stderr,
+      "pubsub-run: unknown-driver.yaml: pub_sub_driver: unknown driver 'zmqq'; known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver " +
+        "(or give a module path, or install an npm package of that name)\n",
+    );
+  });
+
+  it("missing --config file: exit 2", async () => {
+    const { code, stderr } = await check(["--config", "nope.yaml"]);
+    assert.equal(code, 2);
+    assert.equal(stderr, "pubsub-run: nope.yaml: no such config file; check the --config path (or the configPath option)\n");
+  });
+
+  it("malformed --set and unknown flags: exit 2 with a pointer to --help", async () => {
+    const set = await check(["--set", "publisher_port"]);
+    assert.equal(set.code, 2);
+    assert.equal(set.stderr, 'pubsub-run: --set "publisher_port": expected key=value, e.g. --set publisher_port=8866\n');
+    const flag = await check(["--bogus"]);
+    assert.equal(flag.code, 2);
+    assert.match(flag.stderr, /^pubsub-run check: Unknown option '--bogus'.*; see pubsub-run check --help\n$/);
+  });
+
+  it("check --help prints its usage, exit 0", async () => {
+    const { code, stdout } = await check(["--help"]);
+    assert.equal(code, 0);
+    assert.match(stdout, /^Usage: pubsub-run check \[--config FILE\] \[--set key=value\]/);
+  });
+});
+
+describe("pubsub-run", () => {
+  it("--help lists the commands, exit 0", async () => {
+    const { code, stdout } = await runCli(["--help"]);
+    assert.equal(code, 0);
+    assert.match(stdout, /^Usage: pubsub-run <command> \[options\]/);
+    assert.match(stdout, /\n  check /);
+  });
+
+  it("no command prints the usage, exit 2", async () => {
+    const { code, stdout } = await runCli([]);
+    assert.equal(code, 2);
+    assert.match(stdout, /^Usage: pubsub-run/);
+  });
+
+  it("unknown command: exit 2", async () => {
+    const { code, stderr } = await runCli(["chek"]);
+    assert.equal(code, 2);
+    assert.equal(stderr, "pubsub-run: unknown command 'chek'; commands: check (see pubsub-run --help)\n");
+  });
+
+  it("--version prints the package version", async () => {
+    const { createRequire } = await import("node:module");
+    const { version } = createRequire(import.meta.url)("../../package.json");
+    const { code, stdout } = await runCli(["--version"]);
+    assert.equal(code, 0);
+    assert.equal(stdout, `${version}\n`);
+  });
+});
