@@ -1,5 +1,5 @@
 import type { DriverRole, PubSubApi, PublisherApi, SubscriberApi } from "../agents/api.js";
-import type { EventCallback } from "../agents/event.js";
+import { SEND_ALL_TOPIC, type EventCallback } from "../agents/event.js";
 import { createStderrLogger, type Logger } from "../logger.js";
 import type { PubSubConfig } from "./config.js";
 import { DriverShapeError } from "../errors.js";
@@ -62,8 +62,9 @@ export interface LoadedPubSub {
    */
   publisher: PublisherApi | null;
   /**
-   * The subscriber from the network driver, registered to the configured `topics` and
-   * `publishers`; started when `onEvent` was given. Null when `subscriber: false`.
+   * The subscriber from the network driver, registered to exactly the configured
+   * `topics` and `publishers`; started when `onEvent` was given. Null when
+   * `subscriber: false`.
    */
   subscriber: SubscriberApi | null;
   /** Closes the publisher (flushing it) and the subscriber. Safe to call twice. */
@@ -127,6 +128,8 @@ export async function loadFromConfig(options: LoadOptions = {}): Promise<LoadedP
     if (wantSubscriber) {
       const { mod, api } = await driver("network");
       subscriber = checkAgent<SubscriberApi>(api.getSubscriber(), "getSubscriber", SUBSCRIBER_METHODS, mod);
+      // Exactly the configured topics: a subscriber starts with "D", which a config may leave out.
+      if (!config.topics.includes(SEND_ALL_TOPIC)) subscriber.unregisterTopic(SEND_ALL_TOPIC);
       for (const topic of config.topics) subscriber.registerTopic(topic);
       for (const uri of config.publishers) subscriber.registerListenAddress(uri);
       if (options.onEvent !== undefined) {

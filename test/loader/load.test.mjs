@@ -57,6 +57,15 @@ describe("loadFromConfig()", () => {
     }
   });
 
+  it("registers exactly the configured topics: D is left out when the config leaves it out", async () => {
+    const pubsub = await load({ overrides: { topics: ["tenant-a"] } });
+    try {
+      assert.deepEqual(pubsub.subscriber.topics, ["tenant-a"]);
+    } finally {
+      await pubsub.close();
+    }
+  });
+
   it("starts the subscriber with onEvent, and events flow end to end", async () => {
     const received = [];
     const pubsub = await load({ onEvent: (...args) => received.push(args) });
