@@ -1,21 +1,33 @@
 import { defineConfig } from "tsup";
 
+// Keep "node:" prefixes: "node:test" has no unprefixed form.
+const common = { sourcemap: true, target: "node20", platform: "node", removeNodeProtocol: false } as const;
+
 export default defineConfig([
   {
-    entry: { index: "src/index.ts" },
-    format: ["esm", "cjs"],
+    // The library and the modules the loader imports by specifier. One ESM build with
+    // shared chunks, so a driver and the index share one copy of every class.
+    ...common,
+    entry: {
+      index: "src/index.ts",
+      "drivers/zmq": "src/drivers/zmq/network.ts",
+      "drivers/zmq-multiproc": "src/drivers/zmq/multiproc.ts",
+      testing: "src/testing/index.ts",
+    },
+    format: ["esm"],
     dts: true,
-    sourcemap: true,
-    clean: true,
-    target: "node20",
-    platform: "node",
   },
   {
+    // CommonJS for require("pubsub"); drivers are always loaded with import().
+    ...common,
+    entry: { index: "src/index.ts" },
+    format: ["cjs"],
+    dts: true,
+  },
+  {
+    ...common,
     entry: { "cli/main": "src/cli/main.ts" },
     format: ["esm"],
-    sourcemap: true,
-    target: "node20",
-    platform: "node",
     banner: { js: "#!/usr/bin/env node" },
   },
 ]);

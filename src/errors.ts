@@ -90,9 +90,17 @@ export class UsageError extends PubSubError {
   override readonly isUsageError = true;
 }
 
-/** Narrows an unknown caught value to a {@link PubSubError}. */
+/**
+ * Narrows an unknown caught value to a {@link PubSubError}. It checks the shape (an
+ * `Error` with a `PUBSUB_ERR_` code), not the class, because the ESM and CommonJS builds
+ * of this package, and driver modules loaded from either, each hold their own copy of
+ * the classes.
+ */
 export function isPubSubError(value: unknown): value is PubSubError {
-  return value instanceof PubSubError;
+  if (value instanceof PubSubError) return true;
+  if (!(value instanceof Error)) return false;
+  const code = (value as { code?: unknown }).code;
+  return typeof code === "string" && code.startsWith("PUBSUB_ERR_");
 }
 
 /** Narrows an unknown caught value to a Node.js system error carrying a `code`. */
@@ -103,4 +111,24 @@ export function isErrnoException(value: unknown): value is NodeJS.ErrnoException
 /** An agent was used out of order: `daemonize()` before `initialize()`, a send after `close()`. */
 export class StateError extends PubSubError {
   readonly code = "PUBSUB_ERR_STATE";
+}
+
+/** A message on the wire is not an event: not MessagePack, not a map, or missing `action`. */
+export class WireFormatError extends PubSubError {
+  readonly code = "PUBSUB_ERR_WIRE_FORMAT";
+}
+
+/**
+ * The configured transport or endpoint cannot be used: an unsupported transport, or an
+ * address that cannot be bound (port in use, socket path not writable). Exit code 2 from
+ * the CLI, because the fix is in the config.
+ */
+export class TransportError extends PubSubError {
+  readonly code = "PUBSUB_ERR_TRANSPORT";
+  override readonly isUsageError = true;
+}
+
+/** An event could not be accepted for sending: the publisher is closed, or the value cannot be encoded. */
+export class SendError extends PubSubError {
+  readonly code = "PUBSUB_ERR_SEND";
 }

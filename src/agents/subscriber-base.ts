@@ -1,7 +1,11 @@
 import { StateError } from "../errors.js";
 import { createStderrLogger, type Logger } from "../logger.js";
 import type { SubscriberApi } from "./api.js";
+import { decodeEvent, decodeTopic } from "./codec.js";
 import { SEND_ALL_TOPIC, SYNC_ACTION, type EventCallback, type PubSubEvent } from "./event.js";
+
+/** While undecodable messages keep coming, one log line per this many milliseconds. */
+const BURST_LOG_INTERVAL_MS = 10_000;
 
 /** Counters every subscriber keeps; read them with {@link SubscriberAgentBase.stats}. */
 export interface SubscriberStats {
@@ -9,6 +13,10 @@ export interface SubscriberStats {
   delivered: number;
   /** Messages dropped: undecodable, or on a topic this subscriber did not register. */
   dropped: number;
+  /** The part of `dropped` that could not be decoded (garbage on the wire). */
+  undecodable: number;
+  /** `"sync"` notices given to the callback after a lost connection came back. */
+  syncs: number;
   /** Callback calls that threw or rejected. */
   callbackErrors: number;
 }
@@ -49,7 +57,9 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
   /** Where this subscriber logs. */
   protected readonly logger: Logger;
   /** Counters of delivered and dropped events; the object is live, not a copy. */
-  readonly stats: SubscriberStats = { delivered: 0, dropped: 0, callbackErrors: 0 };
+  readonly stats: SubscriberStats = { delivered: 0, dropped: 0, undecodable: 0, syncs: 0, callbackErrors: 0 };
+  #burst = 0;
+  #burstLoggedAt = 0;
 
   constructor(options: SubscriberAgentOptions = {}) {
     this.logger = options.logger ?? createStderrLogger();
@@ -141,9 +151,59 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
     this.#invoke(event.table, event.key, event.action, event.value, topic);
   }
 
+  /**
+   * Takes one message as it came off the wire: the topic (frame or channel) and the
+   * MessagePack payload. Messages on topics not registered are dropped before decoding;
+   * undecodable ones are counted and dropped (see {@link dropUndecodable}); the rest go
+   * to the callback with the topic they arrived on.
+   */
+  protected receive(topic: string | Uint8Array, payload: Uint8Array): void {
+    let event: PubSubEvent;
+    let onTopic: string;
+    try {
+      onTopic = typeof topic === "string" ? topic : decodeTopic(topic);
+      if (!this.acceptsTopic(onTopic)) {
+        this.stats.dropped += 1;
+        return;
+      }
+      event = decodeEvent(payload);
+    } catch (err: unknown) {
+      this.dropUndecodable(err);
+      return;
+    }
+    this.#endBurst();
+    this.#invoke(event.table, event.key, event.action, event.value, onTopic);
+  }
+
+  /**
+   * Counts and drops a message that is not an event (wrong frame count, bad MessagePack,
+   * no action). The first of a burst is logged with the reason; the rest of the burst
+   * only counted, and the burst's total is logged when a good message follows.
+   */
+  protected dropUndecodable(reason: unknown): void {
+    this.stats.dropped += 1;
+    this.stats.undecodable += 1;
+    this.#burst += 1;
+    const now = Date.now();
+    if (this.#burst === 1 || now - this.#burstLoggedAt >= BURST_LOG_INTERVAL_MS) {
+      this.#burstLoggedAt = now;
+      this.logger.warn(
+        { err: reason, undecodable: this.stats.undecodable },
+        "dropped an undecodable message; the subscriber keeps receiving (the rest of this burst is counted, not logged)",
+      );
+    }
+  }
+
   /** Tells the application it may have missed events: `(null, null, "sync", null, null)`. */
   protected dispatchSync(): void {
+    this.stats.syncs += 1;
     this.#invoke(null, null, SYNC_ACTION, null, null);
+  }
+
+  #endBurst(): void {
+    if (this.#burst === 0) return;
+    if (this.#burst > 1) this.logger.warn({ dropped: this.#burst }, "a burst of undecodable messages ended");
+    this.#burst = 0;
   }
 
   #invoke(table: string | null, key: string | null, action: string, value: unknown, topic: string | null): void {

@@ -46,4 +46,33 @@ export interface PubSubOptions {
   drivers?: {
     [k: string]: string;
   };
+  /**
+   * Options of the ZeroMQ drivers (network and multiproc). The defaults keep a burst of hundreds of thousands of events whole.
+   */
+  zmq?: {
+    /**
+     * Events a publisher queues per subscriber before ZeroMQ drops (PUB) or blocks (PUSH). 0 means no limit. ZeroMQ's own default, 1000, drops bursts silently.
+     */
+    send_high_water_mark?: number;
+    /**
+     * Events a subscriber queues before it pushes back on the publisher. 0 means no limit.
+     */
+    receive_high_water_mark?: number;
+    /**
+     * How long close() keeps sending events still queued in ZeroMQ, in milliseconds. -1 waits forever, 0 drops them.
+     */
+    linger_ms?: number;
+    /**
+     * Delay between a subscriber's attempts to reconnect to a lost publisher, in milliseconds.
+     */
+    reconnect_interval_ms?: number;
+    /**
+     * Interval of ZMTP heartbeats that detect a vanished peer, in milliseconds; 0 turns them off.
+     */
+    heartbeat_interval_ms?: number;
+    /**
+     * A connection whose peer sends nothing for this long is dropped and reconnected (subscribers then get "sync"), in milliseconds.
+     */
+    heartbeat_timeout_ms?: number;
+  };
 }

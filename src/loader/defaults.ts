@@ -18,10 +18,12 @@ const ALL_ADDRESSES = new Set(["*", "0.0.0.0", "::", "[::]"]);
 
 /**
  * The default publishers a subscriber connects to: the local network publisher, at its
- * bind address when that is a specific one, else at 127.0.0.1.
+ * bind address when that is a specific one, else at 127.0.0.1. For `ipc` the bind
+ * address is the socket path and the port does not apply.
  */
 export function defaultPublishers(options: Required<Pick<PubSubOptions, "publisher_transport" | "publisher_bind_address" | "publisher_port">>): string[] {
   const bind = options.publisher_bind_address;
+  if (options.publisher_transport === "ipc") return [`ipc://${bind}`];
   const host = ALL_ADDRESSES.has(bind) ? "127.0.0.1" : bind;
   return [`${options.publisher_transport}://${host}:${options.publisher_port}`];
 }

@@ -39,7 +39,7 @@ class MemoryPublisher {
   async initialize() { this.initialized = true; }
   async sendEvent(update, topic) {
     const event = { ...update, topic: resolveTopic(update, topic) };
-    for (const subscriber of subscribers) subscriber.receive(event);
+    for (const subscriber of subscribers) subscriber.deliver(event);
   }
   async close() { this.closed = true; }
 }
@@ -52,7 +52,7 @@ class MemorySubscriber extends SubscriberAgentBase {
   onListenAddressRemoved() {}
   onTopicAdded() {}
   onTopicRemoved() {}
-  receive(event) { this.dispatch(event); }
+  deliver(event) { this.dispatch(event); }
 }
 
 export default function createMemoryDriver(config, context) {

@@ -117,6 +117,14 @@ describe("config search places and formats", () => {
             publishers: ["tcp://127.0.0.1:8866"],
             topics: ["D"],
             drivers: {},
+            zmq: {
+              send_high_water_mark: 1_000_000,
+              receive_high_water_mark: 1_000_000,
+              linger_ms: 5_000,
+              reconnect_interval_ms: 100,
+              heartbeat_interval_ms: 2_000,
+              heartbeat_timeout_ms: 6_000,
+            },
           },
         );
         assert.ok(Object.isFrozen(config));

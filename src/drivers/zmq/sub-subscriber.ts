@@ -1,0 +1,90 @@
+import * as zmq from "zeromq";
+import type { SubscriberAgentOptions } from "../../agents/subscriber-base.js";
+import { HELLO, isHello } from "./hello.js";
+import { applySocketOptions, type ZmqOptions } from "./options.js";
+import type { ReceiveLoop } from "./receive-loop.js";
+import { ZmqSubscriberBase } from "./subscriber.js";
+
+/**
+ * The network subscriber: one SUB socket per registered publisher address, subscribed
+ * to every registered topic. ZeroMQ's subscriptions are prefix matches; the base drops
+ * what is not an exact match. A socket per publisher tells which publisher a message
+ * came from, so when one of ours greets a connection a second time (it restarted, or
+ * the connection timed out and came back), the callback gets `"sync"`.
+ */
+export class ZmqSubSubscriber extends ZmqSubscriberBase {
+  readonly #loops = new Map<string, ReceiveLoop>();
+  readonly #pending = new Set<Promise<void>>();
+
+  constructor(options: ZmqOptions, agentOptions: SubscriberAgentOptions = {}) {
+    super(options, agentOptions);
+  }
+
+  get sockets(): readonly zmq.Socket[] {
+    return [...this.#loops.values()].flatMap((loop) => (loop.socket === undefined ? [] : [loop.socket]));
+  }
+
+  protected async start(): Promise<void> {
+    await Promise.all(this.listenAddresses.map((uri) => this.#connect(uri)));
+  }
+
+  protected async stop(): Promise<void> {
+    const loops = [...this.#loops.values()];
+    this.#loops.clear();
+    await Promise.all(loops.map((loop) => loop.stop()));
+    while (this.#pending.size > 0) await Promise.all(this.#pending);
+  }
+
+  protected onListenAddressAdded(uri: string): void {
+    this.#track(this.#connect(uri));
+  }
+
+  protected onListenAddressRemoved(uri: string): void {
+    const loop = this.#loops.get(uri);
+    this.#loops.delete(uri);
+    if (loop !== undefined) this.#track(loop.stop());
+  }
+
+  protected onTopicAdded(topic: string): void {
+    for (const socket of this.sockets) (socket as zmq.Subscriber).subscribe(topic);
+  }
+
+  protected onTopicRemoved(topic: string): void {
+    for (const socket of this.sockets) (socket as zmq.Subscriber).unsubscribe(topic);
+  }
+
+  async #connect(uri: string): Promise<void> {
+    let greeted = false;
+    const loop = this.loop(
+      async () => {
+        greeted = false;
+        return this.#open(uri);
+      },
+      undefined,
+      (frames) => {
+        if (!isHello(frames)) this.take(frames);
+        else if (greeted) this.dispatchSync();
+        else greeted = true;
+      },
+    );
+    this.#loops.set(uri, loop);
+    await loop.start();
+  }
+
+  #open(uri: string): zmq.Subscriber {
+    const socket = new zmq.Subscriber();
+    applySocketOptions(socket, this.options);
+    socket.receiveHighWaterMark = this.options.receive_high_water_mark;
+    socket.subscribe(HELLO);
+    for (const topic of this.topics) socket.subscribe(topic);
+    socket.connect(uri);
+    return socket;
+  }
+
+  #track(work: Promise<void>): void {
+    const tracked = work
+      .catch((err: unknown) => this.logger.error({ err }, "a listen address change failed"))
+      .finally(() => this.#pending.delete(tracked));
+    this.#pending.add(tracked);
+  }
+}

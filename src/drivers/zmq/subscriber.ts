@@ -1,0 +1,58 @@
+import type * as zmq from "zeromq";
+import type { RawFrameSource } from "../../agents/raw-frames.js";
+import { SubscriberAgentBase, type SubscriberAgentOptions } from "../../agents/subscriber-base.js";
+import { WireFormatError } from "../../errors.js";
+import type { ZmqOptions } from "./options.js";
+import { ReceiveLoop, type ReceivingSocket } from "./receive-loop.js";
+
+type RawHandler = (topic: Uint8Array, payload: Uint8Array) => void;
+
+/**
+ * What the ZeroMQ subscribers share: messages that are not `[topic, payload]` are
+ * counted and dropped, the rest decoded and delivered (or handed on raw, see
+ * {@link onRawFrames}); sockets live in {@link ReceiveLoop}s, which replace a failed
+ * socket and then give the callback `"sync"`, because events may have been lost.
+ */
+export abstract class ZmqSubscriberBase extends SubscriberAgentBase implements RawFrameSource {
+  protected readonly options: ZmqOptions;
+  #raw: RawHandler | undefined;
+
+  constructor(options: ZmqOptions, agentOptions: SubscriberAgentOptions = {}) {
+    super(agentOptions);
+    this.options = options;
+  }
+
+  /** The live sockets. Exposed for tests that break one on purpose; do not receive from them. */
+  abstract get sockets(): readonly zmq.Socket[];
+
+  onRawFrames(handler: RawHandler): void {
+    this.#raw = handler;
+  }
+
+  /** A receive loop over the sockets `open` creates; `take` may intercept control messages. */
+  protected loop(
+    open: () => Promise<ReceivingSocket>,
+    release?: (socket: zmq.Socket) => Promise<void>,
+    take: (frames: Buffer[]) => void = (frames) => this.take(frames),
+  ): ReceiveLoop {
+    return new ReceiveLoop({
+      open,
+      take,
+      recovered: () => this.dispatchSync(),
+      logger: this.logger,
+      ...(release === undefined ? {} : { release }),
+    });
+  }
+
+  /** Delivers one message, or counts and drops it when it is not `[topic, payload]`. */
+  protected take(frames: Buffer[]): void {
+    const [topic, payload] = frames;
+    if (frames.length !== 2 || topic === undefined || payload === undefined) {
+      this.dropUndecodable(new WireFormatError(`expected 2 frames [topic, payload], got ${frames.length}`));
+    } else if (this.#raw !== undefined) {
+      this.#raw(topic, payload);
+    } else {
+      this.receive(topic, payload);
+    }
+  }
+}

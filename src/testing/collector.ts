@@ -1,0 +1,90 @@
+import type { EventCallback } from "../agents/event.js";
+
+/** One event as a subscriber's callback received it. */
+export interface ReceivedEvent {
+  table: string | null;
+  key: string | null;
+  action: string;
+  value: unknown;
+  topic: string | null;
+}
+
+interface Waiter {
+  test: () => boolean;
+  resolve: () => void;
+}
+
+/**
+ * Records what a subscriber's callback receives and lets a test wait for a condition on
+ * it. Waiting is event driven (checked on every arrival), bounded by a deadline that
+ * fails with a description of what was awaited and what arrived.
+ *
+ * @example
+ * ```ts
+ * const got = new Collector();
+ * subscriber.initialize(got.callback);
+ * await got.until(() => got.count("lport") === 10, "10 lport events");
+ * ```
+ */
+export class Collector {
+  /** Every event received, probes included, in arrival order. */
+  readonly events: ReceivedEvent[] = [];
+  /** How long {@link until} waits before failing, in milliseconds. */
+  timeoutMs: number;
+  readonly #waiters = new Set<Waiter>();
+
+  constructor(timeoutMs = 15_000) {
+    this.timeoutMs = timeoutMs;
+  }
+
+  /** The callback to pass to `subscriber.initialize`. */
+  readonly callback: EventCallback = (table, key, action, value, topic) => {
+    this.events.push({ table, key, action, value, topic });
+    for (const waiter of this.#waiters) {
+      if (waiter.test()) {
+        this.#waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+  };
+
+  /** Events of `table` (all but probes and `"sync"` notices when omitted). */
+  of(table?: string): ReceivedEvent[] {
+    return this.events.filter((event) =>
+      table === undefined ? event.table !== PROBE_TABLE && event.action !== "sync" : event.table === table,
+    );
+  }
+
+  /** How many events of `table` arrived. */
+  count(table?: string): number {
+    return this.of(table).length;
+  }
+
+  /** How many `"sync"` notices arrived. */
+  get syncs(): number {
+    return this.events.filter((event) => event.action === "sync").length;
+  }
+
+  /** Resolves once `test()` holds; rejects after {@link timeoutMs} naming `what`. */
+  until(test: () => boolean, what: string): Promise<void> {
+    if (test()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        test,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(waiter);
+        const summary = `${this.events.length} events arrived (${this.syncs} sync)`;
+        reject(new Error(`timed out after ${this.timeoutMs} ms waiting for ${what}; ${summary}`));
+      }, this.timeoutMs);
+      this.#waiters.add(waiter);
+    });
+  }
+}
+
+/** The table of the events {@link waitForFlow} sends to find out that a path delivers. */
+export const PROBE_TABLE = "__conformance_probe__";

@@ -1,0 +1,59 @@
+// Configs and raw ZeroMQ sockets for the ZeroMQ driver tests.
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as zmq from "zeromq";
+import { resolveConfig } from "../../dist/index.js";
+import { makeProject, recordingLogger } from "./fixtures.mjs";
+
+const emptyProject = await makeProject();
+
+/**
+ * An effective config from schema defaults plus `overrides`, never from a config file
+ * or PUBSUB_* variables of the machine running the tests. A short linger keeps a
+ * failing test from hanging on close.
+ */
+export async function configFor(overrides = {}) {
+  const { config } = await resolveConfig({
+    cwd: emptyProject.dir,
+    env: {},
+    overrides: { ...overrides, zmq: { linger_ms: 2000, ...overrides.zmq } },
+  });
+  return config;
+}
+
+/** A fresh directory for socket files, short enough for Unix socket paths. */
+export async function socketDir() {
+  return mkdtemp(join(tmpdir(), "pubsub-sock-"));
+}
+
+/** A driver context whose logger records instead of printing. */
+export function quietContext(role) {
+  const logger = recordingLogger();
+  if (process.env.PUBSUB_TEST_LOG) {
+    for (const level of ["debug", "info", "warn", "error"]) {
+      const record = logger[level];
+      logger[level] = (obj, msg) => {
+        console.error(`[${role}] ${level}: ${msg ?? ""} ${JSON.stringify(obj, (k, v) => (v instanceof Error ? `${v.code ?? ""} ${v.message}` : v))}`);
+        record(obj, msg);
+      };
+    }
+  }
+  return { role, logger };
+}
+
+/** A raw PUB socket bound to `address`: a Dragonflow peer, or a source of garbage. */
+export async function rawPublisher(address) {
+  const socket = new zmq.Publisher();
+  socket.linger = 0;
+  await socket.bind(address);
+  return { send: (frames) => socket.send(frames), close: async () => socket.close() };
+}
+
+/** A raw PUSH socket connected to `address`: a worker written without this package. */
+export async function rawPush(address) {
+  const socket = new zmq.Push();
+  socket.linger = 0;
+  socket.connect(address);
+  return { send: (frames) => socket.send(frames), close: async () => socket.close() };
+}
