@@ -2,7 +2,6 @@ import * as zmq from "zeromq";
 import { TransportError } from "../../errors.js";
 import type { PubSubConfig } from "../../loader/config.js";
 
-
 /** The network transports this build of libzmq supports, in the order error messages list them. */
 export function supportedTransports(): string[] {
   const transports = ["tcp"];

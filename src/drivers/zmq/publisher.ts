@@ -41,7 +41,7 @@ export class ZmqPublisher implements PublisherApi, RawFrameSink {
   constructor(endpoint: PublisherEndpoint, options: ZmqOptions) {
     this.#endpoint = endpoint;
     this.#options = options;
-    this.#queue = new SendQueue<Frames>((frames) => this.#connected().send(frames));
+    this.#queue = new SendQueue<Frames>((frames) => this.#send(frames));
   }
 
   async initialize(): Promise<void> {
@@ -115,6 +115,18 @@ export class ZmqPublisher implements PublisherApi, RawFrameSink {
       await Promise.race([this.#queue.close(), expired]);
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /** Writes one message; a socket error becomes a {@link SendError} that keeps it as `cause`. */
+  async #send(frames: Frames): Promise<void> {
+    const socket = this.#connected();
+    try {
+      await socket.send(frames);
+    } catch (err: unknown) {
+      const reason = err instanceof Error ? err.message : String(err);
+      const why = socket.closed ? "the publisher closed before this event could be sent (zmq.linger_ms expired)" : `the socket refused it: ${reason}`;
+      throw new SendError(why, { cause: err });
     }
   }
 

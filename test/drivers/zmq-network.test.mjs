@@ -1,0 +1,146 @@
+// The ZeroMQ network driver beyond the conformance suite: transports, high-water marks,
+// a socket that fails under the subscriber, and the welcome message.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import * as zmq from "zeromq";
+import createZmqNetworkDriver from "../../dist/drivers/zmq.js";
+import { decodeEvent } from "../../dist/index.js";
+import { Collector, freePort, waitForFlow } from "../../dist/testing.js";
+import { configFor, quietContext, socketDir } from "../helpers/zmq.mjs";
+
+/** A publisher and a running subscriber of a fresh tcp endpoint, events flowing. */
+async function tcpPair(overrides = {}) {
+  const port = await freePort();
+  const config = await configFor({ publisher_port: port, publisher_bind_address: "127.0.0.1", ...overrides });
+  const api = createZmqNetworkDriver(config, quietContext("network"));
+  const got = new Collector();
+  const subscriber = api.getSubscriber();
+  subscriber.initialize(got.callback);
+  subscriber.registerListenAddress(`tcp://127.0.0.1:${port}`);
+  await subscriber.daemonize();
+  const publisher = api.getPublisher();
+  await publisher.initialize();
+  await waitForFlow(publisher, [got]);
+  const close = async () => {
+    await publisher.close();
+    await subscriber.close();
+  };
+  return { port, api, publisher, subscriber, got, close };
+}
+
+describe("zmq_pubsub_driver: transports", () => {
+  it("refuses a transport this libzmq lacks, naming the supported ones", async () => {
+    for (const transport of ["pgm", "epgm", "udp", "inproc"]) {
+      if (zmq.capability.pgm === true && transport.endsWith("pgm")) continue;
+      const config = await configFor({ publisher_transport: transport });
+      assert.throws(
+        () => createZmqNetworkDriver(config, quietContext("network")),
+        (err) => {
+          assert.equal(err.code, "PUBSUB_ERR_TRANSPORT");
+          assert.match(err.message, new RegExp(`^publisher_transport: unsupported transport '${transport}' for the ZeroMQ driver`));
+          assert.match(err.message, /supported here: tcp, ipc/);
+          return true;
+        },
+      );
+    }
+  });
+
+  it("ipc needs an absolute socket path in publisher_bind_address", async () => {
+    const config = await configFor({ publisher_transport: "ipc" });
+    assert.throws(() => createZmqNetworkDriver(config, quietContext("network")), {
+      code: "PUBSUB_ERR_TRANSPORT",
+      message: /^publisher_bind_address: the ipc transport needs an absolute socket path \(got "\*"\); e\.g\. --set publisher_bind_address=/,
+    });
+  });
+
+  it("a port in use fails initialize() with a one-line error naming the port and the option", async () => {
+    const { port, api, close } = await tcpPair();
+    try {
+      const second = api.getPublisher();
+      await assert.rejects(second.initialize(), (err) => {
+        assert.equal(err.code, "PUBSUB_ERR_TRANSPORT");
+        assert.match(err.message, new RegExp(`^publisher_port: cannot bind tcp://127\\.0\\.0\\.1:${port}: address already in use; .* --set publisher_port=`));
+        assert.doesNotMatch(err.message, /\n/);
+        return true;
+      });
+      await second.close();
+    } finally {
+      await close();
+    }
+  });
+
+  it("ipc: the socket file is created on initialize() and removed on close()", async () => {
+    const path = join(await socketDir(), "nested", "net.sock");
+    const config = await configFor({ publisher_transport: "ipc", publisher_bind_address: path });
+    const publisher = createZmqNetworkDriver(config, quietContext("network")).getPublisher();
+    await publisher.initialize();
+    const { lstat } = await import("node:fs/promises");
+    assert.ok((await lstat(path)).isSocket());
+    await publisher.close();
+    await assert.rejects(lstat(path), { code: "ENOENT" });
+  });
+});
+
+describe("zmq_pubsub_driver: volume and failures", () => {
+  it("a burst of 200,000 events arrives whole with the default high-water marks", async () => {
+    const { publisher, got, close } = await tcpPair({ zmq: { linger_ms: 5_000 } });
+    try {
+      const count = 200_000;
+      const accepted = [];
+      for (let i = 0; i < count; i += 1) accepted.push(publisher.sendEvent({ table: "burst", key: String(i), action: "set", value: i }));
+      await Promise.all(accepted);
+      got.timeoutMs = 60_000;
+      await got.until(() => got.count("burst") === count, `${count} events`);
+      const keys = got.of("burst").map((event) => Number(event.key));
+      assert.ok(keys.every((key, index) => key === index), "events arrived out of order");
+    } finally {
+      await close();
+    }
+  });
+
+  it("a socket closed under the subscriber is replaced: sync, then events flow again", async () => {
+    const { publisher, subscriber, got, close } = await tcpPair();
+    try {
+      assert.equal(subscriber.sockets.length, 1);
+      const broken = subscriber.sockets[0];
+      broken.close();
+      await got.until(() => got.syncs === 1, "a sync notice after the socket failed");
+      assert.notEqual(subscriber.sockets[0], broken);
+      assert.equal(subscriber.isRunning, true);
+      await waitForFlow(publisher, [got]);
+      await publisher.sendEvent({ table: "after", key: "1", action: "set", value: null });
+      await got.until(() => got.count("after") === 1, "an event after the socket was replaced");
+      assert.equal(subscriber.stats.syncs, 1);
+    } finally {
+      await close();
+    }
+  });
+
+  it("the welcome message reaches only subscribers of its topic, and never the callback", async () => {
+    const { port, publisher, got, close } = await tcpPair();
+    const other = new zmq.Subscriber();
+    try {
+      other.subscribe("D");
+      other.connect(`tcp://127.0.0.1:${port}`);
+      const first = (async () => {
+        for await (const frames of other) return frames;
+      })();
+      let first_;
+      const timer = setInterval(() => void publisher.sendEvent({ table: "plain", key: "k", action: "set", value: 1 }), 20);
+      try {
+        first_ = await first;
+      } finally {
+        clearInterval(timer);
+      }
+      assert.equal(first_.length, 2, "a plain SUB of D got something that is not [topic, payload]");
+      assert.equal(first_[0].toString(), "D");
+      assert.equal(decodeEvent(first_[1]).table, "plain");
+      assert.equal(got.events.filter((event) => event.table === null && event.action !== "sync").length, 0);
+      assert.equal(got.syncs, 0, "the first welcome is not a sync");
+    } finally {
+      other.close();
+      await close();
+    }
+  });
+});
