@@ -1,10 +1,25 @@
-import { Packr } from "msgpackr";
+import { Packr, type Options } from "msgpackr";
 import { SendError, WireFormatError } from "../errors.js";
 import type { PubSubEvent } from "./event.js";
 
 // Plain MessagePack maps, no msgpackr records or extensions: a Dragonflow peer decodes
-// these with `msgpack.unpackb` and we decode what `msgpack.packb` produces.
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true, moreTypes: false });
+// these with `msgpack.unpackb` and we decode what `msgpack.packb` produces. `undefined`
+// goes out as nil (Python's None), and 64-bit integers come back as numbers when they
+// fit one exactly (else as BigInt).
+// int64AsType "auto" is supported at run time but missing from msgpackr's type declarations.
+const options: Omit<Options, "int64AsType"> & { int64AsType: "auto" } = {
+  useRecords: false,
+  mapsAsObjects: true,
+  variableMapSize: true,
+  moreTypes: false,
+  encodeUndefinedAsNil: true,
+  int64AsType: "auto",
+};
+const packr = new Packr(options as unknown as Options);
+
+/** Integers outside [-2^31, 2^32) are packed by msgpackr as float64 unless given as BigInt. */
+const INT32_MIN = -(2 ** 31);
+const UINT32_END = 2 ** 32;
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder("utf-8", { fatal: true });
@@ -18,7 +33,8 @@ const textDecoder = new TextDecoder("utf-8", { fatal: true });
  */
 export function encodeEvent(update: PubSubEvent, topic: string): Buffer {
   try {
-    return packr.pack({ table: update.table, key: update.key, action: update.action, value: update.value, topic });
+    const value = widenIntegers(update.value);
+    return packr.pack({ table: update.table, key: update.key, action: update.action, value, topic });
   } catch (err: unknown) {
     throw new SendError(`cannot encode the event (table ${String(update.table)}, key ${String(update.key)}): ${String(err)}`, { cause: err });
   }
@@ -71,6 +87,36 @@ export function decodeTopic(frame: Uint8Array): string {
   } catch (err: unknown) {
     throw new WireFormatError(`topic frame is not UTF-8 (${frame.length} bytes)`, { cause: err });
   }
+}
+
+/**
+ * Returns `value` with every safe integer beyond 32 bits turned into a BigInt, so it is
+ * packed as a MessagePack integer (as Python's msgpack does) rather than a float64, which
+ * a Python peer would read as a float. Copies only the objects and arrays on the path to
+ * such an integer; anything else is returned as is.
+ */
+function widenIntegers(value: unknown): unknown {
+  if (typeof value === "number") {
+    return Number.isSafeInteger(value) && (value < INT32_MIN || value >= UINT32_END) ? BigInt(value) : value;
+  }
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i += 1) {
+      const item: unknown = value[i];
+      const widened = widenIntegers(item);
+      if (widened !== item) (copy ??= value.slice())[i] = widened;
+    }
+    return copy ?? value;
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const [name, item] of Object.entries(value)) {
+    const widened = widenIntegers(item);
+    if (widened !== item) (copy ??= { ...value })[name] = widened;
+  }
+  return copy ?? value;
 }
 
 function nullableText(map: Record<string, unknown>, name: string): string | null {

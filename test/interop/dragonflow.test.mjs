@@ -371,9 +371,7 @@ describe("byte level: our codec and msgpack.packb(..., use_bin_type=True)", () =
     assert.equal(Buffer.from(encodeTopic("tenant-ü")).toString("hex"), "74656e616e742dc3bc");
   });
 
-  // Known differences, kept as todo tests until the codec handles them.
-
-  test("a value left undefined encodes as nil, as None does", { todo: "msgpackr packs undefined as ext type 0 (d4 00 00): Python reads ExtType(code=0, data=b'\\x00')" }, () => {
+  test("a value left undefined encodes as nil, as None does", () => {
     // msgpack.packb({"table": "lport", "key": "port-42", "action": "delete", "value": None, "topic": "D"}, use_bin_type=True).hex()
     const expected = "85a57461626c65a56c706f7274a36b6579a7706f72742d3432a6616374696f6ea664656c657465a576616c7565c0a5746f706963a144";
     const update = { table: "lport", key: "port-42", action: "delete", value: undefined };
@@ -387,11 +385,30 @@ describe("byte level: our codec and msgpack.packb(..., use_bin_type=True)", () =
     "cf0000018bcfe56800a5746f706963a144";
   const timestamped = { table: "chassis", key: "host-1", action: "set", value: { created_at: 1700000000000 } };
 
-  test("an integer beyond 32 bits encodes as an integer", { todo: "msgpackr packs it as a float64 (cb): Python reads 1700000000000.0" }, () => {
-    assert.equal(Buffer.from(encodeEvent(timestamped, "D")).toString("hex"), withTimestamp);
+  // msgpack.packb picks uint64 (cf) for a positive integer, we pick int64 (d3): both are
+  // MessagePack integers, and msgpack.unpackb reads either as a Python int.
+  const ourTimestamp = withTimestamp.replace("cf0000018bcfe56800", "d30000018bcfe56800");
+
+  test("an integer beyond 32 bits encodes as a MessagePack integer, not a float", () => {
+    assert.equal(Buffer.from(encodeEvent(timestamped, "D")).toString("hex"), ourTimestamp);
+    const negative = { ...timestamped, value: { created_at: -1700000000000 } };
+    assert.equal(decodeEvent(encodeEvent(negative, "D")).value.created_at, -1700000000000);
   });
 
-  test("an integer beyond 32 bits decodes as a number", { todo: "msgpackr decodes uint64/int64 as BigInt: 1700000000000n" }, () => {
+  test("msgpack.unpackb reads that integer as a Python int", needsPython, () => {
+    const program = `import msgpack, sys; v = msgpack.unpackb(bytes.fromhex(sys.argv[1]), raw=False)["value"]["created_at"]; print(type(v).__name__, v)`;
+    const run = spawnSync(python, ["-c", program, ourTimestamp], { encoding: "utf8" });
+    assert.equal(run.stderr, "");
+    assert.equal(run.stdout.trim(), "int 1700000000000");
+  });
+
+  test("integers that do not fit a double exactly stay BigInt; 2^53 and below are numbers", () => {
+    // msgpack.packb(2**53 + 1).hex() and msgpack.packb(-(2**53)).hex()
+    assert.equal(decodeEvent(Buffer.from(withTimestamp.replace("cf0000018bcfe56800", "cf0020000000000001"), "hex")).value.created_at, 2n ** 53n + 1n);
+    assert.equal(decodeEvent(Buffer.from(withTimestamp.replace("cf0000018bcfe56800", "d3ffe0000000000000"), "hex")).value.created_at, -(2 ** 53));
+  });
+
+  test("an integer beyond 32 bits decodes as a number", () => {
     assert.deepEqual(decodeEvent(Buffer.from(withTimestamp, "hex")), { ...timestamped, topic: "D" });
   });
 });

@@ -1,25 +1,31 @@
 import type * as zmq from "zeromq";
 import type { PubSubConfig } from "../../loader/config.js";
+import { schemaNodeAt } from "../../loader/schema.js";
 
 /** The `zmq` section of the config, every option filled in by the schema's defaults. */
 export type ZmqOptions = Required<NonNullable<PubSubConfig["zmq"]>>;
 
-/** Reads the `zmq` section; the loader has already validated it and filled its defaults. */
-export function zmqOptions(config: PubSubConfig): ZmqOptions {
-  return {
-    send_high_water_mark: 1_000_000,
-    receive_high_water_mark: 1_000_000,
-    linger_ms: 5_000,
-    reconnect_interval_ms: 100,
-    heartbeat_interval_ms: 2_000,
-    heartbeat_timeout_ms: 6_000,
-    ...config.zmq,
-  };
+/** The section's defaults, read from the JSON Schema (the one place they are written). */
+function schemaDefaults(): ZmqOptions {
+  const properties = schemaNodeAt(["zmq"])?.properties ?? {};
+  return Object.fromEntries(Object.entries(properties).map(([name, node]) => [name, node.default])) as ZmqOptions;
 }
 
-/** Applies the options every ZeroMQ socket of ours shares. */
-export function applySocketOptions(socket: zmq.Socket, options: ZmqOptions): void {
-  socket.linger = options.linger_ms;
+/**
+ * Reads the `zmq` section. The loader has already validated it and filled its defaults;
+ * a config built by hand (a driver created without the loader) gets them here.
+ */
+export function zmqOptions(config: PubSubConfig): ZmqOptions {
+  return { ...schemaDefaults(), ...config.zmq };
+}
+
+/**
+ * Applies the options every ZeroMQ socket of ours shares. `zmq.linger_ms` applies to
+ * sending sockets; a receiving socket (`role` "receive") has nothing of ours to flush
+ * and lingers 0, so a subscriber's process exits at once.
+ */
+export function applySocketOptions(socket: zmq.Socket, options: ZmqOptions, role: "send" | "receive"): void {
+  socket.linger = role === "send" ? options.linger_ms : 0;
   socket.reconnectInterval = options.reconnect_interval_ms;
   if (options.heartbeat_interval_ms > 0) {
     socket.heartbeatInterval = options.heartbeat_interval_ms;

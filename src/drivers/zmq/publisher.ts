@@ -49,7 +49,7 @@ export class ZmqPublisher implements PublisherApi, RawFrameSink {
     if (this.#initialized) return;
     if (this.#endpoint.socket === "pub") {
       const socket = new zmq.XPublisher();
-      applySocketOptions(socket, this.#options);
+      applySocketOptions(socket, this.#options, "send");
       socket.sendHighWaterMark = this.#options.send_high_water_mark;
       socket.welcomeMessage = HELLO;
       try {
@@ -135,7 +135,7 @@ export class ZmqPublisher implements PublisherApi, RawFrameSink {
     if (this.#released) throw new SendError("the publisher closed before this event could be sent (zmq.linger_ms expired)");
     if (this.#endpoint.socket !== "push") throw new StateError("the publisher is not bound");
     const socket = new zmq.Push();
-    applySocketOptions(socket, this.#options);
+    applySocketOptions(socket, this.#options, "send");
     socket.sendHighWaterMark = this.#options.send_high_water_mark;
     socket.connect(this.#endpoint.connect);
     this.#socket = socket;

@@ -54,7 +54,7 @@ export class ZmqPullSubscriber extends ZmqSubscriberBase {
 
   async #open(): Promise<zmq.Pull> {
     const socket = new zmq.Pull();
-    applySocketOptions(socket, this.options);
+    applySocketOptions(socket, this.options, "receive");
     socket.receiveHighWaterMark = this.options.receive_high_water_mark;
     try {
       for (const endpoint of this.#endpoints()) await this.#bind(socket, endpoint);

@@ -73,7 +73,7 @@ export class ZmqSubSubscriber extends ZmqSubscriberBase {
 
   #open(uri: string): zmq.Subscriber {
     const socket = new zmq.Subscriber();
-    applySocketOptions(socket, this.options);
+    applySocketOptions(socket, this.options, "receive");
     socket.receiveHighWaterMark = this.options.receive_high_water_mark;
     socket.subscribe(HELLO);
     for (const topic of this.topics) socket.subscribe(topic);
