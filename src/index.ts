@@ -18,6 +18,7 @@ export type {
   PublisherApi,
   SubscriberApi,
 } from "./agents/api.js";
+export { PublisherAgentBase, type PublisherAgentOptions } from "./agents/publisher-base.js";
 export { SubscriberAgentBase, type SubscriberAgentOptions, type SubscriberStats } from "./agents/subscriber-base.js";
 export { SEND_ALL_TOPIC, SYNC_ACTION, resolveTopic, type EventCallback, type PubSubEvent } from "./agents/event.js";
 export { createStderrLogger, type Logger, type LogLevel } from "./logger.js";

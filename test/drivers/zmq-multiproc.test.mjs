@@ -130,7 +130,15 @@ describe("zmq_pubsub_multiproc_driver: the worker side", () => {
     await publisher.initialize();
     const outcomes = [];
     for (let i = 0; i < 5; i += 1) {
-      outcomes.push(publisher.sendEvent({ table: "lost", key: String(i), action: "set", value: i }).then(() => "sent", (err) => err.code));
+      outcomes.push(
+        publisher.sendEvent({ table: "lost", key: String(i), action: "set", value: i }).then(
+          () => "sent",
+          (err) => {
+            assert.match(err.message, /^the publisher closed before this event could be sent \(zmq\.linger_ms of 100 ms expired\)$/);
+            return err.code;
+          },
+        ),
+      );
     }
     await publisher.close();
     const results = await Promise.all(outcomes);

@@ -1,0 +1,161 @@
+import { PubSubError, SendError, StateError } from "../errors.js";
+import type { PublisherApi } from "./api.js";
+import { encodeEvent, encodeTopic } from "./codec.js";
+import { resolveTopic, type PubSubEvent } from "./event.js";
+import type { RawFrameSink } from "./raw-frames.js";
+import { SendQueue } from "./send-queue.js";
+
+/** Topic frames kept encoded, so a publisher on a few topics encodes each once. */
+const TOPIC_CACHE_SIZE = 1024;
+
+/** Options every publisher built on {@link PublisherAgentBase} accepts. */
+export interface PublisherAgentOptions {
+  /**
+   * How long `close()` waits for accepted events to be written before it releases the
+   * transport, in milliseconds; -1 waits forever. Events still queued then are rejected
+   * with `PUBSUB_ERR_SEND`. Default 5000.
+   */
+  lingerMs?: number;
+  /** The option that sets {@link lingerMs}, named in the error of an event `close()` gave up on. */
+  lingerOption?: string;
+}
+
+type State = "new" | "opening" | "open" | "closed";
+
+/**
+ * The shared part of every publisher: the state checks, the topic rule, the encoding
+ * (once per event), the queue that keeps concurrent `sendEvent` calls in order with one
+ * write in flight, and a `close()` that flushes within a linger time and is safe to
+ * call twice. A driver only moves bytes: it implements {@link open}, {@link write} and
+ * {@link release}. Publishers built on it also relay raw frames ({@link RawFrameSink}).
+ *
+ * @example
+ * ```ts
+ * class MyPublisher extends PublisherAgentBase {
+ *   protected async open() { this.server = await listen(port); }
+ *   protected async write(topic: Uint8Array, payload: Uint8Array) { await this.server.broadcast(topic, payload); }
+ *   protected async release() { await this.server.close(); }
+ * }
+ * ```
+ */
+export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
+  readonly #queue = new SendQueue<[Uint8Array, Uint8Array]>((frames) => this.#write(frames));
+  readonly #topics = new Map<string, Uint8Array>();
+  readonly #lingerMs: number;
+  readonly #lingerOption: string;
+  #state: State = "new";
+  #opening: Promise<void> | undefined;
+  #released = false;
+
+  constructor(options: PublisherAgentOptions = {}) {
+    this.#lingerMs = options.lingerMs ?? 5_000;
+    this.#lingerOption = options.lingerOption ?? "the linger time";
+  }
+
+  /**
+   * Binds or connects the transport. Called once, by the first `initialize()`; a driver
+   * that connects lazily does nothing here and connects in its first {@link write}.
+   */
+  protected abstract open(): Promise<void>;
+
+  /** Writes one message. Never called concurrently; calls come in `sendEvent` order. */
+  protected abstract write(topic: Uint8Array, payload: Uint8Array): Promise<void>;
+
+  /**
+   * Releases the transport. Called once, by `close()`, after the queue drained or the
+   * linger time ran out, and only when {@link open} was called. A {@link write} still in
+   * flight should fail rather than hang.
+   */
+  protected abstract release(): Promise<void>;
+
+  /** Events accepted and not yet written. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  async initialize(): Promise<void> {
+    if (this.#state === "closed") throw new StateError("initialize(): the publisher is closed");
+    if (this.#state === "new") {
+      this.#state = "opening";
+      this.#opening = this.open();
+      try {
+        await this.#opening;
+      } catch (err: unknown) {
+        this.#state = "new";
+        this.#opening = undefined;
+        throw err;
+      }
+      if (this.#state === "opening") this.#state = "open";
+      return;
+    }
+    await this.#opening;
+  }
+
+  sendEvent(update: PubSubEvent, topic?: string | null): Promise<void> {
+    const refused = this.#refusal("sendEvent");
+    if (refused !== undefined) return Promise.reject(refused);
+    try {
+      const onTopic = resolveTopic(update, topic);
+      return this.#queue.push([this.#topicFrame(onTopic), encodeEvent(update, onTopic)]);
+    } catch (err: unknown) {
+      return Promise.reject(err);
+    }
+  }
+
+  sendFrames(topic: Uint8Array, payload: Uint8Array): Promise<void> {
+    const refused = this.#refusal("sendFrames");
+    return refused === undefined ? this.#queue.push([topic, payload]) : Promise.reject(refused);
+  }
+
+  async close(): Promise<void> {
+    if (this.#state === "closed") return;
+    const opened = this.#opening;
+    this.#state = "closed";
+    await this.#drainWithin(this.#lingerMs);
+    this.#released = true;
+    if (opened !== undefined && (await opened.then(() => true, () => false))) await this.release();
+    await this.#queue.flush();
+  }
+
+  #refusal(method: string): Error | undefined {
+    if (this.#state === "new" || this.#state === "opening") {
+      return new StateError(`${method}(): call initialize() first and wait for it`);
+    }
+    return undefined; // closed: the queue refuses with PUBSUB_ERR_SEND
+  }
+
+  async #write([topic, payload]: [Uint8Array, Uint8Array]): Promise<void> {
+    const gaveUp = `the publisher closed before this event could be sent (${this.#lingerOption} of ${this.#lingerMs} ms expired)`;
+    if (this.#released) throw new SendError(gaveUp);
+    try {
+      await this.write(topic, payload);
+    } catch (err: unknown) {
+      if (err instanceof PubSubError) throw err;
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new SendError(this.#released ? gaveUp : `the transport refused the event: ${reason}`, { cause: err });
+    }
+  }
+
+  /** Waits for the queue to drain, at most `linger` ms (-1: forever); a peer that never comes cannot hang `close()`. */
+  async #drainWithin(linger: number): Promise<void> {
+    if (linger < 0) return this.#queue.close();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, linger);
+    });
+    try {
+      await Promise.race([this.#queue.close(), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #topicFrame(topic: string): Uint8Array {
+    let frame = this.#topics.get(topic);
+    if (frame === undefined) {
+      frame = encodeTopic(topic);
+      if (this.#topics.size < TOPIC_CACHE_SIZE) this.#topics.set(topic, frame);
+    }
+    return frame;
+  }
+}
