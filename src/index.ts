@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export { loadFromConfig, type LoadOptions, type LoadedPubSub } from "./loader/load.js";
+export { loadPublisherService, type LoadServiceOptions, type LoadedService } from "./loader/service.js";
 export { resolveConfig, type ResolveConfigOptions, type ResolvedConfig } from "./loader/resolve-config.js";
 export type { PubSubConfig, PubSubOptions } from "./loader/config.js";
 export { configSchema, optionNames } from "./loader/schema.js";
@@ -14,10 +15,13 @@ export type {
   DriverContext,
   DriverFactory,
   DriverRole,
+  ConnectionAwareSubscriber,
+  DrainableSubscriber,
   PubSubApi,
   PublisherApi,
   SubscriberApi,
 } from "./agents/api.js";
+export { PublisherService, type PublisherServiceOptions, type PublisherServiceStats } from "./agents/publisher-service.js";
 export { PublisherAgentBase, type PublisherAgentOptions } from "./agents/publisher-base.js";
 export { SubscriberAgentBase, type SubscriberAgentOptions, type SubscriberStats } from "./agents/subscriber-base.js";
 export { SEND_ALL_TOPIC, SYNC_ACTION, resolveTopic, type EventCallback, type PubSubEvent } from "./agents/event.js";
@@ -25,4 +29,5 @@ export { createStderrLogger, type Logger, type LogLevel } from "./logger.js";
 export * from "./errors.js";
 export { encodeEvent, decodeEvent, encodeTopic, decodeTopic } from "./agents/codec.js";
 export { SendQueue } from "./agents/send-queue.js";
+export { isConnectionAware, isDrainable } from "./agents/api.js";
 export { isRawFrameSink, isRawFrameSource, type RawFrameSink, type RawFrameSource } from "./agents/raw-frames.js";

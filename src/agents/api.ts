@@ -76,6 +76,43 @@ export interface SubscriberApi {
 }
 
 /**
+ * A subscriber that can stop gracefully: the publisher service's inbox implements it, so
+ * that on SIGTERM events the workers already handed over are relayed, not dropped.
+ * Optional for drivers; without it the service calls `close()`.
+ */
+export interface DrainableSubscriber {
+  /**
+   * Stops accepting new messages (peers are detached and keep what they have not sent
+   * yet), delivers the messages already received, then closes, like `close()`.
+   * @param timeoutMs - the longest it may take; -1 waits for every received message.
+   */
+  drain(timeoutMs: number): Promise<void>;
+}
+
+/**
+ * A subscriber that can tell when a publisher answered: the ZeroMQ network subscriber
+ * does, from the welcome message our publishers send on every new connection. Optional
+ * for drivers; tools use it to say "connected" instead of guessing.
+ */
+export interface ConnectionAwareSubscriber {
+  /**
+   * Calls `listener` with the listen address each time a publisher there greets this
+   * subscriber: on the first connection, and again after every reconnection.
+   */
+  onConnected(listener: (uri: string) => void): void;
+}
+
+/** True when `agent` implements {@link ConnectionAwareSubscriber}. */
+export function isConnectionAware(agent: unknown): agent is ConnectionAwareSubscriber {
+  return typeof (agent as Partial<ConnectionAwareSubscriber> | null)?.onConnected === "function";
+}
+
+/** True when `agent` implements {@link DrainableSubscriber}. */
+export function isDrainable(agent: unknown): agent is DrainableSubscriber {
+  return typeof (agent as Partial<DrainableSubscriber> | null)?.drain === "function";
+}
+
+/**
  * What a driver module's factory returns: a source of publishers and subscribers for
  * one transport. Each call returns a new agent.
  */

@@ -1,15 +1,28 @@
 import { createRequire } from "node:module";
+import { closest, distance } from "fastest-levenshtein";
 import { isPubSubError, UsageError } from "../errors.js";
 import { runCheck } from "./check.js";
+import { runDemo } from "./demo.js";
+import { runPublish } from "./publish.js";
+import { runService } from "./service.js";
+import { runSubscribe } from "./subscribe.js";
 
 const COMMANDS: Readonly<Record<string, (args: readonly string[]) => Promise<number>>> = Object.freeze({
+  service: runService,
+  subscribe: runSubscribe,
+  publish: runPublish,
+  demo: runDemo,
   check: runCheck,
 });
 
 const HELP = `Usage: pubsub-run <command> [options]
 
 Commands:
-  check     validate the config and print the effective config and drivers
+  service    run the publisher service: worker processes (IPC) -> the network
+  subscribe  print events as JSON lines
+  publish    send one event from flags, or JSON lines from stdin
+  demo       the whole topology on this machine: service, workers, a live count
+  check      validate the config and print the effective config and drivers
 
 Every command takes --config FILE, --set key=value (repeatable), --debug and --help.
 Run 'pubsub-run <command> --help' for a command's options.
@@ -32,7 +45,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const run = COMMANDS[command];
     if (run === undefined) {
-      throw new UsageError(`pubsub-run: unknown command '${command}'; commands: ${Object.keys(COMMANDS).join(", ")} (see pubsub-run --help)`);
+      const names = Object.keys(COMMANDS);
+      const nearest = closest(command, names);
+      const hint = distance(command, nearest) <= 2 ? `did you mean ${nearest}? ` : "";
+      throw new UsageError(`pubsub-run: unknown command '${command}'; ${hint}commands: ${names.join(", ")} (see pubsub-run --help)`);
     }
     return await run(rest);
   } catch (err: unknown) {

@@ -1,38 +1,9 @@
-import type { DriverRole, PubSubApi, PublisherApi, SubscriberApi } from "../agents/api.js";
+import type { DriverRole, PublisherApi, SubscriberApi } from "../agents/api.js";
 import { SEND_ALL_TOPIC, type EventCallback } from "../agents/event.js";
 import { createStderrLogger, type Logger } from "../logger.js";
 import type { PubSubConfig } from "./config.js";
-import { DriverShapeError } from "../errors.js";
-import { loadDriverModule, type LoadedDriverModule } from "./driver-for-role.js";
-import { createDriver } from "./import-driver.js";
+import { DriverAgents } from "./driver-agents.js";
 import { resolveConfig, type ResolveConfigOptions } from "./resolve-config.js";
-import { missingMethods } from "./shape.js";
-
-const PUBLISHER_METHODS = Object.freeze(["initialize", "sendEvent", "close"]);
-const SUBSCRIBER_METHODS = Object.freeze([
-  "initialize",
-  "registerListenAddress",
-  "unregisterListenAddress",
-  "registerTopic",
-  "unregisterTopic",
-  "daemonize",
-  "close",
-]);
-
-interface CreatedDriver {
-  mod: LoadedDriverModule;
-  api: PubSubApi;
-}
-
-/** Checks an agent a driver returned has every method of the contract. */
-function checkAgent<T>(agent: unknown, getter: string, methods: readonly string[], mod: LoadedDriverModule): T {
-  const missing = missingMethods(agent, methods);
-  if (missing.length > 0) {
-    const what = typeof agent === "object" && agent !== null ? `an object without ${missing.join(", ")}` : String(agent);
-    throw new DriverShapeError(`${mod.lookup.label}: ${getter}() of '${mod.resolved.specifier}' returned ${what}`);
-  }
-  return agent as T;
-}
 
 /** Options of {@link loadFromConfig}: where the config is, and what to build from it. */
 export interface LoadOptions extends ResolveConfigOptions {
@@ -95,18 +66,7 @@ export async function loadFromConfig(options: LoadOptions = {}): Promise<LoadedP
   const wantSubscriber = options.subscriber ?? true;
   const publisherRole: DriverRole = config.pub_sub_use_multiproc ? "multiproc" : "network";
 
-  const drivers = new Map<DriverRole, Promise<CreatedDriver>>();
-  const driver = (role: DriverRole): Promise<CreatedDriver> => {
-    let pending = drivers.get(role);
-    if (pending === undefined) {
-      pending = loadDriverModule(resolved, role).then(async (mod) => ({
-        mod,
-        api: await createDriver(mod.factory, mod.resolved, mod.lookup, config, { role, logger }),
-      }));
-      drivers.set(role, pending);
-    }
-    return pending;
-  };
+  const agents = new DriverAgents(resolved, logger);
 
   let publisher: PublisherApi | null = null;
   let subscriber: SubscriberApi | null = null;
@@ -121,13 +81,11 @@ export async function loadFromConfig(options: LoadOptions = {}): Promise<LoadedP
 
   try {
     if (wantPublisher) {
-      const { mod, api } = await driver(publisherRole);
-      publisher = checkAgent<PublisherApi>(api.getPublisher(), "getPublisher", PUBLISHER_METHODS, mod);
+      publisher = await agents.publisher(publisherRole);
       await publisher.initialize();
     }
     if (wantSubscriber) {
-      const { mod, api } = await driver("network");
-      subscriber = checkAgent<SubscriberApi>(api.getSubscriber(), "getSubscriber", SUBSCRIBER_METHODS, mod);
+      subscriber = await agents.subscriber("network");
       // Exactly the configured topics: a subscriber starts with "D", which a config may leave out.
       if (!config.topics.includes(SEND_ALL_TOPIC)) subscriber.unregisterTopic(SEND_ALL_TOPIC);
       for (const topic of config.topics) subscriber.registerTopic(topic);

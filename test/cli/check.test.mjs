@@ -111,7 +111,7 @@ describe("pubsub-run", () => {
   it("unknown command: exit 2", async () => {
     const { code, stderr } = await runCli(["chek"]);
     assert.equal(code, 2);
-    assert.equal(stderr, "pubsub-run: unknown command 'chek'; commands: check (see pubsub-run --help)\n");
+    assert.equal(stderr, "pubsub-run: unknown command 'chek'; did you mean check? commands: service, subscribe, publish, demo, check (see pubsub-run --help)\n");
   });
 
   it("--version prints the package version", async () => {

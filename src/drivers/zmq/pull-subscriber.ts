@@ -1,10 +1,14 @@
 import * as zmq from "zeromq";
+import type { DrainableSubscriber } from "../../agents/api.js";
 import type { SubscriberAgentOptions } from "../../agents/subscriber-base.js";
 import { bindExplained } from "./bind.js";
 import { ipcPath, prepareSocketPath, removeSocketFile } from "./ipc-path.js";
 import { applySocketOptions, type ZmqOptions } from "./options.js";
 import type { ReceiveLoop } from "./receive-loop.js";
 import { ZmqSubscriberBase } from "./subscriber.js";
+
+/** While draining, the inbox counts as empty once no message came for this long. */
+const DRAIN_IDLE_MS = 50;
 
 /** The option that names the multiproc socket, for error messages. */
 const SOCKET_OPTION = "publisher_multiproc_socket";
@@ -16,7 +20,7 @@ const SOCKET_OPTION = "publisher_multiproc_socket";
  * listen address, which it binds too. It takes every topic: filtering is the network
  * subscribers' job, so `registerTopic` does not narrow what it delivers.
  */
-export class ZmqPullSubscriber extends ZmqSubscriberBase {
+export class ZmqPullSubscriber extends ZmqSubscriberBase implements DrainableSubscriber {
   readonly #socketPath: string;
   #pull: zmq.Pull | undefined;
   #loop: ReceiveLoop | undefined;
@@ -46,6 +50,21 @@ export class ZmqPullSubscriber extends ZmqSubscriberBase {
       (socket) => this.#release(socket),
     );
     await this.#loop.start();
+  }
+
+  /**
+   * Unbinds (workers keep what they have not sent, for the next service), delivers what
+   * is already in the socket's queue, then closes.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    const loop = this.#loop;
+    if (loop !== undefined && this.isRunning) {
+      const refuse = async (socket: zmq.Socket): Promise<void> => {
+        for (const endpoint of this.#bound) await socket.unbind(endpoint).catch(() => undefined);
+      };
+      await loop.drain(refuse, DRAIN_IDLE_MS, timeoutMs);
+    }
+    await this.close();
   }
 
   protected async stop(): Promise<void> {

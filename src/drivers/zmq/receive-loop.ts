@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type * as zmq from "zeromq";
 import type { Logger } from "../../logger.js";
 
@@ -27,6 +28,7 @@ export class ReceiveLoop {
   #socket: ReceivingSocket | undefined;
   #loop: Promise<void> | undefined;
   #stopping = false;
+  #received = 0;
 
   constructor(hooks: ReceiveLoopHooks) {
     this.#hooks = hooks;
@@ -48,6 +50,26 @@ export class ReceiveLoop {
     this.#run(socket);
   }
 
+  /**
+   * Stops accepting and delivers what already arrived, then stops: `refuse` detaches the
+   * socket from its peers (unbind, disconnect) while messages already in its queue stay
+   * readable; the loop keeps taking them until none came for `idleMs` (at most
+   * `timeoutMs` in all; -1: no limit), then the socket is closed.
+   */
+  async drain(refuse: (socket: ReceivingSocket) => Promise<void>, idleMs: number, timeoutMs: number): Promise<void> {
+    const socket = this.#socket;
+    if (socket === undefined || this.#stopping) return this.stop();
+    this.#stopping = true;
+    await refuse(socket);
+    const deadline = timeoutMs < 0 ? Infinity : Date.now() + timeoutMs;
+    let seen = -1;
+    while (seen !== this.#received && Date.now() < deadline) {
+      seen = this.#received;
+      await delay(Math.min(idleMs, Math.max(0, deadline - Date.now())));
+    }
+    await this.stop();
+  }
+
   /** Closes the socket and waits for the loop to end. Safe to call more than once. */
   async stop(): Promise<void> {
     this.#stopping = true;
@@ -66,7 +88,10 @@ export class ReceiveLoop {
   async #receive(socket: ReceivingSocket): Promise<void> {
     let failure: unknown;
     try {
-      for await (const frames of socket) this.#hooks.take(frames);
+      for await (const frames of socket) {
+        this.#received += 1;
+        this.#hooks.take(frames);
+      }
     } catch (err: unknown) {
       failure = err;
     }

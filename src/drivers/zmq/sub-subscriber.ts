@@ -1,4 +1,5 @@
 import * as zmq from "zeromq";
+import type { ConnectionAwareSubscriber } from "../../agents/api.js";
 import type { SubscriberAgentOptions } from "../../agents/subscriber-base.js";
 import { HELLO, isHello } from "./hello.js";
 import { applySocketOptions, type ZmqOptions } from "./options.js";
@@ -12,8 +13,9 @@ import { ZmqSubscriberBase } from "./subscriber.js";
  * came from, so when one of ours greets a connection a second time (it restarted, or
  * the connection timed out and came back), the callback gets `"sync"`.
  */
-export class ZmqSubSubscriber extends ZmqSubscriberBase {
+export class ZmqSubSubscriber extends ZmqSubscriberBase implements ConnectionAwareSubscriber {
   readonly #loops = new Map<string, ReceiveLoop>();
+  readonly #connectedListeners: ((uri: string) => void)[] = [];
   readonly #pending = new Set<Promise<void>>();
 
   constructor(options: ZmqOptions, agentOptions: SubscriberAgentOptions = {}) {
@@ -22,6 +24,10 @@ export class ZmqSubSubscriber extends ZmqSubscriberBase {
 
   get sockets(): readonly zmq.Socket[] {
     return [...this.#loops.values()].flatMap((loop) => (loop.socket === undefined ? [] : [loop.socket]));
+  }
+
+  onConnected(listener: (uri: string) => void): void {
+    this.#connectedListeners.push(listener);
   }
 
   protected async start(): Promise<void> {
@@ -62,9 +68,10 @@ export class ZmqSubSubscriber extends ZmqSubscriberBase {
       },
       undefined,
       (frames) => {
-        if (!isHello(frames)) this.take(frames);
-        else if (greeted) this.dispatchSync();
-        else greeted = true;
+        if (!isHello(frames)) return this.take(frames);
+        if (greeted) this.dispatchSync();
+        greeted = true;
+        this.#greeted(uri);
       },
     );
     this.#loops.set(uri, loop);
@@ -79,6 +86,16 @@ export class ZmqSubSubscriber extends ZmqSubscriberBase {
     for (const topic of this.topics) socket.subscribe(topic);
     socket.connect(uri);
     return socket;
+  }
+
+  #greeted(uri: string): void {
+    for (const listener of this.#connectedListeners) {
+      try {
+        listener(uri);
+      } catch (err: unknown) {
+        this.logger.error({ err, uri }, "an onConnected listener threw");
+      }
+    }
   }
 
   #track(work: Promise<void>): void {

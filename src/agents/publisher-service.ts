@@ -1,0 +1,139 @@
+import { createStderrLogger, type Logger } from "../logger.js";
+import { isDrainable, type PublisherApi, type SubscriberApi } from "./api.js";
+import { SEND_ALL_TOPIC, SYNC_ACTION, type PubSubEvent } from "./event.js";
+import { isRawFrameSink, isRawFrameSource } from "./raw-frames.js";
+import type { SubscriberStats } from "./subscriber-base.js";
+
+/** While relaying keeps failing, one log line per this many milliseconds. */
+const FAILURE_LOG_INTERVAL_MS = 1_000;
+
+/** Counters of a {@link PublisherService}; read them with {@link PublisherService.stats}. */
+export interface PublisherServiceStats {
+  /** Events the network publisher accepted. */
+  relayed: number;
+  /** Events the network publisher refused (each one is logged). */
+  failed: number;
+  /** Events still queued in the network publisher. */
+  queued: number;
+  /** The inbox's own counters (undecodable messages dropped, sync notices), when it keeps them. */
+  inbox: SubscriberStats | undefined;
+  /** True when events are relayed as raw frames, without decoding. */
+  raw: boolean;
+}
+
+/** Options of {@link PublisherService}. */
+export interface PublisherServiceOptions {
+  /** Where the service logs relay failures. Default: stderr, warnings and up. */
+  logger?: Logger;
+  /** How long `stop()` may spend relaying what the inbox already received, in ms; -1: no limit. Default 5000. */
+  drainTimeoutMs?: number;
+}
+
+/**
+ * The publisher service, one per host: it takes the events every worker process
+ * publishes into the multiproc driver's subscriber (the inbox) and publishes them with
+ * the network driver's publisher (the outbox). When both drivers speak the shared wire
+ * format ({@link isRawFrameSource} / {@link isRawFrameSink}) the frames are relayed as
+ * they came, without decoding; otherwise each event goes through the callback and
+ * `sendEvent`. Either way the order of each worker's events is kept. A `"sync"` from the
+ * inbox (its transport failed and events may have been lost) is passed on to the
+ * network on the send-to-all topic, so every subscriber resynchronises.
+ *
+ * @example
+ * ```ts
+ * const service = new PublisherService(multiproc.getSubscriber(), network.getPublisher());
+ * await service.start();
+ * process.once("SIGTERM", () => void service.stop());
+ * ```
+ */
+export class PublisherService {
+  readonly #inbox: SubscriberApi;
+  readonly #outbox: PublisherApi;
+  readonly #logger: Logger;
+  readonly #drainTimeoutMs: number;
+  readonly #raw: boolean;
+  #relayed = 0;
+  #failed = 0;
+  #accepted = 0;
+  #failureLoggedAt = 0;
+  #stopping: Promise<void> | undefined;
+
+  constructor(inbox: SubscriberApi, outbox: PublisherApi, options: PublisherServiceOptions = {}) {
+    this.#inbox = inbox;
+    this.#outbox = outbox;
+    this.#logger = options.logger ?? createStderrLogger();
+    this.#drainTimeoutMs = options.drainTimeoutMs ?? 5_000;
+    this.#raw = isRawFrameSource(inbox) && isRawFrameSink(outbox);
+  }
+
+  /** The counters, a fresh snapshot on every read. */
+  get stats(): PublisherServiceStats {
+    const inbox = (this.#inbox as { stats?: SubscriberStats }).stats;
+    return {
+      relayed: this.#relayed,
+      failed: this.#failed,
+      queued: this.#accepted - this.#relayed - this.#failed,
+      inbox: inbox === undefined ? undefined : { ...inbox },
+      raw: this.#raw,
+    };
+  }
+
+  /** Binds the network publisher, then starts taking events from the inbox. */
+  async start(): Promise<void> {
+    await this.#outbox.initialize();
+    const outbox = this.#outbox;
+    if (this.#raw && isRawFrameSource(this.#inbox) && isRawFrameSink(outbox)) {
+      this.#inbox.onRawFrames((topic, payload) => this.#track(outbox.sendFrames(topic, payload)));
+    }
+    this.#inbox.initialize((table, key, action, value, topic) => {
+      if (action === SYNC_ACTION && table === null) {
+        this.#logger.warn({}, "the inbox lost its transport and recovered; telling every subscriber to resynchronise");
+        this.#track(outbox.sendEvent({ table: null, key: null, action, value: null }, SEND_ALL_TOPIC));
+        return;
+      }
+      const event: PubSubEvent = { table, key, action, value };
+      this.#track(outbox.sendEvent(event, topic));
+    });
+    try {
+      await this.#inbox.daemonize();
+    } catch (err: unknown) {
+      await this.#outbox.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /**
+   * Stops accepting, relays what the inbox already received, flushes the network
+   * publisher and releases both. Safe to call twice.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    const inbox = this.#inbox;
+    try {
+      if (isDrainable(inbox)) await inbox.drain(this.#drainTimeoutMs);
+      else await inbox.close();
+    } finally {
+      await this.#outbox.close();
+    }
+  }
+
+  #track(sent: Promise<void>): void {
+    this.#accepted += 1;
+    sent.then(
+      () => {
+        this.#relayed += 1;
+      },
+      (err: unknown) => {
+        this.#failed += 1;
+        const now = Date.now();
+        if (now - this.#failureLoggedAt < FAILURE_LOG_INTERVAL_MS) return;
+        this.#failureLoggedAt = now;
+        this.#logger.error({ err, failed: this.#failed }, "the network publisher refused an event (failures counted in stats.failed; logged at most once a second)");
+      },
+    );
+  }
+}

@@ -1,0 +1,189 @@
+import cluster from "node:cluster";
+import { availableParallelism } from "node:os";
+import { setTimeout as delay } from "node:timers/promises";
+import { isConnectionAware, type PublisherApi, type SubscriberApi } from "../agents/api.js";
+import { TransportError, UsageError } from "../errors.js";
+import { loadFromConfig } from "../loader/load.js";
+import { loadPublisherService } from "../loader/service.js";
+import { parseCommandArgs } from "./args.js";
+import { DemoTally } from "./demo-tally.js";
+import { createCliLogger } from "./log.js";
+import { untilSignal } from "./signals.js";
+
+export const DEMO_HELP = `Usage: pubsub-run demo [--workers N] [--seconds S] [--rate R]
+                      [--config FILE] [--set key=value]... [--debug]
+
+The whole topology on this machine, from one config: starts the publisher service,
+forks N worker processes (node:cluster) that publish sample events through the
+multiproc driver (IPC), and one subscriber on the network that prints a live count of
+the events it received from each worker. On Ctrl-C (or after S seconds) the workers
+stop and flush, and a summary says, per worker, how many events were sent, received,
+lost and out of order.
+
+Options:
+      --workers N       worker processes (default: the number of CPU cores)
+      --seconds S       stop after S seconds (default: run until Ctrl-C)
+      --rate R          events per second each worker publishes (default 1000)
+  -c, --config FILE     config file to use
+      --set key=value   override an option (repeatable)
+      --debug           print stack traces on errors
+  -h, --help            show this help
+
+Exit codes: 0 every event arrived in order, 1 some were lost or reordered, 2 bad
+usage or config.
+`;
+
+const DEMO_OPTIONS = {
+  workers: { type: "string" },
+  seconds: { type: "string" },
+  rate: { type: "string" },
+} as const;
+
+/** How long the subscriber may take to reach the service before the demo gives up. */
+const CONNECT_TIMEOUT_MS = 10_000;
+/** How long the stopped workers' last events may take to arrive. */
+const SETTLE_TIMEOUT_MS = 10_000;
+
+/** Messages between the demo's primary process and its workers. */
+type ToWorker = { stop: true };
+type FromWorker = { sent: number; failed: number };
+
+/** `pubsub-run demo`: service, workers and a counting subscriber, on one machine. */
+export async function runDemo(args: readonly string[]): Promise<number> {
+  const { values } = parseCommandArgs("demo", args, DEMO_OPTIONS);
+  if (values.help === true) {
+    process.stdout.write(DEMO_HELP);
+    return 0;
+  }
+  const workers = values.workers === undefined ? availableParallelism() : whole("--workers", values.workers, 1);
+  const seconds = values.seconds === undefined ? undefined : whole("--seconds", values.seconds, 1);
+  const rate = values.rate === undefined ? 1000 : whole("--rate", values.rate, 1);
+  const source = { configPath: values.config, overrides: values.set ?? [] };
+  return cluster.isWorker ? runWorker(source, rate) : runPrimary(args, source, workers, seconds);
+}
+
+async function runPrimary(
+  args: readonly string[],
+  source: { configPath: string | undefined; overrides: string[] },
+  workers: number,
+  seconds: number | undefined,
+): Promise<number> {
+  const logger = createCliLogger({ json: false, name: "pubsub-demo" });
+  const { config, service } = await loadPublisherService({ ...source, logger });
+  const tally = new DemoTally();
+  let subscriber: SubscriberApi | undefined;
+  try {
+    const pubsub = await loadFromConfig({ ...source, publisher: false, logger });
+    subscriber = pubsub.subscriber as SubscriberApi;
+    await connect(subscriber, tally, config.publishers);
+    logger.info({ workers, publishers: config.publishers }, `ready: service up, subscriber connected; forking ${workers} workers`);
+
+    cluster.setupPrimary({ args: ["demo", ...args] });
+    const forked = Array.from({ length: workers }, () => cluster.fork());
+    const ticker = setInterval(() => process.stdout.write(tally.progressLine(process.stdout.isTTY === true)), 1000);
+    const why = await stopReason(seconds);
+    clearInterval(ticker);
+    logger.info({ why }, "stopping: workers flush and exit");
+    const reports = await Promise.all(forked.map((worker) => stopWorker(worker)));
+    forked.forEach((worker, index) => tally.setSent(worker.id, reports[index] ?? { sent: 0, failed: 0 }));
+    await tally.settled(SETTLE_TIMEOUT_MS);
+    process.stdout.write(`${process.stdout.isTTY === true ? "\n" : ""}${tally.summary()}\n`);
+    return tally.complete ? 0 : 1;
+  } finally {
+    await subscriber?.close();
+    await service.stop();
+  }
+}
+
+/** Resolves on the first SIGINT/SIGTERM, or after `seconds`, with what it was. */
+async function stopReason(seconds: number | undefined): Promise<string> {
+  const signals = untilSignal(async () => undefined);
+  const timer = new AbortController();
+  const reasons: Promise<string>[] = [signals.signalled];
+  if (seconds !== undefined) reasons.push(delay(seconds * 1000, `${seconds}s elapsed`, { signal: timer.signal }));
+  try {
+    return await Promise.race(reasons);
+  } finally {
+    signals.dispose();
+    timer.abort();
+  }
+}
+
+/** Starts the subscriber and waits until the service's publisher greeted it. */
+async function connect(subscriber: SubscriberApi, tally: DemoTally, publishers: readonly string[]): Promise<void> {
+  let connected: () => void = () => undefined;
+  const greeted = new Promise<void>((resolve) => (connected = resolve));
+  if (isConnectionAware(subscriber)) subscriber.onConnected(() => connected());
+  else connected();
+  subscriber.initialize((table, key, action, value) => tally.take(table, action, value));
+  await subscriber.daemonize();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new TransportError(`publishers: the subscriber reached none of ${publishers.join(", ")} in ${CONNECT_TIMEOUT_MS / 1000}s; make publishers name the service's address`)),
+      CONNECT_TIMEOUT_MS,
+    );
+  });
+  try {
+    await Promise.race([greeted, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Asks a worker to stop and flush; resolves with what it reported (nothing, if it died). */
+function stopWorker(worker: ReturnType<typeof cluster.fork>): Promise<FromWorker> {
+  return new Promise((resolve) => {
+    let report: FromWorker = { sent: 0, failed: 0 };
+    worker.on("message", (message: FromWorker) => {
+      report = message;
+    });
+    worker.once("exit", () => resolve(report));
+    const stop: ToWorker = { stop: true };
+    worker.send(stop);
+  });
+}
+
+/** A worker: publishes `rate` events a second through the multiproc driver until told to stop. */
+async function runWorker(source: { configPath: string | undefined; overrides: string[] }, rate: number): Promise<number> {
+  // The primary coordinates shutdown: a Ctrl-C reaches every process of the terminal.
+  process.on("SIGINT", () => undefined);
+  process.on("SIGTERM", () => undefined);
+  const id = cluster.worker?.id ?? 0;
+  const pubsub = await loadFromConfig({ ...source, subscriber: false });
+  const publisher = pubsub.publisher as PublisherApi;
+  let seq = 0;
+  let failed = 0;
+  const perTick = Math.max(1, Math.round(rate / 100));
+  const timer = setInterval(() => {
+    for (let i = 0; i < perTick; i += 1) {
+      seq += 1;
+      const value = { worker: id, seq, pid: process.pid };
+      publisher.sendEvent({ table: "demo", key: `worker-${id}`, action: "set", value }).catch(() => {
+        failed += 1;
+      });
+    }
+  }, 10);
+  await new Promise<void>((resolve) => {
+    process.on("message", (message: ToWorker) => {
+      if (message.stop) resolve();
+    });
+    process.once("disconnect", () => resolve());
+  });
+  clearInterval(timer);
+  await pubsub.close();
+  const report: FromWorker = { sent: seq, failed };
+  if (process.connected) {
+    await new Promise<void>((resolve) => process.send?.(report, undefined, undefined, () => resolve()));
+    process.disconnect();
+  }
+  return 0;
+}
+
+function whole(flag: string, text: string, min: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) {
+    throw new UsageError(`pubsub-run demo: ${flag}: must be a whole number >= ${min} (got ${JSON.stringify(text)})`);
+  }
+  return n;
+}

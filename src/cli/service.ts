@@ -1,0 +1,90 @@
+import type { PubSubConfig } from "../loader/config.js";
+import { loadPublisherService } from "../loader/service.js";
+import type { PublisherService } from "../agents/publisher-service.js";
+import { UsageError } from "../errors.js";
+import { parseCommandArgs } from "./args.js";
+import { createCliLogger } from "./log.js";
+import { untilSignal } from "./signals.js";
+
+export const SERVICE_HELP = `Usage: pubsub-run service [--json] [--stats SECONDS]
+                         [--config FILE] [--set key=value]... [--debug]
+
+Runs the publisher service, one per host: it takes the events every worker process
+publishes into publisher_multiproc_socket (the multiproc driver) and publishes them to
+the network (pub_sub_driver, on publisher_transport://publisher_bind_address:publisher_port).
+Needs pub_sub_use_multiproc: true; with false, publishers send straight to the network
+and no service is needed.
+
+Logs go to stderr: readable lines on a terminal, JSON lines with --json. One line with
+the word "ready" and the addresses bound says the service is up.
+
+Options:
+      --json            log JSON lines (pino's format)
+      --stats SECONDS   log the relayed and dropped counters every SECONDS seconds
+                        (they are also logged on SIGUSR2 and when the service stops)
+  -c, --config FILE     config file to use
+      --set key=value   override an option (repeatable)
+      --debug           print stack traces on errors
+  -h, --help            show this help
+
+SIGINT or SIGTERM: stop accepting, relay what was received, close both sockets,
+remove the socket file, exit 0.
+
+Exit codes: 0 stopped by a signal, 1 runtime failure, 2 bad config or a start-up
+error (port in use, socket path not writable, unsupported transport).
+`;
+
+/** `pubsub-run service`: the publisher service, until SIGINT or SIGTERM. */
+export async function runService(args: readonly string[]): Promise<number> {
+  const { values } = parseCommandArgs("service", args, {
+    json: { type: "boolean" },
+    stats: { type: "string" },
+  });
+  if (values.help === true) {
+    process.stdout.write(SERVICE_HELP);
+    return 0;
+  }
+  const statsEvery = values.stats === undefined ? undefined : parseSeconds(values.stats);
+  const logger = createCliLogger({ json: values.json === true, name: "pubsub-service" });
+  const { config, service } = await loadPublisherService({ configPath: values.config, overrides: values.set ?? [], logger });
+  const addresses = serviceAddresses(config);
+  logger.info({ ...addresses, pid: process.pid }, `ready: relaying ${addresses.inbox} -> ${addresses.network}`);
+
+  const logStats = (why: string): void => logger.info(statsFields(service), `stats (${why})`);
+  const onUsr2 = (): void => logStats("SIGUSR2");
+  process.on("SIGUSR2", onUsr2);
+  const timer = statsEvery === undefined ? undefined : setInterval(() => logStats(`every ${statsEvery}s`), statsEvery * 1000);
+
+  const signals = untilSignal(async () => {
+    logger.info({}, "stopping: relaying what was received, then closing");
+    await service.stop();
+  });
+  const signal = await signals.signalled;
+  signals.dispose();
+  clearInterval(timer);
+  process.off("SIGUSR2", onUsr2);
+  logger.info({ ...statsFields(service), signal }, "stopped");
+  return 0;
+}
+
+/** Where the service listens, as the log's ready line shows it. */
+function serviceAddresses(config: PubSubConfig): { inbox: string; network: string } {
+  const network =
+    config.publisher_transport === "ipc"
+      ? `ipc://${config.publisher_bind_address}`
+      : `${config.publisher_transport}://${config.publisher_bind_address}:${config.publisher_port}`;
+  return { inbox: `ipc://${config.publisher_multiproc_socket}`, network };
+}
+
+function statsFields(service: PublisherService): Record<string, unknown> {
+  const { relayed, failed, queued, inbox, raw } = service.stats;
+  return { relayed, failed, queued, undecodable: inbox?.undecodable ?? 0, dropped: (inbox?.dropped ?? 0) + failed, raw };
+}
+
+function parseSeconds(text: string): number {
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new UsageError(`pubsub-run service: --stats: must be a number of seconds > 0 (got ${JSON.stringify(text)})`);
+  }
+  return seconds;
+}

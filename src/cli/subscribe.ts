@@ -1,0 +1,90 @@
+import { loadFromConfig } from "../loader/load.js";
+import { UsageError } from "../errors.js";
+import { SYNC_ACTION } from "../agents/event.js";
+import { isConnectionAware, type SubscriberApi } from "../agents/api.js";
+import { parseCommandArgs } from "./args.js";
+import { untilSignal } from "./signals.js";
+
+export const SUBSCRIBE_HELP = `Usage: pubsub-run subscribe [--topic T]... [--publisher URI]... [--count N]
+                           [--config FILE] [--set key=value]... [--debug]
+
+Connects to the publishers and prints each event as one JSON line on stdout:
+{"table":...,"key":...,"action":...,"value":...,"topic":...}. A line with
+"action":"sync" means events may have been missed (the connection was re-established).
+A line on stderr says when the subscriber is ready.
+
+Options:
+      --topic T         topic to receive (repeatable; default: the config's topics, D)
+      --publisher URI   publisher to connect to (repeatable; default: the config's
+                        publishers, tcp://127.0.0.1:<publisher_port>)
+      --count N         exit 0 after N events (sync notices are not counted)
+  -c, --config FILE     config file to use
+      --set key=value   override an option (repeatable)
+      --debug           print stack traces on errors
+  -h, --help            show this help
+
+Stops cleanly on SIGINT or SIGTERM (exit 0).
+`;
+
+/** `pubsub-run subscribe`: print events as JSON lines. */
+export async function runSubscribe(args: readonly string[]): Promise<number> {
+  const { values } = parseCommandArgs("subscribe", args, {
+    topic: { type: "string", multiple: true },
+    publisher: { type: "string", multiple: true },
+    count: { type: "string" },
+  });
+  if (values.help === true) {
+    process.stdout.write(SUBSCRIBE_HELP);
+    return 0;
+  }
+  const count = values.count === undefined ? undefined : parseCount(values.count);
+  const overrides: Record<string, unknown> = {};
+  if (values.topic !== undefined) overrides["topics"] = values.topic;
+  if (values.publisher !== undefined) overrides["publishers"] = values.publisher;
+
+  let seen = 0;
+  let finish: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  const pubsub = await loadFromConfig({
+    configPath: values.config,
+    overrides: [...(values.set ?? []), ...Object.entries(overrides).map(([k, v]) => `${k}=${JSON.stringify(v)}`)],
+    publisher: false,
+  });
+  const subscriber = pubsub.subscriber as SubscriberApi;
+  if (isConnectionAware(subscriber)) {
+    subscriber.onConnected((uri) => process.stderr.write(`pubsub-run subscribe: connected to ${uri}\n`));
+  }
+  subscriber.initialize((table, key, action, value, topic) => {
+    if (count !== undefined && seen >= count) return;
+    process.stdout.write(`${eventLine({ table, key, action, value, topic })}\n`);
+    if (action === SYNC_ACTION && table === null) return;
+    seen += 1;
+    if (count !== undefined && seen >= count) finish();
+  });
+  try {
+    await subscriber.daemonize();
+  } catch (err: unknown) {
+    await pubsub.close();
+    throw err;
+  }
+  const { config } = pubsub;
+  process.stderr.write(`pubsub-run subscribe: ready; topics ${config.topics.join(", ")}; publishers ${config.publishers.join(", ")}\n`);
+  const signals = untilSignal(() => pubsub.close());
+  await Promise.race([done, signals.signalled]);
+  signals.dispose();
+  await pubsub.close();
+  return 0;
+}
+
+/** One event as a JSON line; integers too big for a double (BigInt) are written as strings. */
+function eventLine(event: Record<string, unknown>): string {
+  return JSON.stringify(event, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value));
+}
+
+function parseCount(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UsageError(`pubsub-run subscribe: --count: must be a whole number >= 1 (got ${JSON.stringify(text)})`);
+  }
+  return n;
+}

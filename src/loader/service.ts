@@ -1,0 +1,58 @@
+import { PublisherService, type PublisherServiceOptions } from "../agents/publisher-service.js";
+import { ConfigError } from "../errors.js";
+import { createStderrLogger, type Logger } from "../logger.js";
+import type { PubSubConfig } from "./config.js";
+import { DriverAgents } from "./driver-agents.js";
+import { resolveConfig, type ResolveConfigOptions } from "./resolve-config.js";
+
+/** Options of {@link loadPublisherService}. */
+export interface LoadServiceOptions extends ResolveConfigOptions, Pick<PublisherServiceOptions, "drainTimeoutMs"> {
+  /** Where the drivers and the service log. Default: stderr, warnings and up. */
+  logger?: Logger | undefined;
+}
+
+/** What {@link loadPublisherService} returns: the running service and where it listens. */
+export interface LoadedService {
+  /** The effective, validated config. */
+  config: PubSubConfig;
+  /** The config file used, or null when defaults applied. */
+  filepath: string | null;
+  /** The running service; `stop()` it. */
+  service: PublisherService;
+}
+
+/**
+ * Starts the publisher service the config describes: the multiproc driver's subscriber
+ * (bound to `publisher_multiproc_socket`) relays into the network driver's publisher
+ * (bound to `publisher_transport://publisher_bind_address:publisher_port`).
+ *
+ * @throws {@link ConfigError} when `pub_sub_use_multiproc` is false (publishers then
+ * send straight to the network and no service is needed); the drivers' errors (port in
+ * use, socket path not writable, unsupported transport) as they are.
+ *
+ * @example
+ * ```ts
+ * const { service } = await loadPublisherService({ configPath: "pubsub.config.yaml" });
+ * process.once("SIGTERM", () => void service.stop());
+ * ```
+ */
+export async function loadPublisherService(options: LoadServiceOptions = {}): Promise<LoadedService> {
+  const resolved = await resolveConfig(options);
+  const { config } = resolved;
+  if (!config.pub_sub_use_multiproc) {
+    const origin = resolved.origins.get("pub_sub_use_multiproc") ?? "config";
+    throw new ConfigError(
+      `${origin}: pub_sub_use_multiproc is false: publishers send straight to the network, so no publisher service is needed; set pub_sub_use_multiproc=true to run one`,
+    );
+  }
+  const logger = options.logger ?? createStderrLogger();
+  const agents = new DriverAgents(resolved, logger);
+  const inbox = await agents.subscriber("multiproc");
+  const outbox = await agents.publisher("network");
+  const service = new PublisherService(inbox, outbox, {
+    logger,
+    ...(options.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: options.drainTimeoutMs }),
+  });
+  await service.start();
+  return { config, filepath: resolved.filepath, service };
+}
