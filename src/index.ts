@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { loadFromConfig, type LoadOptions, type LoadedPubSub } from "./loader/load.js";
-export { loadPublisherService, type LoadServiceOptions, type LoadedService } from "./loader/service.js";
+export { createPublisherService, loadPublisherService, type LoadServiceOptions, type LoadedService } from "./loader/service.js";
 export { resolveConfig, type ResolveConfigOptions, type ResolvedConfig } from "./loader/resolve-config.js";
 export type { PubSubConfig, PubSubOptions } from "./loader/config.js";
 export { configSchema, optionNames } from "./loader/schema.js";
@@ -19,6 +19,7 @@ export type {
   DrainableSubscriber,
   PubSubApi,
   PublisherApi,
+  SubscriptionAwarePublisher,
   SubscriberApi,
 } from "./agents/api.js";
 export { PublisherService, type PublisherServiceOptions, type PublisherServiceStats } from "./agents/publisher-service.js";
@@ -29,5 +30,5 @@ export { createStderrLogger, type Logger, type LogLevel } from "./logger.js";
 export * from "./errors.js";
 export { encodeEvent, decodeEvent, encodeTopic, decodeTopic } from "./agents/codec.js";
 export { SendQueue } from "./agents/send-queue.js";
-export { isConnectionAware, isDrainable } from "./agents/api.js";
+export { isConnectionAware, isDrainable, isSubscriptionAware } from "./agents/api.js";
 export { isRawFrameSink, isRawFrameSource, type RawFrameSink, type RawFrameSource } from "./agents/raw-frames.js";

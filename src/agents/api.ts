@@ -107,6 +107,23 @@ export function isConnectionAware(agent: unknown): agent is ConnectionAwareSubsc
   return typeof (agent as Partial<ConnectionAwareSubscriber> | null)?.onConnected === "function";
 }
 
+/**
+ * A publisher that knows how many subscribers are connected to it: the ZeroMQ network
+ * publisher counts this project's subscribers from their subscriptions. Optional for
+ * drivers; the publisher service uses it to hold events until subscribers are there.
+ */
+export interface SubscriptionAwarePublisher {
+  /** Subscribers connected now. */
+  readonly subscribers: number;
+  /** Resolves once at least `count` subscribers are connected. */
+  whenSubscribers(count: number): Promise<void>;
+}
+
+/** True when `agent` implements {@link SubscriptionAwarePublisher}. */
+export function isSubscriptionAware(agent: unknown): agent is SubscriptionAwarePublisher {
+  return typeof (agent as Partial<SubscriptionAwarePublisher> | null)?.whenSubscribers === "function";
+}
+
 /** True when `agent` implements {@link DrainableSubscriber}. */
 export function isDrainable(agent: unknown): agent is DrainableSubscriber {
   return typeof (agent as Partial<DrainableSubscriber> | null)?.drain === "function";

@@ -1,5 +1,6 @@
 import { createStderrLogger, type Logger } from "../logger.js";
-import { isDrainable, type PublisherApi, type SubscriberApi } from "./api.js";
+import { TransportError } from "../errors.js";
+import { isDrainable, isSubscriptionAware, type PublisherApi, type SubscriberApi } from "./api.js";
 import { SEND_ALL_TOPIC, SYNC_ACTION, type PubSubEvent } from "./event.js";
 import { isRawFrameSink, isRawFrameSource } from "./raw-frames.js";
 import type { SubscriberStats } from "./subscriber-base.js";
@@ -27,6 +28,12 @@ export interface PublisherServiceOptions {
   logger?: Logger;
   /** How long `stop()` may spend relaying what the inbox already received, in ms; -1: no limit. Default 5000. */
   drainTimeoutMs?: number;
+  /**
+   * Take nothing from the workers until this many subscribers are connected to the
+   * network publisher; their events wait in their own queues meanwhile. Needs a network
+   * publisher that counts its subscribers ({@link isSubscriptionAware}). Default 0.
+   */
+  waitForSubscribers?: number;
 }
 
 /**
@@ -52,6 +59,9 @@ export class PublisherService {
   readonly #logger: Logger;
   readonly #drainTimeoutMs: number;
   readonly #raw: boolean;
+  readonly #waitForSubscribers: number;
+  #stopRequested: () => void = () => undefined;
+  readonly #stopRequest = new Promise<"stopped">((resolve) => (this.#stopRequested = () => resolve("stopped")));
   #relayed = 0;
   #failed = 0;
   #accepted = 0;
@@ -64,6 +74,10 @@ export class PublisherService {
     this.#logger = options.logger ?? createStderrLogger();
     this.#drainTimeoutMs = options.drainTimeoutMs ?? 5_000;
     this.#raw = isRawFrameSource(inbox) && isRawFrameSink(outbox);
+    this.#waitForSubscribers = options.waitForSubscribers ?? 0;
+    if (this.#waitForSubscribers > 0 && !isSubscriptionAware(outbox)) {
+      throw new TransportError("waiting for subscribers needs a network publisher that counts them (the ZeroMQ driver does); drop the wait");
+    }
   }
 
   /** The counters, a fresh snapshot on every read. */
@@ -78,10 +92,18 @@ export class PublisherService {
     };
   }
 
-  /** Binds the network publisher, then starts taking events from the inbox. */
-  async start(): Promise<void> {
+  /**
+   * Binds the network publisher, waits for subscribers when asked to, then starts taking
+   * events from the inbox. Resolves true when running, false when {@link stop} was
+   * called while it waited.
+   */
+  async start(): Promise<boolean> {
     await this.#outbox.initialize();
     const outbox = this.#outbox;
+    if (this.#waitForSubscribers > 0 && isSubscriptionAware(outbox)) {
+      const waited = await Promise.race([outbox.whenSubscribers(this.#waitForSubscribers), this.#stopRequest]);
+      if (waited === "stopped") return false;
+    }
     if (this.#raw && isRawFrameSource(this.#inbox) && isRawFrameSink(outbox)) {
       this.#inbox.onRawFrames((topic, payload) => this.#track(outbox.sendFrames(topic, payload)));
     }
@@ -100,6 +122,7 @@ export class PublisherService {
       await this.#outbox.close().catch(() => undefined);
       throw err;
     }
+    return true;
   }
 
   /**
@@ -107,6 +130,7 @@ export class PublisherService {
    * publisher and releases both. Safe to call twice.
    */
   stop(): Promise<void> {
+    this.#stopRequested();
     this.#stopping ??= this.#stop();
     return this.#stopping;
   }

@@ -89,6 +89,7 @@ function eventFromFlags(values: Record<string, unknown>): PubSubEvent {
 async function publishLines(publisher: PublisherApi): Promise<number> {
   let lineNo = 0;
   let bad = 0;
+  let pending = 0;
   const sends: Promise<void>[] = [];
   for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
     lineNo += 1;
@@ -99,8 +100,12 @@ async function publishLines(publisher: PublisherApi): Promise<number> {
       process.stderr.write(`pubsub-run publish: stdin:${lineNo}: ${parsed}; line skipped\n`);
       continue;
     }
-    sends.push(publisher.sendEvent(parsed));
+    pending += 1;
+    sends.push(publisher.sendEvent(parsed).finally(() => (pending -= 1)));
     if (sends.length >= 1024) await Promise.all(sends.splice(0));
+  }
+  if (pending > 0) {
+    process.stderr.write(`pubsub-run publish: end of stdin; handing the last ${pending} events to the transport (they wait here until the publisher service is up)\n`);
   }
   await Promise.all(sends);
   return bad;

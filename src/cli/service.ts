@@ -1,12 +1,12 @@
 import type { PubSubConfig } from "../loader/config.js";
-import { loadPublisherService } from "../loader/service.js";
+import { createPublisherService } from "../loader/service.js";
 import type { PublisherService } from "../agents/publisher-service.js";
 import { UsageError } from "../errors.js";
 import { parseCommandArgs } from "./args.js";
 import { createCliLogger } from "./log.js";
 import { untilSignal } from "./signals.js";
 
-export const SERVICE_HELP = `Usage: pubsub-run service [--json] [--stats SECONDS]
+export const SERVICE_HELP = `Usage: pubsub-run service [--json] [--stats SECONDS] [--wait-subscribers N]
                          [--config FILE] [--set key=value]... [--debug]
 
 Runs the publisher service, one per host: it takes the events every worker process
@@ -22,6 +22,10 @@ Options:
       --json            log JSON lines (pino's format)
       --stats SECONDS   log the relayed and dropped counters every SECONDS seconds
                         (they are also logged on SIGUSR2 and when the service stops)
+      --wait-subscribers N
+                        take nothing from the workers until N subscribers of this
+                        project are connected (their events wait in the workers'
+                        queues meanwhile); default 0
   -c, --config FILE     config file to use
       --set key=value   override an option (repeatable)
       --debug           print stack traces on errors
@@ -39,26 +43,42 @@ export async function runService(args: readonly string[]): Promise<number> {
   const { values } = parseCommandArgs("service", args, {
     json: { type: "boolean" },
     stats: { type: "string" },
+    "wait-subscribers": { type: "string" },
   });
   if (values.help === true) {
     process.stdout.write(SERVICE_HELP);
     return 0;
   }
   const statsEvery = values.stats === undefined ? undefined : parseSeconds(values.stats);
+  const waitForSubscribers = values["wait-subscribers"] === undefined ? 0 : parseCount(values["wait-subscribers"]);
   const logger = createCliLogger({ json: values.json === true, name: "pubsub-service" });
-  const { config, service } = await loadPublisherService({ configPath: values.config, overrides: values.set ?? [], logger });
+  const { config, service } = await createPublisherService({
+    configPath: values.config,
+    overrides: values.set ?? [],
+    logger,
+    waitForSubscribers,
+  });
   const addresses = serviceAddresses(config);
-  logger.info({ ...addresses, pid: process.pid }, `ready: relaying ${addresses.inbox} -> ${addresses.network}`);
+  const signals = untilSignal(async () => {
+    logger.info({}, "stopping: relaying what was received, then closing");
+    await service.stop();
+  });
+  try {
+    if (waitForSubscribers > 0) {
+      logger.info({ network: addresses.network, waitForSubscribers }, `waiting for ${waitForSubscribers} subscribers before taking events`);
+    }
+    if (await service.start()) {
+      logger.info({ ...addresses, pid: process.pid }, `ready: relaying ${addresses.inbox} -> ${addresses.network}`);
+    }
+  } catch (err: unknown) {
+    signals.dispose();
+    throw err;
+  }
 
   const logStats = (why: string): void => logger.info(statsFields(service), `stats (${why})`);
   const onUsr2 = (): void => logStats("SIGUSR2");
   process.on("SIGUSR2", onUsr2);
   const timer = statsEvery === undefined ? undefined : setInterval(() => logStats(`every ${statsEvery}s`), statsEvery * 1000);
-
-  const signals = untilSignal(async () => {
-    logger.info({}, "stopping: relaying what was received, then closing");
-    await service.stop();
-  });
   const signal = await signals.signalled;
   signals.dispose();
   clearInterval(timer);
@@ -79,6 +99,14 @@ function serviceAddresses(config: PubSubConfig): { inbox: string; network: strin
 function statsFields(service: PublisherService): Record<string, unknown> {
   const { relayed, failed, queued, inbox, raw } = service.stats;
   return { relayed, failed, queued, undecodable: inbox?.undecodable ?? 0, dropped: (inbox?.dropped ?? 0) + failed, raw };
+}
+
+function parseCount(text: string): number {
+  const count = Number(text);
+  if (!Number.isInteger(count) || count < 0) {
+    throw new UsageError(`pubsub-run service: --wait-subscribers: must be a whole number >= 0 (got ${JSON.stringify(text)})`);
+  }
+  return count;
 }
 
 function parseSeconds(text: string): number {

@@ -6,7 +6,7 @@ import { DriverAgents } from "./driver-agents.js";
 import { resolveConfig, type ResolveConfigOptions } from "./resolve-config.js";
 
 /** Options of {@link loadPublisherService}. */
-export interface LoadServiceOptions extends ResolveConfigOptions, Pick<PublisherServiceOptions, "drainTimeoutMs"> {
+export interface LoadServiceOptions extends ResolveConfigOptions, Pick<PublisherServiceOptions, "drainTimeoutMs" | "waitForSubscribers"> {
   /** Where the drivers and the service log. Default: stderr, warnings and up. */
   logger?: Logger | undefined;
 }
@@ -17,7 +17,7 @@ export interface LoadedService {
   config: PubSubConfig;
   /** The config file used, or null when defaults applied. */
   filepath: string | null;
-  /** The running service; `stop()` it. */
+  /** The service: running when {@link loadPublisherService} returns it; `stop()` it. */
   service: PublisherService;
 }
 
@@ -37,6 +37,16 @@ export interface LoadedService {
  * ```
  */
 export async function loadPublisherService(options: LoadServiceOptions = {}): Promise<LoadedService> {
+  const loaded = await createPublisherService(options);
+  await loaded.service.start();
+  return loaded;
+}
+
+/**
+ * Like {@link loadPublisherService}, without starting the service: install signal
+ * handlers that call `service.stop()`, then `await service.start()`.
+ */
+export async function createPublisherService(options: LoadServiceOptions = {}): Promise<LoadedService> {
   const resolved = await resolveConfig(options);
   const { config } = resolved;
   if (!config.pub_sub_use_multiproc) {
@@ -52,7 +62,7 @@ export async function loadPublisherService(options: LoadServiceOptions = {}): Pr
   const service = new PublisherService(inbox, outbox, {
     logger,
     ...(options.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: options.drainTimeoutMs }),
+    ...(options.waitForSubscribers === undefined ? {} : { waitForSubscribers: options.waitForSubscribers }),
   });
-  await service.start();
   return { config, filepath: resolved.filepath, service };
 }

@@ -14,3 +14,13 @@ const HELLO_BYTES = Buffer.from(HELLO, "utf8");
 export function isHello(frames: readonly Buffer[]): boolean {
   return frames.length === 1 && frames[0] !== undefined && frames[0].equals(HELLO_BYTES);
 }
+
+/**
+ * Reads a subscription message an XPUB socket hands its owner (`\x01topic` subscribes,
+ * `\x00topic` unsubscribes): +1 or -1 when it is about the welcome message, else 0.
+ */
+export function isHelloSubscription(message: Buffer): -1 | 0 | 1 {
+  if (message.length !== HELLO_BYTES.length + 1 || !message.subarray(1).equals(HELLO_BYTES)) return 0;
+  if (message[0] === 1) return 1;
+  return message[0] === 0 ? -1 : 0;
+}

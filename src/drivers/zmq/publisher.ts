@@ -1,8 +1,9 @@
 import * as zmq from "zeromq";
+import type { SubscriptionAwarePublisher } from "../../agents/api.js";
 import { PublisherAgentBase } from "../../agents/publisher-base.js";
 import { StateError } from "../../errors.js";
 import { bindExplained } from "./bind.js";
-import { HELLO } from "./hello.js";
+import { HELLO, isHelloSubscription } from "./hello.js";
 import { applySocketOptions, type ZmqOptions } from "./options.js";
 import { tcpReleased } from "./released.js";
 
@@ -19,17 +20,33 @@ export type PublisherEndpoint =
  * keeps the order and the `close()` flush (bounded by `zmq.linger_ms`); the socket
  * itself also lingers `zmq.linger_ms`, so ZeroMQ keeps sending what it holds.
  */
-export class ZmqPublisher extends PublisherAgentBase {
+export class ZmqPublisher extends PublisherAgentBase implements SubscriptionAwarePublisher {
   readonly #endpoint: PublisherEndpoint;
   readonly #options: ZmqOptions;
   #socket: zmq.XPublisher | zmq.Push | undefined;
   #bound: string | undefined;
   #subscriptions: Promise<void> | undefined;
+  #subscribers = 0;
+  readonly #waiters = new Set<{ count: number; resolve: () => void }>();
 
   constructor(endpoint: PublisherEndpoint, options: ZmqOptions) {
     super({ lingerMs: options.linger_ms, lingerOption: "zmq.linger_ms" });
     this.#endpoint = endpoint;
     this.#options = options;
+  }
+
+  /**
+   * Subscribers of this project connected now, counted from their subscriptions to the
+   * welcome message; subscribers of other implementations are not counted. Always 0
+   * for a PUSH publisher.
+   */
+  get subscribers(): number {
+    return this.#subscribers;
+  }
+
+  whenSubscribers(count: number): Promise<void> {
+    if (this.#subscribers >= count) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.add({ count, resolve }));
   }
 
   protected async open(): Promise<void> {
@@ -38,6 +55,7 @@ export class ZmqPublisher extends PublisherAgentBase {
     applySocketOptions(socket, this.#options, "send");
     socket.sendHighWaterMark = this.#options.send_high_water_mark;
     socket.welcomeMessage = HELLO;
+    socket.verbosity = "allSubsUnsubs";
     try {
       await this.#endpoint.prepare?.();
       await bindExplained(socket, this.#endpoint.bind, this.#endpoint.option);
@@ -47,7 +65,7 @@ export class ZmqPublisher extends PublisherAgentBase {
     }
     this.#socket = socket;
     this.#bound = socket.lastEndpoint ?? this.#endpoint.bind;
-    this.#subscriptions = drain(socket);
+    this.#subscriptions = this.#watch(socket);
   }
 
   protected async write(topic: Uint8Array, payload: Uint8Array): Promise<void> {
@@ -68,26 +86,39 @@ export class ZmqPublisher extends PublisherAgentBase {
     }
   }
 
+  /**
+   * Reads the subscription messages the XPUB socket queues for its owner (it keeps them
+   * until read) and counts subscribers from those to the welcome message. Ends when the
+   * socket closes.
+   */
+  async #watch(socket: zmq.XPublisher): Promise<void> {
+    try {
+      for await (const [message] of socket) {
+        const change = message === undefined ? 0 : isHelloSubscription(message);
+        if (change === 0) continue;
+        this.#subscribers = Math.max(0, this.#subscribers + change);
+        for (const waiter of this.#waiters) {
+          if (this.#subscribers < waiter.count) continue;
+          this.#waiters.delete(waiter);
+          waiter.resolve();
+        }
+      }
+    } catch {
+      // Closed: nothing left to read.
+    }
+  }
+
   #connected(): zmq.XPublisher | zmq.Push {
     if (this.#socket !== undefined) return this.#socket;
     if (this.#endpoint.socket !== "push") throw new StateError("the publisher is not bound");
     const socket = new zmq.Push();
     applySocketOptions(socket, this.#options, "send");
     socket.sendHighWaterMark = this.#options.send_high_water_mark;
+    // Queue nothing in libzmq before the service answers: a send resolves only once a
+    // connection took it, so events `close()` gives up on are rejected, not dropped.
+    socket.immediate = true;
     socket.connect(this.#endpoint.connect);
     this.#socket = socket;
     return socket;
-  }
-}
-
-/**
- * Reads and discards the subscription messages an XPUB socket queues for its owner:
- * the socket keeps them until they are read. The loop ends when the socket closes.
- */
-async function drain(socket: zmq.XPublisher): Promise<void> {
-  try {
-    for await (const _ of socket);
-  } catch {
-    // Closed: nothing left to read.
   }
 }

@@ -1,0 +1,121 @@
+// The whole topology as real processes: worker processes (`pubsub-run publish`) ->
+// IPC -> `pubsub-run service` -> network -> `pubsub-run subscribe` processes.
+import assert from "node:assert/strict";
+import { lstat } from "node:fs/promises";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { freePort } from "../../dist/testing.js";
+import { runCli } from "../helpers/cli.mjs";
+import { CliProcess, stopAll } from "../helpers/process.mjs";
+import { socketDir } from "../helpers/zmq.mjs";
+
+const running = [];
+after(() => stopAll(running));
+
+function start(args) {
+  const child = new CliProcess(args);
+  running.push(child);
+  return child;
+}
+
+/** A port and a socket path of the test's own, as --set flags. */
+async function topology() {
+  const port = await freePort();
+  const socket = join(await socketDir(), "publisher.sock");
+  return { port, socket, sets: ["--set", `publisher_port=${port}`, "--set", `publisher_multiproc_socket=${socket}`] };
+}
+
+/** `count` events of one worker, as `publish --stdin` lines. */
+function workerLines(worker, count) {
+  return Array.from({ length: count }, (_, seq) => JSON.stringify({ table: worker, key: String(seq), action: "set", value: { seq } })).join("\n") + "\n";
+}
+
+/** Parses subscriber output and checks each worker's events arrived once, in order. */
+function assertEveryEventOnceInOrder(lines, workers, perWorker) {
+  const events = lines.map((line) => JSON.parse(line)).filter((event) => event.action !== "sync");
+  assert.equal(events.length, workers.length * perWorker);
+  for (const worker of workers) {
+    const keys = events.filter((event) => event.table === worker).map((event) => Number(event.key));
+    assert.deepEqual(keys, [...Array(perWorker).keys()], `events of ${worker}`);
+  }
+}
+
+async function socketGone(path) {
+  await assert.rejects(lstat(path), { code: "ENOENT" }, `${path} is left behind`);
+}
+
+describe("pubsub-run service: the topology", () => {
+  it("workers -> IPC -> service -> network -> two subscribers: every event once, in per-worker order, at both", async () => {
+    const { port, socket, sets } = await topology();
+    const service = start(["service", "--json", ...sets]);
+    const ready = JSON.parse(await service.waitFor(/"msg":"ready/));
+    assert.equal(ready.inbox, `ipc://${socket}`);
+    assert.equal(ready.network, `tcp://*:${port}`);
+
+    const workers = ["w1", "w2", "w3"];
+    const perWorker = 500;
+    const count = String(workers.length * perWorker);
+    const subscribers = [0, 1].map(() => start(["subscribe", "--publisher", `tcp://127.0.0.1:${port}`, "--count", count, ...sets]));
+    await Promise.all(subscribers.map((s) => s.waitFor(/connected to tcp:\/\/127\.0\.0\.1/)));
+
+    const published = await Promise.all(workers.map((w) => runCli(["publish", "--stdin", ...sets], { input: workerLines(w, perWorker) })));
+    for (const { code, stderr } of published) assert.equal(code, 0, stderr);
+    for (const subscriber of subscribers) {
+      assert.deepEqual(await subscriber.exit(), { code: 0, signal: null });
+      assertEveryEventOnceInOrder(subscriber.stdout, workers, perWorker);
+    }
+
+    service.kill("SIGUSR2");
+    const stats = JSON.parse(await service.waitFor(/"msg":"stats \(SIGUSR2\)"/));
+    assert.equal(stats.relayed, workers.length * perWorker);
+    assert.equal(stats.dropped, 0);
+    service.kill("SIGTERM");
+    assert.deepEqual(await service.exit(), { code: 0, signal: null });
+    assert.ok(service.stderr.some((line) => /"msg":"stopped"/.test(line)), service.stderr.join("\n"));
+    await socketGone(socket);
+  });
+
+  it("workers started before the service: their events arrive once it is up", async () => {
+    const { port, socket, sets } = await topology();
+    const worker = start(["publish", "--stdin", "--set", "zmq.linger_ms=-1", ...sets]);
+    worker.write(workerLines("early", 100), true);
+    await worker.waitFor(/end of stdin; handing the last 100 events to the transport/);
+    await socketGone(socket);
+
+    const service = start(["service", "--wait-subscribers", "1", ...sets]);
+    await service.waitFor(/waiting for 1 subscribers/);
+    const subscriber = start(["subscribe", "--publisher", `tcp://127.0.0.1:${port}`, "--count", "100", ...sets]);
+    assert.deepEqual(await subscriber.exit(), { code: 0, signal: null });
+    assertEveryEventOnceInOrder(subscriber.stdout, ["early"], 100);
+    assert.deepEqual(await worker.exit(), { code: 0, signal: null });
+    service.kill("SIGTERM");
+    assert.deepEqual(await service.exit(), { code: 0, signal: null });
+  });
+
+  it("the service killed with SIGKILL and restarted: subscribers get sync, then new events; the stale socket is replaced", async () => {
+    const { port, socket, sets } = await topology();
+    const first = start(["service", ...sets]);
+    await first.waitFor(/ready/);
+    const subscriber = start(["subscribe", "--publisher", `tcp://127.0.0.1:${port}`, ...sets]);
+    await subscriber.waitFor(/connected to/);
+    assert.equal((await runCli(["publish", "--table", "t", "--key", "before", "--action", "set", ...sets])).code, 0);
+    await subscriber.waitFor(/"key":"before"/, "stdout");
+
+    first.kill("SIGKILL");
+    await first.exit();
+    assert.ok((await lstat(socket)).isSocket(), "SIGKILL leaves the socket file");
+
+    const second = start(["service", ...sets]);
+    await second.waitFor(/ready/);
+    const sync = JSON.parse(await subscriber.waitFor(/"action":"sync"/, "stdout"));
+    assert.deepEqual(sync, { table: null, key: null, action: "sync", value: null, topic: null });
+    assert.equal((await runCli(["publish", "--table", "t", "--key", "after", "--action", "set", ...sets])).code, 0);
+    await subscriber.waitFor(/"key":"after"/, "stdout");
+
+    subscriber.kill("SIGTERM");
+    assert.deepEqual(await subscriber.exit(), { code: 0, signal: null });
+    second.kill("SIGINT");
+    assert.deepEqual(await second.exit(), { code: 0, signal: null });
+    await socketGone(socket);
+  });
+});

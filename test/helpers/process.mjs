@@ -1,0 +1,117 @@
+// Long-running pubsub-run processes for tests: their output line by line, and waits
+// for a line (a handshake), never for a fixed time.
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { CLI } from "./cli.mjs";
+
+/** How long a wait may take before the test fails with the process's output. */
+const WAIT_MS = 20_000;
+
+/** A running `pubsub-run args...`. */
+export class CliProcess {
+  stdout = [];
+  stderr = [];
+  #waiters = new Set();
+
+  constructor(args, { env = {}, cwd } = {}) {
+    this.args = args;
+    this.child = spawn(process.execPath, [CLI, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    this.child.stdin.on("error", () => {});
+    for (const stream of ["stdout", "stderr"]) {
+      createInterface({ input: this.child[stream] }).on("line", (line) => {
+        this[stream].push(line);
+        for (const check of this.#waiters) check();
+      });
+    }
+    this.exited = new Promise((resolve) => {
+      this.child.once("close", (code, signal) => {
+        for (const check of this.#waiters) check();
+        resolve({ code, signal });
+      });
+    });
+    this.done = false;
+    this.exited.then(() => (this.done = true));
+  }
+
+  /** Resolves with the first line of `stream` matching `pattern`; fails if the process exits first. */
+  waitFor(pattern, stream = "stderr") {
+    return this.#wait(() => this[stream].find((line) => pattern.test(line)), `a ${stream} line matching ${pattern}`);
+  }
+
+  /** Resolves once `stream` has `count` lines matching `pattern`, with those lines. */
+  waitForCount(pattern, count, stream = "stdout") {
+    return this.#wait(() => {
+      const lines = this[stream].filter((line) => pattern.test(line));
+      return lines.length >= count ? lines : undefined;
+    }, `${count} ${stream} lines matching ${pattern}`);
+  }
+
+  /** Resolves with the exit code and signal. */
+  async exit() {
+    const { code, signal } = await this.#race(this.exited, "the process to exit");
+    return { code, signal };
+  }
+
+  kill(signal = "SIGTERM") {
+    this.child.kill(signal);
+  }
+
+  /** Writes lines to stdin; `end` closes it. */
+  write(text, end = false) {
+    if (end) this.child.stdin.end(text);
+    else this.child.stdin.write(text);
+  }
+
+  /** Stops the process if it still runs (test cleanup). */
+  async stop() {
+    if (this.done) return;
+    this.child.kill("SIGKILL");
+    await this.exited;
+  }
+
+  #wait(probe, what) {
+    return this.#race(
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const found = probe();
+          if (found !== undefined) {
+            this.#waiters.delete(check);
+            resolve(found);
+          } else if (this.done) {
+            this.#waiters.delete(check);
+            reject(new Error(`pubsub-run ${this.args[0]} exited before ${what}\n${this.#output()}`));
+          }
+        };
+        this.#waiters.add(check);
+        check();
+      }),
+      what,
+    );
+  }
+
+  async #race(promise, what) {
+    let timer;
+    const timeout = new Promise((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`pubsub-run ${this.args[0]}: no ${what} within ${WAIT_MS} ms\n${this.#output()}`)), WAIT_MS);
+    });
+    try {
+      return await Promise.race([promise, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #output() {
+    return `stdout:\n${this.stdout.join("\n")}\nstderr:\n${this.stderr.join("\n")}`;
+  }
+}
+
+/** Waits for every process to stop (SIGKILL those still running). */
+export async function stopAll(processes) {
+  await Promise.all(processes.map((p) => p.stop()));
+}
+
