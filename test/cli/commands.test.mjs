@@ -111,6 +111,25 @@ describe("pubsub-run publish and subscribe: errors", () => {
   });
 });
 
+describe("pubsub-run subscribe --topic and service --stats", () => {
+  it("a subscriber of --topic tenant-a gets tenant-a only; the service logs its counters every --stats seconds", async () => {
+    const { port, flags } = await sets();
+    const service = new CliProcess(["service", "--stats", "0.2", ...flags]);
+    running.push(service);
+    await service.waitFor(/ready/);
+    const subscriber = new CliProcess(["subscribe", "--topic", "tenant-a", "--publisher", `tcp://127.0.0.1:${port}`, "--count", "1", ...flags]);
+    running.push(subscriber);
+    await subscriber.waitFor(/connected to/);
+    const input = ['{"table":"t","key":"all","action":"set","topic":"D"}', '{"table":"t","key":"other","action":"set","topic":"tenant-ab"}', '{"table":"t","key":"mine","action":"set","topic":"tenant-a"}', ""].join("\n");
+    assert.equal((await runCli(["publish", "--stdin", ...flags], { input })).code, 0);
+    assert.deepEqual(await subscriber.exit(), { code: 0, signal: null });
+    assert.deepEqual(subscriber.stdout.map((line) => JSON.parse(line)), [{ table: "t", key: "mine", action: "set", value: null, topic: "tenant-a" }]);
+    await service.waitFor(/stats \(every 0\.2s\) \{"relayed":3,/);
+    service.kill("SIGTERM");
+    assert.equal((await service.exit()).code, 0);
+  });
+});
+
 describe("pubsub-run demo", () => {
   it("runs service, workers and subscriber from one config; every event arrives in order", async () => {
     const { flags } = await sets();
