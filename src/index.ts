@@ -28,7 +28,7 @@ export { SubscriberAgentBase, type SubscriberAgentOptions, type SubscriberStats 
 export { SEND_ALL_TOPIC, SYNC_ACTION, resolveTopic, type EventCallback, type PubSubEvent } from "./agents/event.js";
 export { createStderrLogger, type Logger, type LogLevel } from "./logger.js";
 export * from "./errors.js";
-export { encodeEvent, decodeEvent, encodeTopic, decodeTopic } from "./agents/codec.js";
+export { encodeEvent, decodeEvent, decodeEvents, encodeBatch, encodeTopic, decodeTopic } from "./agents/codec.js";
 export { SendQueue } from "./agents/send-queue.js";
 export { isConnectionAware, isDrainable, isSubscriptionAware } from "./agents/api.js";
 export { isRawFrameSink, isRawFrameSource, type RawFrameSink, type RawFrameSource } from "./agents/raw-frames.js";

@@ -48,19 +48,74 @@ export function encodeEvent(update: PubSubEvent, topic: string): Buffer {
  * carries no string `action`.
  */
 export function decodeEvent(payload: Uint8Array): PubSubEvent {
-  let decoded: unknown;
+  const decoded = unpack(payload);
+  if (Array.isArray(decoded)) throw new WireFormatError("payload is not a MessagePack map (got an array)");
+  return toEvent(decoded, "payload");
+}
+
+/**
+ * Decodes a payload that holds one event or, in the batched wire mode, a MessagePack
+ * array of events. Each item is an event or the {@link WireFormatError} that says why it
+ * is not one, so one bad item does not spoil the rest.
+ *
+ * @throws {@link WireFormatError} when the payload is not MessagePack at all.
+ */
+export function decodeEvents(payload: Uint8Array): (PubSubEvent | WireFormatError)[] {
+  const decoded = unpack(payload);
+  const items = Array.isArray(decoded) ? decoded : [decoded];
+  return items.map((item: unknown, index) => {
+    try {
+      return toEvent(item, Array.isArray(decoded) ? `batch item ${index}` : "payload");
+    } catch (err: unknown) {
+      return err instanceof WireFormatError ? err : new WireFormatError(String(err), { cause: err });
+    }
+  });
+}
+
+/**
+ * Packs single-event payloads into one batched payload: a MessagePack array whose items
+ * are the payloads as they are (an array is its header followed by its items, so
+ * nothing is encoded again). Only subscribers of this project read batches.
+ */
+export function encodeBatch(payloads: readonly Uint8Array[]): Buffer {
+  const n = payloads.length;
+  let header: Buffer;
+  if (n < 16) {
+    header = Buffer.from([0x90 | n]);
+  } else if (n < 0x10000) {
+    header = Buffer.allocUnsafe(3);
+    header[0] = 0xdc;
+    header.writeUInt16BE(n, 1);
+  } else {
+    header = Buffer.allocUnsafe(5);
+    header[0] = 0xdd;
+    header.writeUInt32BE(n, 1);
+  }
+  return Buffer.concat([header, ...payloads]);
+}
+
+/** True when `payload` holds one event (a MessagePack map), so it may join a batch. */
+export function isSingleEventPayload(payload: Uint8Array): boolean {
+  const first = payload[0];
+  return first !== undefined && ((first & 0xf0) === 0x80 || first === 0xde || first === 0xdf);
+}
+
+function unpack(payload: Uint8Array): unknown {
   try {
-    decoded = packr.unpack(payload);
+    return packr.unpack(payload);
   } catch (err: unknown) {
     throw new WireFormatError(`payload is not MessagePack (${payload.length} bytes)`, { cause: err });
   }
+}
+
+function toEvent(decoded: unknown, what: string): PubSubEvent {
   if (typeof decoded !== "object" || decoded === null || Array.isArray(decoded) || decoded instanceof Uint8Array) {
-    throw new WireFormatError(`payload is not a MessagePack map (got ${describe(decoded)})`);
+    throw new WireFormatError(`${what} is not a MessagePack map (got ${describe(decoded)})`);
   }
   const map = decoded as Record<string, unknown>;
   const action = map["action"];
   if (typeof action !== "string" || action === "") {
-    throw new WireFormatError(`payload has no action (got ${describe(action)})`);
+    throw new WireFormatError(`${what} has no action (got ${describe(action)})`);
   }
   return {
     table: nullableText(map, "table"),

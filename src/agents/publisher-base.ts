@@ -1,9 +1,9 @@
 import { PubSubError, SendError, StateError } from "../errors.js";
 import type { PublisherApi } from "./api.js";
-import { encodeEvent, encodeTopic } from "./codec.js";
+import { encodeBatch, encodeEvent, encodeTopic, isSingleEventPayload } from "./codec.js";
 import { resolveTopic, type PubSubEvent } from "./event.js";
 import type { RawFrameSink } from "./raw-frames.js";
-import { SendQueue } from "./send-queue.js";
+import { SendQueue, type SendGrouping } from "./send-queue.js";
 
 /** Topic frames kept encoded, so a publisher on a few topics encodes each once. */
 const TOPIC_CACHE_SIZE = 1024;
@@ -18,9 +18,47 @@ export interface PublisherAgentOptions {
   lingerMs?: number;
   /** The option that sets {@link lingerMs}, named in the error of an event `close()` gave up on. */
   lingerOption?: string;
+  /**
+   * Batched wire mode: when more than one event waits in the queue, events on the same
+   * topic go out together as one message whose payload is a MessagePack array of them,
+   * up to this many payload bytes. One event when idle, many under load. Only
+   * subscribers of this project read batches. 0 (the default) sends every event alone.
+   */
+  batchMaxBytes?: number;
 }
 
 type State = "new" | "opening" | "open" | "closed";
+type Message = [Uint8Array, Uint8Array];
+
+/**
+ * Groups the messages waiting in the queue: consecutive single events on the same topic,
+ * up to `maxBytes` of payload, go out as one batch.
+ */
+function batching(maxBytes: number, write: (message: Message) => Promise<void>): SendGrouping<Message> {
+  return {
+    size(peek) {
+      const [topic, payload] = peek(0) as Message;
+      if (!isSingleEventPayload(payload)) return 1;
+      let bytes = payload.length;
+      let count = 1;
+      for (let next = peek(count); next !== undefined; next = peek(count)) {
+        const [nextTopic, nextPayload] = next;
+        if (bytes + nextPayload.length > maxBytes || !sameBytes(nextTopic, topic) || !isSingleEventPayload(nextPayload)) break;
+        bytes += nextPayload.length;
+        count += 1;
+      }
+      return count;
+    },
+    write(messages) {
+      const [first] = messages as [Message];
+      return write([first[0], encodeBatch(messages.map(([, payload]) => payload))]);
+    },
+  };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a === b || Buffer.compare(a, b) === 0;
+}
 
 /**
  * The shared part of every publisher: the state checks, the topic rule, the encoding
@@ -39,7 +77,7 @@ type State = "new" | "opening" | "open" | "closed";
  * ```
  */
 export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
-  readonly #queue = new SendQueue<[Uint8Array, Uint8Array]>((frames) => this.#write(frames));
+  readonly #queue: SendQueue<[Uint8Array, Uint8Array]>;
   readonly #topics = new Map<string, Uint8Array>();
   readonly #lingerMs: number;
   readonly #lingerOption: string;
@@ -50,6 +88,9 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
   constructor(options: PublisherAgentOptions = {}) {
     this.#lingerMs = options.lingerMs ?? 5_000;
     this.#lingerOption = options.lingerOption ?? "the linger time";
+    const maxBytes = options.batchMaxBytes ?? 0;
+    const write = (frames: [Uint8Array, Uint8Array]): Promise<void> => this.#write(frames);
+    this.#queue = new SendQueue(write, maxBytes > 0 ? batching(maxBytes, write) : undefined);
   }
 
   /**

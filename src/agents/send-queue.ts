@@ -1,5 +1,19 @@
 import { SendError } from "../errors.js";
 
+/**
+ * Lets a queue write several waiting items as one: after each write, the items that
+ * queued up meanwhile may go out together.
+ */
+export interface SendGrouping<T> {
+  /**
+   * How many items to write together, from the next one on (at least 1): `peek(0)` is
+   * the next item, `peek(i)` the one `i` places behind it, undefined past the end.
+   */
+  size(peek: (offset: number) => T | undefined): number;
+  /** Writes a group of two or more items, in order. */
+  write(items: T[]): Promise<void> | void;
+}
+
 interface Pending<T> {
   item: T;
   resolve: () => void;
@@ -20,13 +34,19 @@ interface Pending<T> {
  */
 export class SendQueue<T> {
   readonly #write: (item: T) => Promise<void> | void;
+  readonly #grouping: SendGrouping<T> | undefined;
   #items: Pending<T>[] = [];
   #head = 0;
   #draining: Promise<void> | undefined;
   #closed = false;
 
-  constructor(write: (item: T) => Promise<void> | void) {
+  /**
+   * @param write - writes one item; never called while another write is in flight.
+   * @param grouping - when given, items waiting behind a write go out together.
+   */
+  constructor(write: (item: T) => Promise<void> | void, grouping?: SendGrouping<T>) {
     this.#write = write;
+    this.#grouping = grouping;
   }
 
   /** Items accepted and not yet written. */
@@ -57,15 +77,9 @@ export class SendQueue<T> {
   async #drain(): Promise<void> {
     try {
       while (this.#head < this.#items.length) {
-        const pending = this.#items[this.#head] as Pending<T>;
-        this.#items[this.#head] = undefined as unknown as Pending<T>;
-        this.#head += 1;
-        try {
-          await this.#write(pending.item);
-          pending.resolve();
-        } catch (err: unknown) {
-          pending.reject(err);
-        }
+        const count = this.#nextGroupSize();
+        if (count === 1) await this.#writeOne();
+        else await this.#writeGroup(count);
         if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
           this.#items = this.#items.slice(this.#head);
           this.#head = 0;
@@ -76,5 +90,37 @@ export class SendQueue<T> {
     } finally {
       this.#draining = undefined;
     }
+  }
+
+  async #writeOne(): Promise<void> {
+    const pending = this.#items[this.#head] as Pending<T>;
+    this.#items[this.#head] = undefined as unknown as Pending<T>;
+    this.#head += 1;
+    try {
+      await this.#write(pending.item);
+      pending.resolve();
+    } catch (err: unknown) {
+      pending.reject(err);
+    }
+  }
+
+  async #writeGroup(count: number): Promise<void> {
+    const group = this.#items.slice(this.#head, this.#head + count);
+    this.#items.fill(undefined as unknown as Pending<T>, this.#head, this.#head + count);
+    this.#head += count;
+    try {
+      await this.#grouping?.write(group.map((pending) => pending.item));
+      for (const pending of group) pending.resolve();
+    } catch (err: unknown) {
+      for (const pending of group) pending.reject(err);
+    }
+  }
+
+  #nextGroupSize(): number {
+    const waiting = this.#items.length - this.#head;
+    if (this.#grouping === undefined || waiting === 1) return 1;
+    const head = this.#head;
+    const size = this.#grouping.size((offset) => (offset < waiting ? this.#items[head + offset]?.item : undefined));
+    return Math.max(1, Math.min(waiting, Math.floor(size)));
   }
 }

@@ -1,7 +1,7 @@
-import { StateError } from "../errors.js";
+import { StateError, WireFormatError } from "../errors.js";
 import { createStderrLogger, type Logger } from "../logger.js";
 import type { SubscriberApi } from "./api.js";
-import { decodeEvent, decodeTopic } from "./codec.js";
+import { decodeEvents, decodeTopic } from "./codec.js";
 import { SEND_ALL_TOPIC, SYNC_ACTION, type EventCallback, type PubSubEvent } from "./event.js";
 
 /** While undecodable messages keep coming, one log line per this many milliseconds. */
@@ -155,10 +155,11 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
    * Takes one message as it came off the wire: the topic (frame or channel) and the
    * MessagePack payload. Messages on topics not registered are dropped before decoding;
    * undecodable ones are counted and dropped (see {@link dropUndecodable}); the rest go
-   * to the callback with the topic they arrived on.
+   * to the callback with the topic they arrived on. A batched payload (an array of
+   * events) delivers each of its events in order; a bad item is dropped alone.
    */
   protected receive(topic: string | Uint8Array, payload: Uint8Array): void {
-    let event: PubSubEvent;
+    let events: (PubSubEvent | WireFormatError)[];
     let onTopic: string;
     try {
       onTopic = typeof topic === "string" ? topic : decodeTopic(topic);
@@ -166,13 +167,19 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
         this.stats.dropped += 1;
         return;
       }
-      event = decodeEvent(payload);
+      events = decodeEvents(payload);
     } catch (err: unknown) {
       this.dropUndecodable(err);
       return;
     }
-    this.#endBurst();
-    this.#invoke(event.table, event.key, event.action, event.value, onTopic);
+    for (const event of events) {
+      if (event instanceof WireFormatError) {
+        this.dropUndecodable(event);
+        continue;
+      }
+      this.#endBurst();
+      this.#invoke(event.table, event.key, event.action, event.value, onTopic);
+    }
   }
 
   /**

@@ -71,6 +71,14 @@ export interface PubSubOptions {
      */
     heartbeat_interval_ms?: number;
     /**
+     * Batched wire mode: a publisher packs the events waiting in its queue into one message (one event when idle, many under load). Only subscribers of this project read batches; they read both forms. Leave off when Dragonflow (Python) subscribers listen.
+     */
+    batch?: boolean;
+    /**
+     * Batched wire mode: the most payload bytes one batched message carries.
+     */
+    batch_max_bytes?: number;
+    /**
      * A connection whose peer sends nothing for this long is dropped and reconnected (subscribers then get "sync"), in milliseconds.
      */
     heartbeat_timeout_ms?: number;

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { pack } from "msgpackr";
-import { decodeEvent, decodeTopic, encodeEvent, encodeTopic } from "../../dist/index.js";
+import { decodeEvent, decodeEvents, decodeTopic, encodeBatch, encodeEvent, encodeTopic } from "../../dist/index.js";
 
 describe("wire codec", () => {
   it("round-trips every field type and sets topic to the topic sent on", () => {
@@ -43,5 +43,33 @@ describe("wire codec", () => {
     const loop = {};
     loop.self = loop;
     assert.throws(() => encodeEvent({ table: "t", key: "k", action: "set", value: loop }, "D"), { code: "PUBSUB_ERR_SEND" });
+  });
+
+  it("packs single payloads into a batch as they are, and reads plain and batched payloads", () => {
+    for (const count of [1, 15, 16, 70_000]) {
+      const events = Array.from({ length: count }, (_, i) => ({ table: "t", key: `k${i}`, action: "set", value: i }));
+      const batch = encodeBatch(events.map((event) => encodeEvent(event, "D")));
+      assert.deepEqual(decodeEvents(batch), events.map((event) => ({ ...event, topic: "D" })));
+    }
+    assert.deepEqual(decodeEvents(encodeEvent({ table: "t", key: "k", action: "set", value: 1 }, "D")), [
+      { table: "t", key: "k", action: "set", value: 1, topic: "D" },
+    ]);
+  });
+
+  it("drops a bad batch item alone and refuses a batch that is not MessagePack", () => {
+    const good = encodeEvent({ table: "t", key: "k", action: "set", value: 1 }, "D");
+    const items = decodeEvents(encodeBatch([good, pack({ table: "t" }), pack(3), good]));
+    assert.equal(items.length, 4);
+    assert.equal(items[0].key, "k");
+    assert.equal(items[1].code, "PUBSUB_ERR_WIRE_FORMAT");
+    assert.match(items[1].message, /^batch item 1 has no action/);
+    assert.match(items[2].message, /^batch item 2 is not a MessagePack map \(got number\)$/);
+    assert.equal(items[3].key, "k");
+    assert.throws(() => decodeEvents(Buffer.from([0x85])), { code: "PUBSUB_ERR_WIRE_FORMAT" });
+  });
+
+  it("keeps decodeEvent strict: a batch is not one event", () => {
+    const good = encodeEvent({ table: "t", key: "k", action: "set", value: 1 }, "D");
+    assert.throws(() => decodeEvent(encodeBatch([good, good])), { code: "PUBSUB_ERR_WIRE_FORMAT", message: /got an array/ });
   });
 });

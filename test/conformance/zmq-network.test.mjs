@@ -1,4 +1,5 @@
-// The ZeroMQ network driver (PUB/SUB) against the conformance suite, over tcp and ipc.
+// The ZeroMQ network driver (PUB/SUB) against the conformance suite, over tcp and ipc,
+// and over tcp in the batched wire mode.
 import { join } from "node:path";
 import createZmqNetworkDriver from "../../dist/drivers/zmq.js";
 import { freePort, runConformance } from "../../dist/testing.js";
@@ -12,6 +13,17 @@ runConformance({
   async endpoint() {
     const port = await freePort();
     const config = await configFor({ publisher_port: port, publisher_bind_address: "127.0.0.1" });
+    return { api: createZmqNetworkDriver(config, quietContext("network")), address: `tcp://127.0.0.1:${port}` };
+  },
+  rawSender: (endpoint) => rawPublisher(endpoint.address),
+});
+
+runConformance({
+  name: "zmq_pubsub_driver over tcp, batched",
+  features,
+  async endpoint() {
+    const port = await freePort();
+    const config = await configFor({ publisher_port: port, publisher_bind_address: "127.0.0.1", zmq: { batch: true } });
     return { api: createZmqNetworkDriver(config, quietContext("network")), address: `tcp://127.0.0.1:${port}` };
   },
   rawSender: (endpoint) => rawPublisher(endpoint.address),

@@ -123,6 +123,8 @@ describe("config search places and formats", () => {
               linger_ms: 5_000,
               reconnect_interval_ms: 100,
               heartbeat_interval_ms: 2_000,
+              batch: false,
+              batch_max_bytes: 262_144,
               heartbeat_timeout_ms: 6_000,
             },
           },

@@ -30,7 +30,7 @@ export class ZmqPublisher extends PublisherAgentBase implements SubscriptionAwar
   readonly #waiters = new Set<{ count: number; resolve: () => void }>();
 
   constructor(endpoint: PublisherEndpoint, options: ZmqOptions) {
-    super({ lingerMs: options.linger_ms, lingerOption: "zmq.linger_ms" });
+    super({ lingerMs: options.linger_ms, lingerOption: "zmq.linger_ms", batchMaxBytes: options.batch ? options.batch_max_bytes : 0 });
     this.#endpoint = endpoint;
     this.#options = options;
   }
