@@ -21,17 +21,18 @@ async function setup(zmqOptions) {
   subscriber.registerListenAddress(address);
   subscriber.registerTopic("B");
   await subscriber.daemonize();
-  const raw = new zmq.Subscriber();
-  raw.subscribe("B");
-  raw.connect(address);
   const publisher = api.getPublisher();
   await publisher.initialize();
+  const raw = new zmq.Subscriber();
+  raw.linger = 0;
+  raw.subscribe("B");
+  raw.connect(address);
   await waitForFlow(publisher, [got]);
   await rawConnected(raw, publisher);
   const close = async () => {
-    raw.close();
     await publisher.close();
     await subscriber.close();
+    raw.close();
   };
   return { publisher, got, raw, close };
 }
