@@ -1,0 +1,83 @@
+// A subscriber process: ours (loadFromConfig, the network driver) or a raw zeromq.js
+// SUB loop. Counts measured events and reports when `expect` have come; in latency mode
+// also the publish -> callback latency of each; on "measure" its RSS after a GC.
+import { unpack } from "msgpackr";
+import * as zmq from "zeromq";
+import { loadFromConfig } from "../../dist/index.js";
+import { BENCH_TABLE, END_TABLE, PROBE_TABLE, TOPIC, nowNs } from "../lib/events.mjs";
+import { closeWith, on, options, report } from "./role.mjs";
+
+const { impl, addresses, expect, latency = false, overrides = {}, configPath, highWaterMark } = options;
+
+let count = 0;
+let first = 0;
+let last = 0;
+let probed = false;
+let ended = false;
+const latencies = latency ? new Float64Array(expect) : null;
+
+function onEvent(table, key) {
+  if (table === BENCH_TABLE) {
+    const now = nowNs();
+    if (count === 0) first = now;
+    if (latencies !== null && count < expect) latencies[count] = now - Number(key);
+    count += 1;
+    last = now;
+    if (count === expect) report({ type: "done", count, first, last, ...(latencies === null ? {} : { latency: summary(latencies) }) });
+  } else if (table === PROBE_TABLE) {
+    if (!probed) report({ type: "probed" });
+    probed = true;
+  } else if (table === END_TABLE && !ended) {
+    ended = true;
+    report({ type: "end", count, first, last });
+  }
+}
+
+function summary(values) {
+  const sorted = Float64Array.from(values).sort();
+  const at = (p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+  return { p50: at(50), p99: at(99), p999: at(99.9), max: sorted[sorted.length - 1] };
+}
+
+async function ours() {
+  const loaded = await loadFromConfig({
+    configPath,
+    env: {},
+    publisher: false,
+    overrides: { ...overrides, publishers: addresses, topics: [TOPIC] },
+    onEvent,
+  });
+  return () => loaded.close();
+}
+
+async function raw() {
+  const socket = new zmq.Subscriber();
+  socket.linger = 0;
+  if (highWaterMark !== undefined) socket.receiveHighWaterMark = highWaterMark;
+  socket.subscribe(TOPIC);
+  for (const address of addresses) socket.connect(address);
+  const loop = (async () => {
+    try {
+      for await (const [, ...payloads] of socket) {
+        for (const payload of payloads) {
+          const map = unpack(payload);
+          onEvent(map.table, map.key, map.action, map.value, map.topic);
+        }
+      }
+    } catch {
+      // closed
+    }
+  })();
+  return async () => {
+    socket.close();
+    await loop;
+  };
+}
+
+const close = impl === "raw" ? await raw() : await ours();
+closeWith(close);
+on("measure", () => {
+  globalThis.gc?.();
+  report({ type: "rss", rss: process.memoryUsage().rss, count });
+});
+report({ type: "ready" });

@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// The benchmark harness: `npm run bench -- [options]`. Every scenario runs the raw
+// transport beside our code in the same run, alternating, and reports medians and the
+// ratio ours/raw. Not a test: nothing here passes or fails a build.
+import { writeFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { machine, markdownTable, textTable } from "./lib/report.mjs";
+import * as batched from "./scenarios/batched.mjs";
+import * as direct from "./scenarios/direct.mjs";
+import * as fanout from "./scenarios/fanout.mjs";
+import * as latency from "./scenarios/latency.mjs";
+import * as loss from "./scenarios/loss.mjs";
+import * as memory from "./scenarios/memory.mjs";
+import * as relayed from "./scenarios/relayed.mjs";
+
+const SCENARIOS = [direct, relayed, fanout, latency, loss, memory, batched];
+
+const USAGE = `usage: npm run bench -- [options]
+
+  --scenario NAME[,NAME]  run only these (${SCENARIOS.map((s) => s.name).join(", ")})
+  --count N               events per throughput run (default 200000)
+  --size BYTES            size of each event's string value (default 64)
+  --rounds N              rounds per scenario; medians are reported (default 5)
+  --latency-seconds S     length of one latency run at 10,000 events/s (default 3)
+  --json FILE             also write the results as JSON
+  --markdown FILE         also write the results as Markdown (docs/BENCHMARKS.md)
+  --help                  this text`;
+
+function fail(message) {
+  process.stderr.write(`bench: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function positive(option, text) {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) fail(`--${option}: must be a positive number (got ${JSON.stringify(text)})`);
+  return value;
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      scenario: { type: "string" },
+      count: { type: "string", default: "200000" },
+      size: { type: "string", default: "64" },
+      rounds: { type: "string", default: "5" },
+      "latency-seconds": { type: "string", default: "3" },
+      json: { type: "string" },
+      markdown: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  }).values;
+} catch (err) {
+  fail(err instanceof Error ? err.message : String(err));
+}
+if (parsed.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+
+const wanted = parsed.scenario?.split(",").map((name) => name.trim()) ?? SCENARIOS.map((scenario) => scenario.name);
+for (const name of wanted) {
+  if (!SCENARIOS.some((scenario) => scenario.name === name)) fail(`--scenario: unknown scenario '${name}'; known: ${SCENARIOS.map((s) => s.name).join(", ")}`);
+}
+const options = {
+  count: Math.round(positive("count", parsed.count)),
+  size: Math.round(positive("size", parsed.size)),
+  rounds: Math.round(positive("rounds", parsed.rounds)),
+  latencySeconds: positive("latency-seconds", parsed["latency-seconds"]),
+};
+
+const tty = process.stderr.isTTY;
+function progress(text) {
+  if (tty) process.stderr.write(`\r\x1b[K${text}`);
+}
+
+const started = new Date();
+const results = [];
+for (const scenario of SCENARIOS.filter((s) => wanted.includes(s.name))) {
+  if (!tty) process.stderr.write(`bench: ${scenario.title}\n`);
+  const rows = await scenario.run({ ...options, progress: (text) => progress(`${scenario.name}: ${text}`) });
+  results.push(...rows);
+  if (tty) process.stderr.write("\r\x1b[K");
+}
+
+const about = machine();
+process.stdout.write(`${textTable(results)}\n\n`);
+process.stdout.write(`${about.cpu}, ${about.cores} cores, ${about.memoryGiB} GiB, ${about.os}, Node ${about.node}, libzmq ${about.libzmq}\n`);
+process.stdout.write(`count ${options.count}, value ${options.size} bytes, ${options.rounds} rounds, medians\n`);
+
+const report = { started: started.toISOString(), machine: about, options, results };
+if (parsed.json !== undefined) await writeFile(parsed.json, `${JSON.stringify(report, null, 2)}\n`);
+if (parsed.markdown !== undefined) {
+  const { renderBenchmarks } = await import("./lib/markdown.mjs");
+  await writeFile(parsed.markdown, await renderBenchmarks(report, markdownTable(results)));
+}

@@ -1,0 +1,27 @@
+// 5. loss: a burst of 200,000 events with default settings, sent as fast as the
+// publisher takes them: events received and lost. The raw PUB socket keeps ZeroMQ's
+// default high-water mark (1,000) and drops the rest silently; ours must lose none.
+import { alternate, row } from "../lib/compare.mjs";
+import { runOnce } from "../lib/topology.mjs";
+
+export const name = "loss";
+export const title = "loss: a 200,000-event burst with default settings";
+
+const BURST = 200_000;
+
+export async function run({ size, rounds, progress }) {
+  const received = (impl) => async () => {
+    const { results } = await runOnce({
+      finish: "end",
+      publisher: { impl, count: BURST, size, window: 4_096 },
+      subscriber: { impl, expect: BURST },
+    });
+    return results[0].count;
+  };
+  const result = await alternate(rounds, received("raw"), received("ours"), progress);
+  const lost = (value) => BURST - value;
+  return [
+    row(name, "events received", "events", result.ours, result.raw, { target: { text: `= ${BURST.toLocaleString("en-US")}`, test: ({ ours }) => ours === BURST } }),
+    row(name, "events lost", "events", lost(result.ours), lost(result.raw), { higherIsBetter: false, target: { text: "= 0", test: ({ ours }) => ours === 0 } }),
+  ];
+}
