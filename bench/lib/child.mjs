@@ -2,6 +2,7 @@
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
+let seq = 0;
 const ROLES = fileURLToPath(new URL("../roles/", import.meta.url));
 
 /**
@@ -16,7 +17,8 @@ export class Child {
   constructor(role, options, { execArgv = [] } = {}) {
     this.role = role;
     this.impl = options.impl ?? "ours";
-    this.process = fork(`${ROLES}${role}.mjs`, [JSON.stringify(options)], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const profile = process.env.PUBSUB_BENCH_PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.PUBSUB_BENCH_PROFILE}`, `--cpu-prof-name=${role}-${options.impl ?? "ours"}-${process.pid}-${(seq += 1)}.cpuprofile`] : [];
+    this.process = fork(`${ROLES}${role}.mjs`, [JSON.stringify(options)], { execArgv: [...execArgv, ...profile], stdio: ["ignore", "inherit", "inherit", "ipc"] });
     this.#exit = new Promise((resolve) => {
       this.process.once("exit", (code, signal) => {
         resolve({ code, signal });
@@ -24,6 +26,10 @@ export class Child {
       });
     });
     this.process.on("message", (message) => {
+      if (message.type === "cpu") {
+        this.cpu = message;
+        return;
+      }
       if (message.type === "error") {
         for (const waiter of this.#waiters.splice(0)) waiter.reject(new Error(`bench role ${role}: ${message.message}`));
         return;

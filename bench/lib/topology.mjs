@@ -53,6 +53,9 @@ export async function runOnce({ publisher, subscriber, subscribers = 1, relayed 
     return { sent, results, before, after };
   } finally {
     await stopAll(children.reverse());
+    if (process.env.PUBSUB_BENCH_CPU) {
+      for (const child of children) process.stderr.write(`cpu ${child.role}/${child.impl}: ${((child.cpu?.user ?? 0) / 1e6).toFixed(2)}s user ${((child.cpu?.system ?? 0) / 1e6).toFixed(2)}s system\n`);
+    }
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   }
 }

@@ -33,6 +33,8 @@ export function closeWith(closer) {
     closing = true;
     try {
       await closer();
+      const { user, system } = process.cpuUsage();
+      report({ type: "cpu", user, system });
     } finally {
       process.exit(0);
     }

@@ -78,6 +78,7 @@ const close = impl === "raw" ? await raw() : await ours();
 closeWith(close);
 on("measure", () => {
   globalThis.gc?.();
-  report({ type: "rss", rss: process.memoryUsage().rss, count });
+  const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
+  report({ type: "rss", rss, heapUsed, external, arrayBuffers, count });
 });
 report({ type: "ready" });
