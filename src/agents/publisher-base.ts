@@ -166,15 +166,18 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
   }
 
   async #write([topic, payload]: [Uint8Array, Uint8Array]): Promise<void> {
-    const gaveUp = `the publisher closed before this event could be sent (${this.#lingerOption} of ${this.#lingerMs} ms expired)`;
-    if (this.#released) throw new SendError(gaveUp);
+    if (this.#released) throw new SendError(this.#gaveUp());
     try {
       await this.write(topic, payload);
     } catch (err: unknown) {
       if (err instanceof PubSubError) throw err;
       const reason = err instanceof Error ? err.message : String(err);
-      throw new SendError(this.#released ? gaveUp : `the transport refused the event: ${reason}`, { cause: err });
+      throw new SendError(this.#released ? this.#gaveUp() : `the transport refused the event: ${reason}`, { cause: err });
     }
+  }
+
+  #gaveUp(): string {
+    return `the publisher closed before this event could be sent (${this.#lingerOption} of ${this.#lingerMs} ms expired)`;
   }
 
   /** Waits for the queue to drain, at most `linger` ms (-1: forever); a peer that never comes cannot hang `close()`. */
