@@ -22,12 +22,14 @@ const USAGE = `usage: npm run bench -- [options]
   --size BYTES            size of each event's string value (default 64)
   --rounds N              rounds per scenario; medians are reported (default 5)
   --latency-seconds S     length of one latency run at 10,000 events/s (default 3)
+  --burst N               events in the loss scenario's burst (default 200000)
+  --memory-events N       events in one memory run (default 1000000)
   --json FILE             also write the results as JSON
   --markdown FILE         also write the results as Markdown (docs/BENCHMARKS.md)
   --help                  this text`;
 
 function fail(message) {
-  process.stderr.write(`bench: ${message}\n${USAGE}\n`);
+  process.stderr.write(`bench: ${message.split("\n")[0]} (npm run bench -- --help lists the options)\n`);
   process.exit(2);
 }
 
@@ -46,6 +48,8 @@ try {
       size: { type: "string", default: "64" },
       rounds: { type: "string", default: "5" },
       "latency-seconds": { type: "string", default: "3" },
+      burst: { type: "string", default: "200000" },
+      "memory-events": { type: "string", default: "1000000" },
       json: { type: "string" },
       markdown: { type: "string" },
       help: { type: "boolean", default: false },
@@ -68,6 +72,8 @@ const options = {
   size: Math.round(positive("size", parsed.size)),
   rounds: Math.round(positive("rounds", parsed.rounds)),
   latencySeconds: positive("latency-seconds", parsed["latency-seconds"]),
+  burst: Math.round(positive("burst", parsed.burst)),
+  memoryEvents: Math.round(positive("memory-events", parsed["memory-events"])),
 };
 
 const tty = process.stderr.isTTY;

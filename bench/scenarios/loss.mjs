@@ -5,11 +5,10 @@ import { alternate, row } from "../lib/compare.mjs";
 import { runOnce } from "../lib/topology.mjs";
 
 export const name = "loss";
-export const title = "loss: a 200,000-event burst with default settings";
+export const title = "loss: a burst of events (200,000 by default) with default settings";
 
-const BURST = 200_000;
-
-export async function run({ size, rounds, progress }) {
+export async function run({ burst, size, rounds, progress }) {
+  const BURST = burst;
   const received = (impl) => async () => {
     const { results } = await runOnce({
       finish: "end",

@@ -9,32 +9,31 @@ import { runOnce } from "../lib/topology.mjs";
 export const name = "memory";
 export const title = "memory: subscriber RSS growth over 1,000,000 events (MB)";
 
-const EVENTS = 1_000_000;
 const PACED = 100_000;
 
-async function growth(publisher, size) {
+async function growth(publisher, size, events) {
   const measure = async (subs) => {
     subs[0].send({ type: "measure" });
     return subs[0].next("rss");
   };
   const { before, after } = await runOnce({
-    publisher: { impl: "ours", count: EVENTS, size, ...publisher },
-    subscriber: { impl: "ours", expect: EVENTS },
+    publisher: { impl: "ours", count: events, size, ...publisher },
+    subscriber: { impl: "ours", expect: events },
     subscriberExecArgv: ["--expose-gc"],
     between: measure,
   });
   return { rss: (after.rss - before.rss) / 1e6, heap: (after.heapUsed - before.heapUsed) / 1e6 };
 }
 
-export async function run({ size, rounds, progress }) {
+export async function run({ memoryEvents, size, rounds, progress }) {
   const paced = [];
   const flooded = [];
   const times = Math.max(1, Math.min(rounds, 3));
   for (let round = 0; round < times; round += 1) {
     progress(`round ${round + 1}/${times}: paced at ${PACED}/s`);
-    paced.push(await growth({ rate: PACED }, size));
+    paced.push(await growth({ rate: PACED }, size, memoryEvents));
     progress(`round ${round + 1}/${times}: flooded`);
-    flooded.push(await growth({ window: 1_024 }, size));
+    flooded.push(await growth({ window: 1_024 }, size, memoryEvents));
   }
   const mb = (list, key) => median(list.map((item) => item[key]));
   return [

@@ -1,0 +1,46 @@
+// The benchmark harness runs end to end: a tiny run of every scenario produces a row for
+// each, with figures, and the loss scenario shows ours losing nothing. Not a speed test:
+// no figure here is compared with a threshold of time.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const BENCH = fileURLToPath(new URL("../../bench/run.mjs", import.meta.url));
+const dir = await mkdtemp(join(tmpdir(), "pubsub-bench-test-"));
+after(() => rm(dir, { recursive: true, force: true }));
+
+describe("benchmark harness", () => {
+  it("runs every scenario and reports medians beside the raw transport", async () => {
+    const json = join(dir, "results.json");
+    const markdown = join(dir, "BENCHMARKS.md");
+    const args = ["--count", "2000", "--rounds", "1", "--latency-seconds", "0.2", "--burst", "5000", "--memory-events", "5000", "--json", json, "--markdown", markdown];
+    const { stdout } = await run(process.execPath, [BENCH, ...args], { timeout: 240_000 });
+    const report = JSON.parse(await readFile(json, "utf8"));
+    const scenarios = new Set(report.results.map((row) => row.scenario));
+    assert.deepEqual([...scenarios].sort(), ["batched", "direct", "fanout", "latency", "loss", "memory", "relayed"]);
+    for (const row of report.results) {
+      assert.ok(Number.isFinite(row.ours), `${row.scenario} ${row.variant}: no figure for ours`);
+      if (row.raw !== null) assert.ok(Number.isFinite(row.ratio), `${row.scenario} ${row.variant}: no ratio`);
+    }
+    const lost = report.results.find((row) => row.scenario === "loss" && row.variant === "events lost");
+    assert.equal(lost.ours, 0, "ours lost events in the burst");
+    assert.equal(report.machine.cores > 0, true);
+    assert.match(stdout, /^scenario\s+variant\s+ours \(median\)/m);
+    assert.match(await readFile(markdown, "utf8"), /^\| direct \| events\/s \|/m);
+  });
+
+  it("refuses a bad option with exit code 2 and says which", async () => {
+    await assert.rejects(run(process.execPath, [BENCH, "--scenario", "nope"]), (err) => {
+      assert.equal(err.code, 2);
+      assert.match(err.stderr, /^bench: --scenario: unknown scenario 'nope'; known: direct, relayed/m);
+      return true;
+    });
+    await assert.rejects(run(process.execPath, [BENCH, "--count", "lots"]), (err) => err.code === 2 && /--count: must be a positive number/.test(err.stderr));
+  });
+});
