@@ -58,14 +58,15 @@ export function decodeEvent(payload: Uint8Array): PubSubEvent {
  * array of events. Each item is an event or the {@link WireFormatError} that says why it
  * is not one, so one bad item does not spoil the rest.
  *
- * @throws {@link WireFormatError} when the payload is not MessagePack at all.
+ * @throws {@link WireFormatError} when the payload is not MessagePack, or is one event
+ * that is not valid.
  */
 export function decodeEvents(payload: Uint8Array): (PubSubEvent | WireFormatError)[] {
   const decoded = unpack(payload);
-  const items = Array.isArray(decoded) ? decoded : [decoded];
-  return items.map((item: unknown, index) => {
+  if (!Array.isArray(decoded)) return [toEvent(decoded, "payload")];
+  return decoded.map((item: unknown, index) => {
     try {
-      return toEvent(item, Array.isArray(decoded) ? `batch item ${index}` : "payload");
+      return toEvent(item, `batch item ${index}`);
     } catch (err: unknown) {
       return err instanceof WireFormatError ? err : new WireFormatError(String(err), { cause: err });
     }
