@@ -99,6 +99,23 @@ describe("zmq_pubsub_driver: volume and failures", () => {
     }
   });
 
+  it("close() delivers every accepted event, round after round (libzmq drops unsent data on unbind)", async () => {
+    for (let round = 0; round < 10; round += 1) {
+      const { publisher, subscriber, got } = await tcpPair();
+      try {
+        const count = 5_000;
+        const accepted = [];
+        for (let i = 0; i < count; i += 1) accepted.push(publisher.sendEvent({ table: "flush", key: String(i), action: "set", value: i }));
+        await publisher.close();
+        await Promise.all(accepted);
+        await got.until(() => got.count("flush") === count, `round ${round}: ${count} events sent before close()`);
+      } finally {
+        await publisher.close();
+        await subscriber.close();
+      }
+    }
+  });
+
   it("a socket closed under the subscriber is replaced: sync, then events flow again", async () => {
     const { publisher, subscriber, got, close } = await tcpPair();
     try {

@@ -75,10 +75,10 @@ export class ZmqPublisher extends PublisherAgentBase implements SubscriptionAwar
   protected async release(): Promise<void> {
     const socket = this.#socket;
     this.#socket = undefined;
-    if (socket !== undefined) {
-      if (this.#bound !== undefined) await socket.unbind(this.#bound).catch(() => undefined);
-      socket.close();
-    }
+    // close() alone, never unbind() first: unbinding ends the connections accepted on
+    // the endpoint at once, and libzmq drops what they had not written yet; a closed
+    // socket keeps sending for its linger time, then lets the port go.
+    socket?.close();
     await this.#subscriptions;
     if (this.#endpoint.socket === "pub") {
       if (this.#bound !== undefined) await tcpReleased(this.#bound, 1_000);
