@@ -69,18 +69,24 @@ export function freeLoopbackPort() {
 
 /**
  * A redis-server on 127.0.0.1 that persists nothing, in a temporary folder removed on
- * stop(). `args` are extra redis-server options, e.g. ["--requirepass", "secret"].
- * Resolves once it accepts connections.
+ * close(). `args` are extra redis-server options, e.g. ["--requirepass", "secret"].
+ * With `tls: { cert, key, ca, authClients }` (PEM file paths) it serves TLS only, and
+ * its url is `rediss://`. Resolves once it accepts connections.
  */
-export async function startRedis({ port, args = [] } = {}) {
+export async function startRedis({ port, args = [], tls } = {}) {
   const binary = requireBinary("redis-server");
   const dir = await mkdtemp(join(tmpdir(), "pubsub-redis-"));
   const chosen = port ?? (await freeLoopbackPort());
+  const listen = tls === undefined
+    ? ["--port", String(chosen)]
+    : ["--port", "0", "--tls-port", String(chosen), "--tls-cert-file", tls.cert, "--tls-key-file", tls.key,
+        "--tls-ca-cert-file", tls.ca, "--tls-auth-clients", tls.authClients ? "yes" : "no"];
   const argv = [
-    "--port", String(chosen), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+    ...listen, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
     "--dir", dir, "--daemonize", "no", "--logfile", "", "--protected-mode", "no", ...args,
   ];
-  return managed({ binary, argv, port: chosen, scheme: "redis", ready: /Ready to accept connections/, cleanup: () => rm(dir, { recursive: true, force: true }) });
+  const scheme = tls === undefined ? "redis" : "rediss";
+  return managed({ binary, argv, port: chosen, scheme, ready: /Ready to accept connections/, cleanup: () => rm(dir, { recursive: true, force: true }) });
 }
 
 /**
