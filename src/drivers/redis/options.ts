@@ -52,6 +52,9 @@ export function redisOptions(config: PubSubConfig): RedisDriverOptions {
         maxRetriesPerRequest: null,
         // The subscriber subscribes again itself, so it knows when to say "sync".
         autoResubscribe: false,
+        // A PUBLISH the server may have run before the connection dropped is not sent
+        // again: at most once, never twice (the publisher counts and logs it as lost).
+        autoResendUnfulfilledCommands: false,
       };
       // ioredis lets credentials in the URL win over these.
       if (section.username !== undefined) options.username = section.username;
