@@ -85,6 +85,18 @@ describe("nats_pubsub_driver", { skip: brokerSkipReason("nats-server") }, () => 
     assert.equal(got.count("deeper"), 0);
   });
 
+  test("an event above the server's max_payload is refused with PUBSUB_ERR_SEND; the next one goes out", async () => {
+    const nats = await driver({ servers: [server.url] }, cleanups);
+    const { got } = await nats.subscriber(server.url);
+    const publisher = await nats.publisher();
+    await assert.rejects(publisher.sendEvent({ table: "huge", key: "1", action: "set", value: "x".repeat(2 * 1024 * 1024) }), {
+      code: "PUBSUB_ERR_SEND",
+      message: /MAX_PAYLOAD_EXCEEDED/,
+    });
+    await waitForFlow(publisher, [got]);
+    assert.equal(got.count("huge"), 0);
+  });
+
   test("loadFromConfig refuses a configured topic NATS cannot carry, naming it, and closes what it built", async () => {
     const project = await makeProject({
       "pubsub.config.yaml": `pub_sub_driver: nats_pubsub_driver\npub_sub_use_multiproc: false\nnats:\n  servers: [${server.url}]\ntopics: [D, "tenant.*"]\n`,
