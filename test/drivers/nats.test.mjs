@@ -85,6 +85,21 @@ describe("nats_pubsub_driver", { skip: brokerSkipReason("nats-server") }, () => 
     assert.equal(got.count("deeper"), 0);
   });
 
+  it("close() right after a topic change or a burst does not wait for the server's answer for ever", { timeout: 10_000 }, async () => {
+    cleanups = [];
+    const nats = await driver({ servers: [server.url] }, cleanups);
+    for (let round = 0; round < 5; round += 1) {
+      const { subscriber } = await nats.subscriber(server.url, ["a"]);
+      subscriber.registerTopic("b");
+      subscriber.unregisterTopic("a");
+      await subscriber.close();
+      const publisher = await nats.publisher();
+      for (let i = 0; i < 1024; i += 1) void publisher.sendEvent({ table: "burst", key: String(i), action: "set", value: i }).catch(() => undefined);
+      await publisher.close();
+    }
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+
   test("an event above the server's max_payload is refused with PUBSUB_ERR_SEND; the next one goes out", async () => {
     const nats = await driver({ servers: [server.url] }, cleanups);
     const { got } = await nats.subscriber(server.url);

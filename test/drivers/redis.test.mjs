@@ -125,6 +125,21 @@ describe("redis_pubsub_driver", { skip: brokerSkipReason("redis-server") }, () =
     await got.until(() => got.count("after") === 1, "an event after the reconnection");
   });
 
+  it("close() right after a topic change or a burst does not wait for the server's answer for ever", { timeout: 10_000 }, async () => {
+    cleanups = [];
+    const redis = await driver({ url: server.url }, cleanups);
+    for (let round = 0; round < 5; round += 1) {
+      const { subscriber } = await redis.subscriber(server.url, ["a"]);
+      subscriber.registerTopic("b");
+      subscriber.unregisterTopic("a");
+      await subscriber.close();
+      const publisher = await redis.publisher();
+      for (let i = 0; i < 2048; i += 1) void publisher.sendEvent({ table: "burst", key: String(i), action: "set", value: i }).catch(() => undefined);
+      await publisher.close();
+    }
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+
   test("a broker that is not there: initialize() and daemonize() fail with PUBSUB_ERR_CONNECT naming the option and URL", async () => {
     const url = `redis://127.0.0.1:${await freeLoopbackPort()}`;
     const redis = await driver({ url }, cleanups);

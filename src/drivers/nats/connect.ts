@@ -51,6 +51,16 @@ async function watch(connection: NatsConnection, servers: readonly string[], log
   }
 }
 
+/**
+ * Resolves "flushed" once the server answered a ping, so it has everything sent before,
+ * or "closed" when the connection closed first: nats.js leaves a ping it sent pending
+ * for ever when the connection is closed meanwhile. Rejects when the connection drops.
+ */
+export function flushed(connection: NatsConnection): Promise<"flushed" | "closed"> {
+  if (connection.isClosed()) return Promise.resolve("closed");
+  return Promise.race([connection.flush().then(() => "flushed" as const), connection.closed().then(() => "closed" as const)]);
+}
+
 function describe(err: unknown): string {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;

@@ -3,7 +3,7 @@ import { decodeTopic } from "../../agents/codec.js";
 import { StateError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import type { NatsConnection } from "./client.js";
-import { connectNats } from "./connect.js";
+import { connectNats, flushed } from "./connect.js";
 import type { NatsDriverOptions } from "./options.js";
 import { checkSubject } from "./subject.js";
 
@@ -53,7 +53,7 @@ export class NatsPublisher extends PublisherAgentBase {
     this.#unflushed += 1;
     if (this.#unflushed >= FLUSH_EVERY) {
       this.#unflushed = 0;
-      await connection.flush();
+      if ((await flushed(connection)) === "closed") throw new Error("the NATS connection closed before the server had the event");
     }
   }
 
@@ -85,17 +85,17 @@ export class NatsPublisher extends PublisherAgentBase {
 
 /** True when the server answered a ping within `ms` (-1: no limit), so it has every message sent before. */
 async function flushedWithin(connection: NatsConnection, ms: number): Promise<boolean> {
-  const flushed = connection.flush().then(
-    () => true,
+  const answered = flushed(connection).then(
+    (outcome) => outcome === "flushed",
     () => false,
   );
-  if (ms < 0) return flushed;
+  if (ms < 0) return answered;
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(false), ms);
   });
   try {
-    return await Promise.race([flushed, expired]);
+    return await Promise.race([answered, expired]);
   } finally {
     clearTimeout(timer);
   }

@@ -1,7 +1,7 @@
 import type { SubscriberAgentOptions } from "../../agents/subscriber-base.js";
 import { BrokerSubscriberBase, type BrokerConnection, type BrokerLink } from "../broker/subscriber.js";
 import type { NatsConnection, Subscription } from "./client.js";
-import { connectNats } from "./connect.js";
+import { connectNats, flushed } from "./connect.js";
 import { serversOf, type NatsDriverOptions } from "./options.js";
 import { checkSubject } from "./subject.js";
 
@@ -53,11 +53,11 @@ class NatsSubscription implements BrokerConnection {
 
   async subscribeAll(topics: readonly string[]): Promise<void> {
     for (const topic of topics) this.#add(topic);
-    await this.#connection.flush();
+    await flushed(this.#connection);
   }
 
   async subscribe(topic: string): Promise<void> {
-    if (this.#add(topic)) await this.#connection.flush();
+    if (this.#add(topic)) await flushed(this.#connection);
   }
 
   async unsubscribe(topic: string): Promise<void> {
@@ -65,7 +65,7 @@ class NatsSubscription implements BrokerConnection {
     if (subscription === undefined) return;
     this.#subscriptions.delete(topic);
     subscription.unsubscribe();
-    await this.#connection.flush();
+    await flushed(this.#connection);
   }
 
   async close(): Promise<void> {
@@ -74,9 +74,9 @@ class NatsSubscription implements BrokerConnection {
 
   /** After a reconnection: once the server has the subscriptions nats.js sent again, say "sync". */
   restore(): void {
-    this.#connection.flush().then(
-      () => {
-        if (!this.#connection.isClosed()) this.#link.restored();
+    flushed(this.#connection).then(
+      (outcome) => {
+        if (outcome === "flushed") this.#link.restored();
       },
       (err: unknown) => {
         if (!this.#connection.isClosed()) this.#link.logger.error({ err }, "no answer from the NATS server after a reconnection; waiting for the next one");
