@@ -51,14 +51,28 @@ export async function connectRedis(url: string, options: RedisDriverOptions, opt
   }
 }
 
-/** Closes a connection: QUIT, so the server sees a clean goodbye; a dead one is dropped. */
-export async function closeRedis(client: RedisClient): Promise<void> {
+/**
+ * Closes a connection: QUIT, so the server sees a clean goodbye, within `timeoutMs`; a
+ * dead connection, or a server that does not answer in time, is dropped.
+ */
+export async function closeRedis(client: RedisClient, timeoutMs: number): Promise<void> {
   if (client.status === "end") return;
   if (client.status !== "ready") {
     client.disconnect();
     return;
   }
-  await client.quit().catch(() => client.disconnect());
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs);
+  });
+  try {
+    await Promise.race([client.quit().then(() => undefined), expired]);
+  } catch {
+    // the connection failed while quitting: dropped below
+  } finally {
+    clearTimeout(timer);
+    if ((client.status as string) !== "end") client.disconnect();
+  }
 }
 
 /** `url` without its password, for messages and logs. */

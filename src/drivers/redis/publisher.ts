@@ -78,7 +78,7 @@ export class RedisPublisher extends PublisherAgentBase {
         "close(): the Redis server had not confirmed every event when redis.linger_ms ran out; those events may be lost",
       );
     }
-    await closeRedis(client);
+    await closeRedis(client, this.#options.section.connect_timeout_ms);
   }
 
   #lose(err: unknown): void {

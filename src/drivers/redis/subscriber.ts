@@ -20,7 +20,7 @@ export class RedisSubscriber extends BrokerSubscriberBase {
 
   protected async connect(uri: string, link: BrokerLink): Promise<BrokerConnection> {
     const client = await connectRedis(uri, this.#options, "publishers", link.logger);
-    const connection = new RedisConnection(client, this.#options.prefix, link);
+    const connection = new RedisConnection(client, this.#options, link);
     try {
       await connection.subscribeAll(link.topics);
     } catch (err: unknown) {
@@ -35,13 +35,16 @@ export class RedisSubscriber extends BrokerSubscriberBase {
 class RedisConnection implements BrokerConnection {
   readonly #client: RedisClient;
   readonly #prefix: Buffer;
+  readonly #closeTimeoutMs: number;
   readonly #link: BrokerLink;
   readonly #topics = new Set<string>();
   #closed = false;
 
-  constructor(client: RedisClient, prefix: Buffer, link: BrokerLink) {
+  constructor(client: RedisClient, options: RedisDriverOptions, link: BrokerLink) {
+    const prefix = options.prefix;
     this.#client = client;
     this.#prefix = prefix;
+    this.#closeTimeoutMs = options.section.connect_timeout_ms;
     this.#link = link;
     client.on("messageBuffer", (channel: Buffer, message: Buffer) => link.message(channel.subarray(prefix.length), message));
     // connectRedis resolved on the first "ready": every later one is a reconnection.
@@ -66,7 +69,7 @@ class RedisConnection implements BrokerConnection {
 
   async close(): Promise<void> {
     this.#closed = true;
-    await closeRedis(this.#client);
+    await closeRedis(this.#client, this.#closeTimeoutMs);
   }
 
   async #restore(): Promise<void> {
