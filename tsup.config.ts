@@ -12,6 +12,8 @@ export default defineConfig([
       index: "src/index.ts",
       "drivers/zmq": "src/drivers/zmq/network.ts",
       "drivers/zmq-multiproc": "src/drivers/zmq/multiproc.ts",
+      "drivers/redis": "src/drivers/redis/index.ts",
+      "drivers/nats": "src/drivers/nats/index.ts",
       testing: "src/testing/index.ts",
     },
     format: ["esm"],

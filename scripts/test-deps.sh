@@ -14,10 +14,12 @@ DEBIAN_PYTHON=/usr/bin/python3
 # append the package to DEPENDENCIES.
 python3_zmq() { "$DEBIAN_PYTHON" -c 'import zmq' >/dev/null 2>&1; }
 python3_msgpack() { "$DEBIAN_PYTHON" -c 'import msgpack' >/dev/null 2>&1; }
-# redis_server() { command -v redis-server >/dev/null; }
-# nats_server() { command -v nats-server >/dev/null; }
+# Debian installs nats-server in /usr/sbin, which is not on every user's PATH; the
+# test helpers look there too.
+redis_server() { PATH="$PATH:/usr/sbin:/sbin" command -v redis-server >/dev/null; }
+nats_server() { PATH="$PATH:/usr/sbin:/sbin" command -v nats-server >/dev/null; }
 
-DEPENDENCIES=(python3-zmq python3-msgpack)
+DEPENDENCIES=(python3-zmq python3-msgpack redis-server nats-server)
 
 missing=()
 for package in "${DEPENDENCIES[@]}"; do

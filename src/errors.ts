@@ -132,3 +132,22 @@ export class TransportError extends PubSubError {
 export class SendError extends PubSubError {
   readonly code = "PUBSUB_ERR_SEND";
 }
+
+/**
+ * A topic the transport cannot carry as it is: a NATS subject may not be empty, contain
+ * whitespace, the wildcards `*` and `>`, or empty tokens (`a..b`). Refused rather than
+ * changed, so no subscriber ever receives more than the topics it registered.
+ */
+export class InvalidTopicError extends PubSubError {
+  readonly code = "PUBSUB_ERR_INVALID_TOPIC";
+  override readonly isUsageError = true;
+}
+
+/**
+ * A broker could not be reached in time, or refused the connection (authentication,
+ * TLS): the first connection of a broker driver's publisher or subscriber failed. Later
+ * outages are not errors: the driver reconnects and subscribers get `"sync"`.
+ */
+export class ConnectError extends PubSubError {
+  readonly code = "PUBSUB_ERR_CONNECT";
+}

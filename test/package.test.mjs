@@ -24,6 +24,15 @@ describe("the built package", () => {
     assert.equal(pkg.exports["."].import.types, "./dist/index.d.ts");
     assert.equal(pkg.exports["."].require.default, "./dist/index.cjs");
     assert.equal(pkg.bin["pubsub-run"], "./dist/cli/main.js");
+    for (const driver of ["zmq", "zmq-multiproc", "redis", "nats"]) {
+      assert.equal(pkg.exports[`./drivers/${driver}`].default, `./dist/drivers/${driver}.js`);
+      assert.ok(require("node:fs").existsSync(new URL(`../dist/drivers/${driver}.js`, import.meta.url)), driver);
+    }
+    for (const client of ["ioredis", "nats"]) {
+      assert.equal(pkg.peerDependenciesMeta[client].optional, true, `${client} is an optional peer`);
+      assert.ok(pkg.devDependencies[client], `${client} is installed for the tests`);
+      assert.equal(pkg.dependencies[client], undefined, `${client} is not a hard dependency`);
+    }
     for (const file of ["../dist/index.js", "../dist/index.cjs", "../dist/index.d.ts", "../dist/index.d.cts", "../dist/cli/main.js"]) {
       assert.ok(require("node:fs").existsSync(new URL(file, import.meta.url)), file);
     }

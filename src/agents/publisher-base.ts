@@ -109,6 +109,14 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
    */
   protected abstract release(): Promise<void>;
 
+  /**
+   * Refuses a topic the transport cannot carry as it is (a NATS subject cannot hold
+   * wildcards), so `sendEvent` rejects at once. By default every topic is fine.
+   *
+   * @throws a coded error (`PUBSUB_ERR_INVALID_TOPIC`) saying what is wrong.
+   */
+  protected checkTopic(_topic: string): void {}
+
   /** Events accepted and not yet written. */
   get queued(): number {
     return this.#queue.length;
@@ -137,6 +145,7 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
     if (refused !== undefined) return Promise.reject(refused);
     try {
       const onTopic = resolveTopic(update, topic);
+      this.checkTopic(onTopic);
       return this.#queue.push([this.#topicFrame(onTopic), encodeEvent(update, onTopic)]);
     } catch (err: unknown) {
       return Promise.reject(err);

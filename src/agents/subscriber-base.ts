@@ -95,6 +95,7 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
   }
 
   registerTopic(topic: string): boolean {
+    this.checkTopic(topic);
     return this.#add(this.#topics, topic, (t) => this.onTopicAdded(t));
   }
 
@@ -131,6 +132,14 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
   protected abstract onTopicAdded(topic: string): void;
   /** A topic was removed while running. */
   protected abstract onTopicRemoved(topic: string): void;
+
+  /**
+   * Refuses a topic the transport cannot subscribe to exactly (a NATS subject cannot
+   * hold wildcards), so `registerTopic` throws at once. By default every topic is fine.
+   *
+   * @throws a coded error (`PUBSUB_ERR_INVALID_TOPIC`) saying what is wrong.
+   */
+  protected checkTopic(_topic: string): void {}
 
   /** True when `topic` is registered: the exact-match rule. */
   protected acceptsTopic(topic: string): boolean {

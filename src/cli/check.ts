@@ -1,4 +1,5 @@
 import type { DriverRole } from "../agents/api.js";
+import { brokerDriverOf } from "../loader/brokers.js";
 import { DRIVER_OPTION, loadDriverModule } from "../loader/driver-for-role.js";
 import { resolveConfig } from "../loader/resolve-config.js";
 import { parseCommandArgs } from "./args.js";
@@ -39,6 +40,8 @@ export async function runCheck(args: readonly string[]): Promise<number> {
         "the publisher service is not needed and pub_sub_multiproc_driver and publisher_multiproc_socket are ignored",
     );
   }
+  const broker = brokerDriverOf(config);
+  if (broker !== undefined) notes.push(brokerNote(broker.alias, config.pub_sub_use_multiproc));
   const drivers: Record<string, unknown> = {};
   for (const role of roles) {
     const mod = await loadDriverModule(resolved, role);
@@ -52,4 +55,18 @@ export async function runCheck(args: readonly string[]): Promise<number> {
   const report = { configFile: resolved.filepath, config, drivers, notes };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return 0;
+}
+
+/** What a broker driver does with this config: it binds nothing, so publishers can go straight to the broker. */
+function brokerNote(alias: string, useMultiproc: boolean): string {
+  const binds =
+    `pub_sub_driver ${alias} is a broker driver: it binds nothing (publisher_port, publisher_bind_address and ` +
+    "publisher_transport do not apply) and subscribers receive from the brokers in publishers";
+  if (!useMultiproc) return `${binds}; every process publishes straight to the broker, no publisher service is needed`;
+  return (
+    `${binds}. pub_sub_use_multiproc is true, so workers publish into the publisher service (pubsub-run service, one per host) ` +
+    "over publisher_multiproc_socket, and the service relays their events to the broker over one connection; " +
+    "without a running service their events wait in the workers. A broker driver needs no service: " +
+    "set pub_sub_use_multiproc: false to have every process publish straight to the broker"
+  );
 }

@@ -1,4 +1,5 @@
 import type { PubSubConfig } from "../loader/config.js";
+import { brokerDriverOf } from "../loader/brokers.js";
 import { createPublisherService } from "../loader/service.js";
 import type { PublisherService } from "../agents/publisher-service.js";
 import { UsageError } from "../errors.js";
@@ -87,10 +88,12 @@ export async function runService(args: readonly string[]): Promise<number> {
   return 0;
 }
 
-/** Where the service listens, as the log's ready line shows it. */
+/** Where the service listens and sends, as the log's ready line shows it (a broker driver binds nothing: it sends to the broker). */
 function serviceAddresses(config: PubSubConfig): { inbox: string; network: string } {
-  const network =
-    config.publisher_transport === "ipc"
+  const broker = brokerDriverOf(config);
+  const network = broker !== undefined
+    ? broker.address(config).replace(/\/\/[^/@]*@/, "//")
+    : config.publisher_transport === "ipc"
       ? `ipc://${config.publisher_bind_address}`
       : `${config.publisher_transport}://${config.publisher_bind_address}:${config.publisher_port}`;
   return { inbox: `ipc://${config.publisher_multiproc_socket}`, network };

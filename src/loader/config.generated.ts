@@ -83,4 +83,126 @@ export interface PubSubOptions {
      */
     heartbeat_timeout_ms?: number;
   };
+  /**
+   * Options of the Redis driver (`redis_pubsub_driver`): publishers PUBLISH each event on the channel named by its topic, subscribers SUBSCRIBE to each registered topic. With this driver, `publishers` defaults to `[redis.url]`.
+   */
+  redis?: {
+    /**
+     * The Redis server publishers publish to (and, by default, subscribers receive from): `redis://[user:password@]host[:port]`, or `rediss://` for TLS. Credentials in the URL win over `username` and `password`.
+     */
+    url?: string;
+    /**
+     * User name for Redis ACLs (AUTH user password). Default: none (the `default` user).
+     */
+    username?: string;
+    /**
+     * Password (AUTH). Default: none.
+     */
+    password?: string;
+    /**
+     * TLS options of the Redis connections (with `rediss://` URLs only). File paths are absolute, or relative to the working directory, and read when the driver loads.
+     */
+    tls?: {
+      /**
+       * PEM file of the certificate authorities to trust instead of the system's.
+       */
+      ca_file?: string;
+      /**
+       * PEM file of this client's certificate, for servers that verify clients.
+       */
+      cert_file?: string;
+      /**
+       * PEM file of this client's private key (with `cert_file`).
+       */
+      key_file?: string;
+      /**
+       * Server name to verify the certificate against, when it differs from the URL's host.
+       */
+      servername?: string;
+      /**
+       * Refuse servers whose certificate does not verify. Turn off only for tests.
+       */
+      reject_unauthorized?: boolean;
+    };
+    /**
+     * Prepended to every topic to name its channel (`pubsub:` makes topic `D` the channel `pubsub:D`), to keep this project's channels apart on a shared server. Publishers and subscribers of one deployment must use the same prefix.
+     */
+    channel_prefix?: string;
+    /**
+     * How long a publisher's `initialize()` or a subscriber's `daemonize()` waits for the first connection before failing with PUBSUB_ERR_CONNECT, in milliseconds; also the time limit of every reconnection attempt.
+     */
+    connect_timeout_ms?: number;
+    /**
+     * Delay between reconnection attempts after a lost connection, in milliseconds. Attempts go on until the connection is back; subscribers then get "sync".
+     */
+    reconnect_interval_ms?: number;
+    /**
+     * How long a publisher's close() waits for events still queued or unconfirmed by the server, in milliseconds. -1 waits forever, 0 drops them (each drop is reported).
+     */
+    linger_ms?: number;
+  };
+  /**
+   * Options of the NATS driver (`nats_pubsub_driver`): the subject of an event is its topic, which must be a valid NATS subject (no whitespace, `*`, `>` or empty tokens). With this driver, `publishers` defaults to the servers joined by commas (one cluster).
+   */
+  nats?: {
+    /**
+     * The NATS servers of one cluster that publishers connect to (and, by default, subscribers): `nats://host:port`, or `tls://host:port` to require TLS. The client picks one and fails over to the others.
+     *
+     * @minItems 1
+     */
+    servers?: [string, ...string[]];
+    /**
+     * User name, with `password`. Default: none.
+     */
+    user?: string;
+    /**
+     * Password of `user`. Default: none.
+     */
+    password?: string;
+    /**
+     * Authentication token, instead of `user` and `password`. Default: none.
+     */
+    token?: string;
+    /**
+     * Connection name the server shows in its monitoring. Default: none.
+     */
+    name?: string;
+    /**
+     * TLS options of the NATS connections (used when the server offers or requires TLS). File paths are absolute, or relative to the working directory, and read when the driver loads.
+     */
+    tls?: {
+      /**
+       * PEM file of the certificate authorities to trust instead of the system's.
+       */
+      ca_file?: string;
+      /**
+       * PEM file of this client's certificate, for servers that verify clients.
+       */
+      cert_file?: string;
+      /**
+       * PEM file of this client's private key (with `cert_file`).
+       */
+      key_file?: string;
+      /**
+       * Server name to verify the certificate against, when it differs from the URL's host.
+       */
+      servername?: string;
+      /**
+       * Refuse servers whose certificate does not verify. Turn off only for tests.
+       */
+      reject_unauthorized?: boolean;
+    };
+    /**
+     * How long a publisher's `initialize()` or a subscriber's `daemonize()` waits for the first connection before failing with PUBSUB_ERR_CONNECT, in milliseconds.
+     */
+    connect_timeout_ms?: number;
+    /**
+     * Delay between reconnection attempts to a server after a lost connection, in milliseconds. Attempts go on until the connection is back; subscribers then get "sync".
+     */
+    reconnect_interval_ms?: number;
+    /**
+     * How long a publisher's close() waits for events still queued or unconfirmed by the server, in milliseconds. -1 waits forever, 0 drops them (each drop is reported).
+     */
+    linger_ms?: number;
+  };
 }

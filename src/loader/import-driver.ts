@@ -61,6 +61,10 @@ export async function createDriver(
 }
 
 function importFailure(err: unknown, resolved: ResolvedDriver, lookup: DriverLookup): Error {
+  // A driver that explains its own failure (a built-in one whose client package is missing).
+  if (err instanceof DriverLoadError || (isPubSubError(err) && err.code === "PUBSUB_ERR_DRIVER_LOAD")) {
+    return new DriverLoadError(`${lookup.label}: ${err.message}`, { cause: err });
+  }
   const code = isErrnoException(err) ? err.code : undefined;
   const message = err instanceof Error ? err.message : String(err);
   const missing = /Cannot find (?:package|module) '([^']+)'/.exec(message)?.[1];

@@ -5,4 +5,6 @@
 export const BUILTIN_DRIVERS: Readonly<Record<string, string>> = Object.freeze({
   zmq_pubsub_driver: "pubsub/drivers/zmq",
   zmq_pubsub_multiproc_driver: "pubsub/drivers/zmq-multiproc",
+  redis_pubsub_driver: "pubsub/drivers/redis",
+  nats_pubsub_driver: "pubsub/drivers/nats",
 });

@@ -62,12 +62,34 @@ export function deliveryScenarios(harness: ConformanceHarness): void {
 
   scenario(harness, "topics match exactly: D never sees Dx, a never sees ab", features.topicFiltering, async (session) => {
     const { publisher, got } = await session.pair(["a"]);
-    for (const topic of ["Dx", "ab", "", "A", "b", "a", "D"]) {
+    const invalid = new Set(harness.invalidTopics ?? []);
+    for (const topic of ["Dx", "ab", "", "A", "b", "a", "D"].filter((t) => !invalid.has(t))) {
       await publisher.sendEvent({ table: "iso", key: topic, action: "set", value: topic }, topic);
     }
     await got.until(() => got.of("iso").some((event) => event.key === "D"), "the last event, on D");
     assert.deepEqual(got.of("iso").map((event) => event.topic), ["a", "D"]);
   });
+
+  const invalidTopics = harness.invalidTopics ?? [];
+  scenario(
+    harness,
+    "topics the transport cannot carry are refused with PUBSUB_ERR_INVALID_TOPIC",
+    invalidTopics.length > 0 ? true : "the driver carries every topic (harness.invalidTopics is empty)",
+    async (session) => {
+      const { publisher, subscriber, got } = await session.pair();
+      const refused = (topic: string) => (err: unknown) => {
+        assert.equal((err as { code?: unknown }).code, "PUBSUB_ERR_INVALID_TOPIC", `topic ${JSON.stringify(topic)}: ${String(err)}`);
+        return true;
+      };
+      for (const topic of invalidTopics) {
+        await assert.rejects(publisher.sendEvent({ table: "invalid", key: topic, action: "set", value: null }, topic), refused(topic));
+        assert.throws(() => subscriber.registerTopic(topic), refused(topic));
+      }
+      await publisher.sendEvent({ table: "valid", key: "after", action: "set", value: null });
+      await got.until(() => got.count("valid") === 1, "an event after the refused topics");
+      assert.equal(got.count("invalid"), 0);
+    },
+  );
 
   scenario(harness, "topics registered and unregistered while running", features.topicFiltering, async (session) => {
     const { publisher, subscriber, got } = await session.pair();

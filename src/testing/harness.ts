@@ -67,6 +67,13 @@ export interface ConformanceHarness {
    * the server here.
    */
   restartPeer?(endpoint: ConformanceEndpoint, publisher: PublisherApi): Promise<PublisherApi>;
+  /**
+   * Topics the driver refuses with `PUBSUB_ERR_INVALID_TOPIC` because its transport
+   * cannot carry them as they are (NATS: `""`, `"a.*"`, `"a b"`). The scenarios send
+   * none of them, and one checks that `sendEvent` and `registerTopic` refuse each.
+   * Default: none (every string is a topic).
+   */
+  readonly invalidTopics?: readonly string[];
   /** How long a scenario waits for events before failing, in milliseconds. Default 15000. */
   readonly timeoutMs?: number;
 }

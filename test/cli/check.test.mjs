@@ -67,7 +67,7 @@ describe("pubsub-run check", () => {
     assert.equal(code, 2);
     assert.equal(
       stderr,
-      "pubsub-run: unknown-driver.yaml: pub_sub_driver: unknown driver 'zmqq'; known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver " +
+      "pubsub-run: unknown-driver.yaml: pub_sub_driver: unknown driver 'zmqq'; known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver, redis_pubsub_driver, nats_pubsub_driver " +
         "(or give a module path, or install an npm package of that name)\n",
     );
   });

@@ -63,8 +63,8 @@ describe("driver resolution and dynamic import", () => {
     });
   }
 
-  it("registers the two ZeroMQ aliases in a frozen registry", () => {
-    assert.deepEqual(Object.keys(BUILTIN_DRIVERS), ["zmq_pubsub_driver", "zmq_pubsub_multiproc_driver"]);
+  it("registers the ZeroMQ, Redis and NATS aliases in a frozen registry", () => {
+    assert.deepEqual(Object.keys(BUILTIN_DRIVERS), ["zmq_pubsub_driver", "zmq_pubsub_multiproc_driver", "redis_pubsub_driver", "nats_pubsub_driver"]);
     assert.ok(Object.isFrozen(BUILTIN_DRIVERS));
   });
 
@@ -126,7 +126,7 @@ describe("driver resolution and dynamic import", () => {
       assert.equal(
         err.message,
         "--set pub_sub_driver: pub_sub_driver: unknown driver 'zmq_pubsub_drivr'; did you mean zmq_pubsub_driver? " +
-          "known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver (or give a module path, or install an npm package of that name)",
+          "known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver, redis_pubsub_driver, nats_pubsub_driver (or give a module path, or install an npm package of that name)",
       );
       return true;
     });
@@ -138,7 +138,7 @@ describe("driver resolution and dynamic import", () => {
     try {
       await assert.rejects(loadFromConfig({ env: {}, publisher: false, logger: silent }), {
         name: "UnknownDriverError",
-        message: /^pubsub\.config\.yaml: pub_sub_driver: unknown driver 'redis'; known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver, mem /,
+        message: /^pubsub\.config\.yaml: pub_sub_driver: unknown driver 'redis'; known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver, redis_pubsub_driver, nats_pubsub_driver, mem /,
       });
     } finally {
       const { rm } = await import("node:fs/promises");

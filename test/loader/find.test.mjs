@@ -127,6 +127,19 @@ describe("config search places and formats", () => {
               batch_max_bytes: 262_144,
               heartbeat_timeout_ms: 6_000,
             },
+            redis: {
+              url: "redis://127.0.0.1:6379",
+              channel_prefix: "",
+              connect_timeout_ms: 10_000,
+              reconnect_interval_ms: 500,
+              linger_ms: 5_000,
+            },
+            nats: {
+              servers: ["nats://127.0.0.1:4222"],
+              connect_timeout_ms: 10_000,
+              reconnect_interval_ms: 500,
+              linger_ms: 5_000,
+            },
           },
         );
         assert.ok(Object.isFrozen(config));

@@ -1,0 +1,144 @@
+import type { ConnectionAwareSubscriber } from "../../agents/api.js";
+import { SubscriberAgentBase } from "../../agents/subscriber-base.js";
+import type { Logger } from "../../logger.js";
+
+/** One subscriber's connection to one broker (one listen address). */
+export interface BrokerConnection {
+  /** Subscribes to `topic`; nothing happens when it is subscribed already. */
+  subscribe(topic: string): Promise<void>;
+  /** Unsubscribes from `topic`; nothing happens when it is not subscribed. */
+  unsubscribe(topic: string): Promise<void>;
+  /** Closes the connection. */
+  close(): Promise<void>;
+}
+
+/** What a {@link BrokerConnection} reports to its subscriber. */
+export interface BrokerLink {
+  /** The subscriber's topics now: what a new connection subscribes to. */
+  readonly topics: readonly string[];
+  /** One message as it came: the topic (channel or subject, prefix removed) and the body. */
+  message(topic: string | Uint8Array, payload: Uint8Array): void;
+  /**
+   * The connection was lost and made again, and every subscription is back in place:
+   * events published meanwhile were missed. Call it only once the broker confirmed the
+   * subscriptions, so that nothing published after the `"sync"` is missed.
+   */
+  restored(): void;
+  readonly logger: Logger;
+}
+
+/**
+ * The shared part of the broker subscribers (Redis, NATS): a listen address names a
+ * broker (for NATS, one cluster), each gets one connection subscribed to every
+ * registered topic, and a connection that comes back after an outage gives the callback
+ * `"sync"`. `daemonize()` resolves once every listen address is connected and
+ * subscribed, and fails with `PUBSUB_ERR_CONNECT` when one cannot be reached.
+ */
+export abstract class BrokerSubscriberBase extends SubscriberAgentBase implements ConnectionAwareSubscriber {
+  readonly #connections = new Map<string, Promise<BrokerConnection>>();
+  readonly #connectedListeners: ((uri: string) => void)[] = [];
+  readonly #pending = new Set<Promise<void>>();
+
+  /**
+   * Connects to the broker at `uri` and subscribes to `link.topics`; resolves once the
+   * broker confirmed the subscriptions.
+   *
+   * @throws {@link ConnectError} when the broker cannot be reached in time.
+   */
+  protected abstract connect(uri: string, link: BrokerLink): Promise<BrokerConnection>;
+
+  onConnected(listener: (uri: string) => void): void {
+    this.#connectedListeners.push(listener);
+  }
+
+  protected async start(): Promise<void> {
+    const results = await Promise.allSettled(this.listenAddresses.map((uri) => this.#open(uri)));
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+    if (failed !== undefined) {
+      await this.stop();
+      throw failed.reason;
+    }
+  }
+
+  protected async stop(): Promise<void> {
+    const connections = [...this.#connections.values()];
+    this.#connections.clear();
+    await Promise.all(connections.map((opening) => opening.then((connection) => connection.close(), () => undefined)));
+    while (this.#pending.size > 0) await Promise.all(this.#pending);
+  }
+
+  protected onListenAddressAdded(uri: string): void {
+    this.#track(
+      this.#open(uri).then(
+        () => undefined,
+        (err: unknown) => {
+          this.logger.error({ err, uri }, "cannot connect to a listen address; unregister and register it again to retry");
+        },
+      ),
+    );
+  }
+
+  protected onListenAddressRemoved(uri: string): void {
+    const opening = this.#connections.get(uri);
+    this.#connections.delete(uri);
+    if (opening !== undefined) this.#track(opening.then((connection) => connection.close(), () => undefined));
+  }
+
+  protected onTopicAdded(topic: string): void {
+    this.#onEachConnection((connection) => connection.subscribe(topic), "cannot subscribe to a topic");
+  }
+
+  protected onTopicRemoved(topic: string): void {
+    this.#onEachConnection((connection) => connection.unsubscribe(topic), "cannot unsubscribe from a topic");
+  }
+
+  #open(uri: string): Promise<BrokerConnection> {
+    const self = this;
+    const link: BrokerLink = {
+      get topics() {
+        return self.topics;
+      },
+      message: (topic, payload) => this.receive(topic, payload),
+      restored: () => {
+        this.dispatchSync();
+        this.#greeted(uri);
+      },
+      logger: this.logger,
+    };
+    const opening = this.connect(uri, link);
+    this.#connections.set(uri, opening);
+    return opening.then(
+      (connection) => {
+        this.#greeted(uri);
+        return connection;
+      },
+      (err: unknown) => {
+        if (this.#connections.get(uri) === opening) this.#connections.delete(uri);
+        throw err;
+      },
+    );
+  }
+
+  #onEachConnection(work: (connection: BrokerConnection) => Promise<void>, failure: string): void {
+    for (const [uri, opening] of this.#connections) {
+      this.#track(
+        opening.then(work, () => undefined).catch((err: unknown) => this.logger.error({ err, uri }, failure)),
+      );
+    }
+  }
+
+  #greeted(uri: string): void {
+    for (const listener of this.#connectedListeners) {
+      try {
+        listener(uri);
+      } catch (err: unknown) {
+        this.logger.error({ err, uri }, "an onConnected listener threw");
+      }
+    }
+  }
+
+  #track(work: Promise<void>): void {
+    const tracked = work.finally(() => this.#pending.delete(tracked));
+    this.#pending.add(tracked);
+  }
+}

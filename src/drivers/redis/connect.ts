@@ -1,0 +1,89 @@
+import { ConnectError } from "../../errors.js";
+import type { Logger } from "../../logger.js";
+import { Redis, type RedisClient } from "./client.js";
+import type { RedisDriverOptions } from "./options.js";
+
+/** While a connection stays down, one log line per this many milliseconds. */
+const OUTAGE_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * Opens a connection to the Redis server at `url` and resolves once it is ready. After
+ * that, a lost connection is made again every `redis.reconnect_interval_ms`, for ever;
+ * outages are logged (once per burst), never thrown.
+ *
+ * @param option - the config option that named `url` (`redis.url`, `publishers`), for errors.
+ * @throws {@link ConnectError} when the server cannot be reached or refuses the
+ * connection within `redis.connect_timeout_ms`.
+ */
+export async function connectRedis(url: string, options: RedisDriverOptions, option: string, logger: Logger): Promise<RedisClient> {
+  const client = new Redis(url, options.clientOptions(url));
+  let lastError: unknown;
+  let loggedAt = 0;
+  let connected = false;
+  client.on("error", (err: unknown) => {
+    lastError = err;
+    const now = Date.now();
+    if (!connected || now - loggedAt < OUTAGE_LOG_INTERVAL_MS) return;
+    loggedAt = now;
+    logger.warn({ err, url: redacted(url) }, "the Redis connection is down; reconnecting");
+  });
+  const timeoutMs = options.section.connect_timeout_ms;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<"expired">((resolve) => {
+    timer = setTimeout(() => resolve("expired"), timeoutMs);
+  });
+  const connecting = client.connect().then(() => "ready" as const);
+  connecting.catch(() => undefined); // settled after the race when the time ran out
+  try {
+    const outcome = await Promise.race([connecting, expired]);
+    if (outcome === "expired") throw new Error(`no answer within ${timeoutMs} ms`);
+    connected = true;
+    return client;
+  } catch (err: unknown) {
+    client.disconnect();
+    const cause = lastError ?? err;
+    throw new ConnectError(
+      `${option}: cannot connect to the Redis server at ${redacted(url)}: ${describe(cause)}; check that it runs and the URL and credentials are right (redis.connect_timeout_ms is ${timeoutMs})`,
+      { cause },
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Closes a connection: QUIT, so the server sees a clean goodbye, within `timeoutMs`; a
+ * dead connection, or a server that does not answer in time, is dropped.
+ */
+export async function closeRedis(client: RedisClient, timeoutMs: number): Promise<void> {
+  if (client.status === "end") return;
+  if (client.status !== "ready") {
+    client.disconnect();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs);
+  });
+  try {
+    await Promise.race([client.quit().then(() => undefined), expired]);
+  } catch {
+    // the connection failed while quitting: dropped below
+  } finally {
+    clearTimeout(timer);
+    if ((client.status as string) !== "end") client.disconnect();
+  }
+}
+
+/** `url` without its password, for messages and logs. */
+export function redacted(url: string): string {
+  return url.replace(/^(rediss?:\/\/[^:/@]*:)[^@]*@/, "$1***@");
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return typeof code === "string" && !err.message.includes(code) ? `${code} ${err.message}` : err.message;
+  }
+  return String(err);
+}

@@ -1,0 +1,72 @@
+import type { RedisOptions } from "ioredis";
+import { TransportError } from "../../errors.js";
+import type { PubSubConfig } from "../../loader/config.js";
+import { schemaNodeAt } from "../../loader/schema.js";
+import { tlsOptions } from "../broker/tls.js";
+
+/** The `redis` section of the config, every option with a default filled in. */
+export type RedisSection = NonNullable<PubSubConfig["redis"]>;
+type Defaulted = "url" | "channel_prefix" | "connect_timeout_ms" | "reconnect_interval_ms" | "linger_ms";
+
+/** What the Redis publisher and subscriber need, read once from the config. */
+export interface RedisDriverOptions {
+  readonly section: RedisSection & Required<Pick<RedisSection, Defaulted>>;
+  /** The channel prefix as bytes, prepended to each topic frame. */
+  readonly prefix: Buffer;
+  /** ioredis options for a connection to `url`: credentials, TLS, timeouts, reconnection. */
+  clientOptions(url: string): ClientOptions;
+}
+
+/** ioredis's options as its constructor takes them (its `replyMapping` does not fit `exactOptionalPropertyTypes`). */
+export type ClientOptions = Omit<RedisOptions, "replyMapping">;
+
+function schemaDefaults(): Record<string, unknown> {
+  const properties = schemaNodeAt(["redis"])?.properties ?? {};
+  return Object.fromEntries(Object.entries(properties).flatMap(([name, node]) => (node.default === undefined ? [] : [[name, node.default]])));
+}
+
+/**
+ * Reads the `redis` section (the loader validated it and filled its defaults; a config
+ * built by hand gets them here) and checks what the schema cannot: TLS options need a
+ * `rediss://` URL, and their files must be readable.
+ *
+ * @throws {@link TransportError} naming the option and the fix.
+ */
+export function redisOptions(config: PubSubConfig): RedisDriverOptions {
+  const section = { ...schemaDefaults(), ...config.redis } as RedisDriverOptions["section"];
+  if (section.tls !== undefined && !section.url.startsWith("rediss://")) {
+    throw new TransportError(`redis.tls: TLS options are set but redis.url is ${section.url}; use a rediss:// URL for TLS, or remove redis.tls`);
+  }
+  const tls = section.tls === undefined ? undefined : tlsOptions(section.tls, "redis.tls");
+  const prefix = Buffer.from(section.channel_prefix, "utf8");
+  return {
+    section,
+    prefix,
+    clientOptions(url: string): ClientOptions {
+      const options: ClientOptions = {
+        lazyConnect: true,
+        connectTimeout: section.connect_timeout_ms,
+        retryStrategy: () => section.reconnect_interval_ms,
+        // Commands wait for the connection to come back instead of failing after 20
+        // attempts: the publisher's close() bounds the wait (linger_ms).
+        maxRetriesPerRequest: null,
+        // The subscriber subscribes again itself, so it knows when to say "sync".
+        autoResubscribe: false,
+        // A PUBLISH the server may have run before the connection dropped is not sent
+        // again: at most once, never twice (the publisher counts and logs it as lost).
+        autoResendUnfulfilledCommands: false,
+      };
+      // ioredis lets credentials in the URL win over these.
+      if (section.username !== undefined) options.username = section.username;
+      if (section.password !== undefined) options.password = section.password;
+      if (url.startsWith("rediss://")) options.tls = tls ?? {};
+      return options;
+    },
+  };
+}
+
+/** The channel of a topic frame: the prefix, then the topic's bytes. */
+export function channelOf(prefix: Buffer, topic: Uint8Array): Buffer {
+  const bytes = Buffer.from(topic.buffer, topic.byteOffset, topic.byteLength);
+  return prefix.length === 0 ? bytes : Buffer.concat([prefix, bytes]);
+}

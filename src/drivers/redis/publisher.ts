@@ -1,0 +1,104 @@
+import { PublisherAgentBase } from "../../agents/publisher-base.js";
+import { StateError } from "../../errors.js";
+import type { Logger } from "../../logger.js";
+import type { RedisClient } from "./client.js";
+import { closeRedis, connectRedis } from "./connect.js";
+import { channelOf, type RedisDriverOptions } from "./options.js";
+
+/** PUBLISH commands awaiting the server's reply before {@link RedisPublisher.write} waits for them. */
+const WINDOW = 1024;
+
+/**
+ * The Redis publisher: one connection to `redis.url`; each event is a PUBLISH on the
+ * channel `redis.channel_prefix + topic`, with the MessagePack event as the message.
+ * Commands are pipelined: a write returns once the command is queued on the
+ * connection, with at most {@link WINDOW} awaiting the server's reply, so one slow
+ * round trip does not cost one event. While the connection is down, commands wait for
+ * it to come back. `close()` waits `redis.linger_ms` in all for the queue to drain and
+ * the server to confirm; events it gives up on are rejected or, when already handed
+ * to the connection, logged.
+ */
+export class RedisPublisher extends PublisherAgentBase {
+  readonly #options: RedisDriverOptions;
+  readonly #logger: Logger;
+  #client: RedisClient | undefined;
+  #unconfirmed = 0;
+  #latest: Promise<void> = Promise.resolve();
+  #closingAt = 0;
+  #lost = 0;
+
+  constructor(options: RedisDriverOptions, logger: Logger) {
+    super({ lingerMs: options.section.linger_ms, lingerOption: "redis.linger_ms" });
+    this.#options = options;
+    this.#logger = logger;
+  }
+
+  /** Events handed to the connection that the server never confirmed (logged as they are counted). */
+  get lost(): number {
+    return this.#lost;
+  }
+
+  override async close(): Promise<void> {
+    if (this.#closingAt === 0) this.#closingAt = Date.now();
+    await super.close();
+  }
+
+  protected async open(): Promise<void> {
+    this.#client = await connectRedis(this.#options.section.url, this.#options, "redis.url", this.#logger);
+  }
+
+  protected async write(topic: Uint8Array, payload: Uint8Array): Promise<void> {
+    const client = this.#client;
+    if (client === undefined) throw new StateError("write(): the Redis publisher is not connected");
+    const message = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    this.#unconfirmed += 1;
+    // Replies come in order: once the latest is in, every earlier one is.
+    const confirmed = client.publish(channelOf(this.#options.prefix, topic), message).then(
+      () => {
+        this.#unconfirmed -= 1;
+      },
+      (err: unknown) => {
+        this.#unconfirmed -= 1;
+        this.#lose(err);
+      },
+    );
+    this.#latest = confirmed;
+    if (this.#unconfirmed >= WINDOW) await confirmed;
+  }
+
+  protected async release(): Promise<void> {
+    const client = this.#client;
+    if (client === undefined) return;
+    const linger = this.#options.section.linger_ms;
+    const left = linger < 0 ? -1 : Math.max(0, linger - (Date.now() - this.#closingAt));
+    await settledWithin(this.#latest, left);
+    if (this.#unconfirmed > 0) {
+      this.#logger.error(
+        { unconfirmed: this.#unconfirmed, lingerMs: linger },
+        "close(): the Redis server had not confirmed every event when redis.linger_ms ran out; those events may be lost",
+      );
+    }
+    await closeRedis(client, this.#options.section.connect_timeout_ms);
+  }
+
+  #lose(err: unknown): void {
+    this.#lost += 1;
+    if (this.#lost === 1 || this.#lost % 1000 === 0) {
+      this.#logger.error({ err, lost: this.#lost }, "the Redis server did not take an event already accepted by sendEvent (counted in lost)");
+    }
+  }
+}
+
+/** Resolves when `work` settled, or after `ms` (-1: no limit). */
+async function settledWithin(work: Promise<void>, ms: number): Promise<void> {
+  if (ms < 0) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,85 @@
+// Conformance harnesses and raw clients for the broker drivers (Redis, NATS): each
+// endpoint is a server of its own on a free loopback port, stopped when the endpoint
+// closes; restarting the peer restarts that server on the same port.
+import { Redis } from "ioredis";
+import { connect } from "nats";
+import createNatsDriver from "../../dist/drivers/nats.js";
+import createRedisDriver from "../../dist/drivers/redis.js";
+import { startNats, startRedis } from "./servers.mjs";
+import { configFor, quietContext } from "./zmq.mjs";
+
+/** Subjects a NATS driver must refuse: empty, wildcards, whitespace, empty tokens. */
+export const INVALID_NATS_TOPICS = ["", "*", "a.*", "a.>", ">", "with space", "tab\there", "a..b", ".a", "a."];
+
+const features = { topicFiltering: true, fanOut: true, restart: true, garbage: true };
+
+/** A conformance harness for the Redis driver; `redis` adds options to the `redis` section. */
+export function redisHarness(name, redis = {}) {
+  return {
+    name,
+    features,
+    async endpoint() {
+      const server = await startRedis();
+      const config = await configFor({ redis: { url: server.url, reconnect_interval_ms: 50, linger_ms: 2000, ...redis } });
+      return { api: createRedisDriver(config, quietContext("network")), address: server.url, server, close: () => server.close() };
+    },
+    async restartPeer(endpoint, publisher) {
+      await endpoint.server.restart();
+      return publisher;
+    },
+    rawSender: (endpoint) => rawRedis(endpoint.address, redis.channel_prefix ?? ""),
+  };
+}
+
+/** A conformance harness for the NATS driver; `nats` adds options to the `nats` section. */
+export function natsHarness(name, nats = {}) {
+  return {
+    name,
+    features,
+    invalidTopics: INVALID_NATS_TOPICS,
+    async endpoint() {
+      const server = await startNats();
+      const config = await configFor({ nats: { servers: [server.url], reconnect_interval_ms: 50, linger_ms: 2000, ...nats } });
+      return { api: createNatsDriver(config, quietContext("network")), address: server.url, server, close: () => server.close() };
+    },
+    async restartPeer(endpoint, publisher) {
+      await endpoint.server.restart();
+      return publisher;
+    },
+    rawSender: (endpoint) => rawNats(endpoint.address),
+  };
+}
+
+/**
+ * A plain ioredis client that PUBLISHes `[topic, body]` as given: a peer written without
+ * this package, or a source of garbage. A message of other than two frames goes out
+ * with the frames after the first joined as its body.
+ */
+export async function rawRedis(url, prefix = "") {
+  const client = new Redis(url, { lazyConnect: true });
+  await client.connect();
+  return {
+    send: async (frames) => {
+      await client.publish(Buffer.concat([Buffer.from(prefix), Buffer.from(frames[0])]), bodyOf(frames));
+    },
+    close: async () => {
+      await client.quit();
+    },
+  };
+}
+
+/** A plain nats.js connection that publishes `[topic, body]` as given (see {@link rawRedis}). */
+export async function rawNats(url) {
+  const connection = await connect({ servers: url });
+  return {
+    send: async (frames) => {
+      connection.publish(Buffer.from(frames[0]).toString("utf8"), bodyOf(frames));
+      await connection.flush();
+    },
+    close: () => connection.close(),
+  };
+}
+
+function bodyOf(frames) {
+  return Buffer.concat(frames.slice(1).map((frame) => Buffer.from(frame)));
+}
