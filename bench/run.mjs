@@ -11,9 +11,11 @@ import * as fanout from "./scenarios/fanout.mjs";
 import * as latency from "./scenarios/latency.mjs";
 import * as loss from "./scenarios/loss.mjs";
 import * as memory from "./scenarios/memory.mjs";
+import * as nats from "./scenarios/nats.mjs";
+import * as redis from "./scenarios/redis.mjs";
 import * as relayed from "./scenarios/relayed.mjs";
 
-const SCENARIOS = [direct, relayed, fanout, latency, loss, memory, batched];
+const SCENARIOS = [direct, relayed, fanout, latency, loss, memory, batched, redis, nats];
 
 const USAGE = `usage: npm run bench -- [options]
 

@@ -17,16 +17,18 @@ export const CONFIG_PATH = fileURLToPath(new URL("../../pubsub.config.yaml", imp
  * "done" (each subscriber got `count` events) or "end" (end markers after the sends:
  * for runs that may lose events).
  */
-export async function runOnce({ publisher, subscriber, subscribers = 1, relayed = false, finish = "done", subscriberExecArgv = [], between }) {
+export async function runOnce({ publisher, subscriber, subscribers = 1, relayed = false, finish = "done", subscriberExecArgv = [], between, broker }) {
   const port = await freePort();
-  const address = `tcp://127.0.0.1:${port}`;
+  // A broker run: `broker` is { url, overrides } (the driver and its section); both
+  // sides reach the broker at `url`, and nothing binds.
+  const address = broker?.url ?? `tcp://127.0.0.1:${port}`;
   const dir = relayed ? await mkdtemp(join(tmpdir(), "pubsub-bench-")) : undefined;
-  const network = { publisher_port: port, publisher_bind_address: "127.0.0.1", publisher_transport: "tcp" };
+  const network = broker?.overrides ?? { publisher_port: port, publisher_bind_address: "127.0.0.1", publisher_transport: "tcp" };
   const children = [];
   try {
     const subs = [];
     for (let i = 0; i < subscribers; i += 1) {
-      const child = new Child("subscriber", { configPath: CONFIG_PATH, ...subscriber, addresses: [address], overrides: { ...subscriber.overrides } }, { execArgv: subscriberExecArgv });
+      const child = new Child("subscriber", { configPath: CONFIG_PATH, ...subscriber, addresses: [address], overrides: { ...network, ...subscriber.overrides } }, { execArgv: subscriberExecArgv });
       children.push(child);
       subs.push(child);
     }

@@ -6,8 +6,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import * as zmq from "zeromq";
 import { loadFromConfig } from "../../dist/index.js";
 import { END_TABLE, PROBE_TABLE, TOPIC, benchEvent, nowNs, padding, rawPayload } from "../lib/events.mjs";
+import { rawBrokerPublisher } from "./raw-brokers.mjs";
 import { closeWith, on, options, report } from "./role.mjs";
 
+// `bind`: where a raw publisher binds (ZeroMQ) or the broker it publishes to.
 const { impl, bind, count, size = 64, window = 1, rate, perMessage = 1, overrides = {}, configPath, highWaterMark } = options;
 const pad = padding(size);
 const topicFrame = Buffer.from(TOPIC);
@@ -41,7 +43,7 @@ async function raw() {
   };
 }
 
-const agent = impl === "raw" ? await raw() : await ours();
+const agent = impl === "raw" ? await raw() : impl.startsWith("raw-") ? await rawBrokerPublisher(impl, bind) : await ours();
 let stopped = false;
 let probing = false;
 let probes = Promise.resolve();

@@ -5,6 +5,7 @@ import { unpack } from "msgpackr";
 import * as zmq from "zeromq";
 import { loadFromConfig } from "../../dist/index.js";
 import { BENCH_TABLE, END_TABLE, PROBE_TABLE, TOPIC, nowNs } from "../lib/events.mjs";
+import { rawBrokerSubscriber } from "./raw-brokers.mjs";
 import { closeWith, on, options, report } from "./role.mjs";
 
 const { impl, addresses, expect, latency = false, overrides = {}, configPath, highWaterMark } = options;
@@ -74,7 +75,7 @@ async function raw() {
   };
 }
 
-const close = impl === "raw" ? await raw() : await ours();
+const close = impl === "raw" ? await raw() : impl.startsWith("raw-") ? await rawBrokerSubscriber(impl, addresses[0], onEvent) : await ours();
 closeWith(close);
 on("measure", () => {
   globalThis.gc?.();
