@@ -67,8 +67,8 @@ describe("pubsub-run check", () => {
     assert.equal(code, 2);
     assert.equal(
       stderr,
-      "pubsub-run: unknown-driver.yaml: pub_sub_driver: unknown driver 'zmqq'; known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver " +
-        "(or give a module path, or install an npm package of that name)\n",
+      "pubsub-run: unknown-driver.yaml: pub_sub_driver: unknown driver 'zmqq'; known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver; " +
+        `no package 'zmqq' is installed either (searched from ${project.dir}): install it with: npm install zmqq, or give a module path\n`,
     );
   });
 
