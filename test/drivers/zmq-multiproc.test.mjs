@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import createZmqMultiprocDriver from "../../dist/drivers/zmq-multiproc.js";
 import { Collector } from "../../dist/testing.js";
 import { configFor, quietContext, socketDir } from "../helpers/zmq.mjs";
@@ -16,12 +16,24 @@ async function driverAt(path, zmqOptions = {}) {
   return createZmqMultiprocDriver(config, quietContext("multiproc"));
 }
 
+/** Subscribers a test could not start: closed after the file's tests, whatever happened. */
+const unstarted = [];
+after(() => Promise.all(unstarted.map((subscriber) => subscriber.close())));
+
 async function runningSubscriber(api) {
   const got = new Collector();
   const subscriber = api.getSubscriber();
   subscriber.initialize(got.callback);
   await subscriber.daemonize();
   return { subscriber, got };
+}
+
+/** An initialised subscriber, not started (its start is expected to fail), closed by the `after` hook. */
+async function idleSubscriber(api) {
+  const subscriber = api.getSubscriber();
+  subscriber.initialize(() => {});
+  unstarted.push(subscriber);
+  return subscriber;
 }
 
 /** A Unix socket file with no process behind it, as a service killed with SIGKILL leaves it. */
@@ -68,8 +80,7 @@ describe("zmq_pubsub_multiproc_driver: the socket file", () => {
     const path = join(await socketDir(), "publisher.sock");
     const first = await runningSubscriber(await driverAt(path));
     try {
-      const second = (await driverAt(path)).getSubscriber();
-      second.initialize(() => {});
+      const second = await idleSubscriber(await driverAt(path));
       await assert.rejects(second.daemonize(), {
         code: "PUBSUB_ERR_TRANSPORT",
         message: `publisher_multiproc_socket: ${path} is in use by a running process (another publisher service?); stop it or choose another with --set publisher_multiproc_socket=<path>`,
@@ -79,12 +90,10 @@ describe("zmq_pubsub_multiproc_driver: the socket file", () => {
     }
     const file = join(await socketDir(), "plain-file");
     await writeFile(file, "not a socket");
-    const onFile = (await driverAt(file)).getSubscriber();
-    onFile.initialize(() => {});
+    const onFile = await idleSubscriber(await driverAt(file));
     await assert.rejects(onFile.daemonize(), { code: "PUBSUB_ERR_TRANSPORT", message: /plain-file exists and is not a socket; remove it or choose another/ });
     const long = join(await socketDir(), "x".repeat(120), "publisher.sock");
-    const onLong = (await driverAt(long)).getSubscriber();
-    onLong.initialize(() => {});
+    const onLong = await idleSubscriber(await driverAt(long));
     await assert.rejects(onLong.daemonize(), { code: "PUBSUB_ERR_TRANSPORT", message: /is longer than 107 bytes/ });
   });
 
@@ -92,15 +101,13 @@ describe("zmq_pubsub_multiproc_driver: the socket file", () => {
     const blocker = join(await socketDir(), "a-file");
     await writeFile(blocker, "not a directory");
     const path = join(blocker, "run", "publisher.sock");
-    const subscriber = (await driverAt(path)).getSubscriber();
-    subscriber.initialize(() => {});
+    const subscriber = await idleSubscriber(await driverAt(path));
     await assert.rejects(subscriber.daemonize(), {
       code: "PUBSUB_ERR_TRANSPORT",
       message: new RegExp(
         `^publisher_multiproc_socket: directory ${blocker}/run is not writable \\(ENOTDIR\\); choose another with --set publisher_multiproc_socket=<path>$`,
       ),
     });
-    await subscriber.close();
   });
 });
 

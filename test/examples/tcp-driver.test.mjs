@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { loadFromConfig } from "../../dist/index.js";
 import { Collector, freePort, waitForFlow } from "../../dist/testing.js";
@@ -14,9 +14,13 @@ import { makeProject } from "../helpers/fixtures.mjs";
 const EXAMPLE = fileURLToPath(new URL("../../examples/tcp-driver/tcp-driver.mjs", import.meta.url));
 const README = fileURLToPath(new URL("../../README.md", import.meta.url));
 
+const projects = [];
+after(() => Promise.all(projects.map((project) => project.cleanup())));
+
 /** A project folder whose pubsub.config.yaml names the example by absolute path. */
 async function projectUsingExample(port) {
   const project = await makeProject();
+  projects.push(project);
   const configPath = join(project.dir, "pubsub.config.yaml");
   await writeFile(
     configPath,
