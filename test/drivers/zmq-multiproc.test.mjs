@@ -1,14 +1,16 @@
 // The ZeroMQ multiproc driver beyond the conformance suite: the socket file's life
-// cycle, lazy connect, and what close() does with events no service took.
+// cycle, lazy connect, what close() does with events no service took, and a PULL
+// socket that fails under the service.
 import assert from "node:assert/strict";
-import { lstat, stat, writeFile } from "node:fs/promises";
+import { lstat, mkdir, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import createZmqMultiprocDriver from "../../dist/drivers/zmq-multiproc.js";
-import { Collector } from "../../dist/testing.js";
+import { Collector, waitForFlow } from "../../dist/testing.js";
+import { recordingLogger } from "../helpers/fixtures.mjs";
 import { configFor, quietContext, socketDir } from "../helpers/zmq.mjs";
 
 async function driverAt(path, zmqOptions = {}) {
@@ -151,5 +153,93 @@ describe("zmq_pubsub_multiproc_driver: the worker side", () => {
     const results = await Promise.all(outcomes);
     assert.ok(results.includes("PUBSUB_ERR_SEND"), `no event was reported unsent: ${results.join(", ")}`);
     assert.ok(results.every((result) => result === "sent" || result === "PUBSUB_ERR_SEND"), results.join(", "));
+  });
+});
+
+describe("zmq_pubsub_multiproc_driver: the PULL socket fails under the service", () => {
+  /** The service's side and a worker, events flowing, with a recording logger; reopen attempts every `retryMs`. */
+  async function inboxAndWorker(retryMs = 100) {
+    const path = join(await socketDir(), "publisher.sock");
+    const logger = recordingLogger();
+    const config = await configFor({ publisher_multiproc_socket: path, zmq: { reconnect_interval_ms: retryMs } });
+    const api = createZmqMultiprocDriver(config, { role: "multiproc", logger });
+    const { subscriber, got } = await runningSubscriber(api);
+    const publisher = api.getPublisher();
+    await publisher.initialize();
+    await waitForFlow(publisher, [got]);
+    const close = async () => {
+      await publisher.close();
+      await subscriber.close();
+    };
+    return { path, logger, subscriber, publisher, got, close };
+  }
+
+  const logged = (logger, pattern, level) => logger.records.filter((r) => (level === undefined || r.level === level) && pattern.test(r.msg ?? ""));
+
+  it("a socket closed under it is replaced on the same path: sync, then events flow again", async () => {
+    const { path, subscriber, publisher, got, close } = await inboxAndWorker();
+    try {
+      assert.equal(subscriber.sockets.length, 1);
+      const broken = subscriber.sockets[0];
+      broken.close();
+      await got.until(() => got.syncs === 1, "a sync notice after the socket failed");
+      assert.equal(subscriber.sockets.length, 1);
+      assert.notEqual(subscriber.sockets[0], broken);
+      assert.equal(subscriber.isRunning, true);
+      assert.ok((await lstat(path)).isSocket(), "the new socket is bound at the same path");
+      await waitForFlow(publisher, [got]);
+      await publisher.sendEvent({ table: "after", key: "1", action: "set", value: null });
+      await got.until(() => got.count("after") === 1, "an event after the socket was replaced");
+      assert.equal(subscriber.stats.syncs, 1);
+    } finally {
+      await close();
+    }
+  });
+
+  it("reopening fails while the path is taken and is retried until it is free, one error logged for the streak", async () => {
+    const { path, logger, subscriber, publisher, got, close } = await inboxAndWorker(5);
+    try {
+      // Take the path from under the live socket: its file goes, a directory comes in its
+      // place, so a new socket cannot be bound there ("exists and is not a socket").
+      await unlink(path);
+      await mkdir(path);
+      subscriber.sockets[0].close();
+      await logger.until((records) => records.filter((r) => /still cannot open a new subscriber socket/.test(r.msg)).length >= 2, "three failed attempts");
+      assert.equal(logged(logger, /cannot open a new subscriber socket/, "error").length, 1, "one error for the streak");
+      assert.match(logged(logger, /cannot open/, "error")[0].obj.err.message, /publisher\.sock exists and is not a socket/);
+      assert.equal(subscriber.isRunning, true);
+      assert.equal(subscriber.sockets.length, 0);
+      assert.equal(got.syncs, 0);
+
+      await rmdir(path);
+      await got.until(() => got.syncs === 1, "a sync notice once the socket could be opened again");
+      assert.equal(logged(logger, /opened a new subscriber socket after \d+ failed attempts/, "warn").length, 1);
+      assert.ok((await lstat(path)).isSocket());
+      await waitForFlow(publisher, [got]);
+      await publisher.sendEvent({ table: "after", key: "1", action: "set", value: null });
+      await got.until(() => got.count("after") === 1, "an event through the reopened socket");
+      assert.equal(logged(logger, /cannot open a new subscriber socket/, "error").length, 1);
+    } finally {
+      await close();
+    }
+  });
+
+  it("close() while reopening keeps failing ends the retries", async () => {
+    const { path, logger, subscriber, publisher, close } = await inboxAndWorker(5);
+    try {
+      await unlink(path);
+      await mkdir(path);
+      subscriber.sockets[0].close();
+      await logger.until((records) => records.some((r) => /cannot open a new subscriber socket/.test(r.msg)), "the first failed attempt");
+      await publisher.close();
+      // close() resolves only once the receive loop has ended: a loop that kept retrying
+      // would hold it (and the test) until the timeout.
+      await subscriber.close();
+      assert.equal(subscriber.isRunning, false);
+      assert.ok((await lstat(path)).isDirectory(), "close() removed what it had not created");
+      await rmdir(path);
+    } finally {
+      await close();
+    }
   });
 });
