@@ -1,6 +1,6 @@
 // The ZeroMQ multiproc driver beyond the conformance suite: the socket file's life
-// cycle, lazy connect, what close() does with events no service took, and a PULL
-// socket that fails under the service.
+// cycle, lazy connect, what close() does with events no service took, a PULL socket
+// that fails under the service, and how garbage is logged.
 import assert from "node:assert/strict";
 import { lstat, mkdir, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { spawn } from "node:child_process";
@@ -9,9 +9,10 @@ import { createInterface } from "node:readline";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import createZmqMultiprocDriver from "../../dist/drivers/zmq-multiproc.js";
+import { encodeEvent, encodeTopic } from "../../dist/index.js";
 import { Collector, waitForFlow } from "../../dist/testing.js";
 import { recordingLogger } from "../helpers/fixtures.mjs";
-import { configFor, quietContext, socketDir } from "../helpers/zmq.mjs";
+import { configFor, quietContext, rawPush, socketDir } from "../helpers/zmq.mjs";
 
 async function driverAt(path, zmqOptions = {}) {
   const config = await configFor({ publisher_multiproc_socket: path, zmq: zmqOptions });
@@ -240,6 +241,36 @@ describe("zmq_pubsub_multiproc_driver: the PULL socket fails under the service",
       await rmdir(path);
     } finally {
       await close();
+    }
+  });
+});
+
+describe("zmq_pubsub_multiproc_driver: undecodable messages", () => {
+  it("a burst of garbage is logged once, its total when a good event follows", async () => {
+    const path = join(await socketDir(), "publisher.sock");
+    const logger = recordingLogger();
+    const config = await configFor({ publisher_multiproc_socket: path });
+    const { subscriber, got } = await runningSubscriber(createZmqMultiprocDriver(config, { role: "multiproc", logger }));
+    const raw = await rawPush(`ipc://${path}`);
+    try {
+      const topic = encodeTopic("D");
+      await waitForFlow({ sendEvent: (event) => raw.send([topic, encodeEvent(event, "D")]) }, [got]);
+      for (let i = 0; i < 20; i += 1) await raw.send([topic, Buffer.from(`garbage ${i}`)]);
+      await raw.send([topic, encodeEvent({ table: "good", key: "1", action: "set", value: 1 }, "D")]);
+      await got.until(() => got.count("good") === 1, "the good event after the garbage");
+      const warnings = logger.records.filter((r) => r.level === "warn");
+      assert.deepEqual(
+        warnings.map((r) => r.msg),
+        [
+          "dropped an undecodable message; the subscriber keeps receiving (the rest of this burst is counted, not logged)",
+          "a burst of undecodable messages ended",
+        ],
+      );
+      assert.equal(warnings[1].obj.dropped, 20);
+      assert.equal(subscriber.stats.undecodable, 20);
+    } finally {
+      await raw.close();
+      await subscriber.close();
     }
   });
 });
