@@ -28,7 +28,7 @@ export interface CreatedDriver {
  * Agents from the drivers a resolved config names: each driver module is imported and
  * its factory called once per role, and every agent is checked against the contract
  * before it is handed out. A coded error a factory throws about an option gets the
- * option's origin in front ({@link withOrigin}).
+ * option's origin in front (see `origin.ts`).
  */
 export class DriverAgents {
   readonly #resolved: ResolvedConfig;

@@ -16,8 +16,9 @@ export interface ReceiveLoopHooks {
   /** Releases what {@link open} set up besides the socket (files). Optional. */
   release?(socket: zmq.Socket): Promise<void>;
   /**
-   * How long to wait before trying again when a new socket cannot be opened; the wait
-   * doubles after each failure, up to {@link MAX_RETRY_MS} (`zmq.reconnect_interval_ms`).
+   * How long to wait before trying again when a new socket cannot be opened (the
+   * subscribers pass `zmq.reconnect_interval_ms`); the wait doubles after each failure,
+   * up to {@link MAX_RETRY_MS}.
    */
   readonly retryIntervalMs: number;
   readonly logger: Logger;
