@@ -23,11 +23,27 @@ export abstract class PubSubError extends Error {
    * exits with 2 for these and with 1 for runtime failures.
    */
   readonly isUsageError: boolean = false;
+  /**
+   * The config option whose value is at fault (`publisher_port`, `zmq.linger_ms`), when
+   * there is one. A driver's message starts with the option's name; the loader, which
+   * knows where the value came from, puts that in front: `PUBSUB_PUBLISHER_PORT:
+   * publisher_port: cannot bind ...`.
+   */
+  readonly option: string | undefined;
 
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(message: string, options: PubSubErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
+    this.option = options.option;
   }
+}
+
+/** What every {@link PubSubError} constructor takes besides the message. */
+export interface PubSubErrorOptions {
+  /** The error this one wraps. */
+  cause?: unknown;
+  /** The config option whose value is at fault; see {@link PubSubError.option}. */
+  option?: string | undefined;
 }
 
 /** A config option has a wrong type, range or name. */
@@ -37,7 +53,7 @@ export class ConfigError extends PubSubError {
   /** Every problem found, one line each; the message is the first. */
   readonly problems: readonly string[];
 
-  constructor(message: string, options: { cause?: unknown; problems?: readonly string[] } = {}) {
+  constructor(message: string, options: PubSubErrorOptions & { problems?: readonly string[] } = {}) {
     super(message, options);
     this.problems = options.problems ?? [message];
   }

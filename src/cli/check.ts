@@ -1,13 +1,16 @@
 import type { DriverRole } from "../agents/api.js";
 import { brokerDriverOf } from "../loader/brokers.js";
-import { DRIVER_OPTION, loadDriverModule } from "../loader/driver-for-role.js";
+import { DriverAgents } from "../loader/driver-agents.js";
+import { DRIVER_OPTION } from "../loader/driver-for-role.js";
 import { resolveConfig } from "../loader/resolve-config.js";
+import { createStderrLogger } from "../logger.js";
 import { parseCommandArgs } from "./args.js";
 
 export const CHECK_HELP = `Usage: pubsub-run check [--config FILE] [--set key=value]... [--debug]
 
-Validates the configuration, imports the driver modules it names, and prints the
-effective config and the resolved drivers as JSON on stdout.
+Validates the configuration, imports the driver modules it names and creates each
+driver (which checks its own options, such as the transport; nothing is bound or
+connected), and prints the effective config and the resolved drivers as JSON on stdout.
 
 Options:
   -c, --config FILE     config file to use (default: search pubsub.config.yaml,
@@ -21,7 +24,7 @@ Exit codes: 0 valid, 2 bad config or driver (one line on stderr naming the file,
 the option and the fix).
 `;
 
-/** `pubsub-run check`: validate, resolve drivers, print the effective config. */
+/** `pubsub-run check`: validate, resolve and create the drivers, print the effective config. */
 export async function runCheck(args: readonly string[]): Promise<number> {
   const { values } = parseCommandArgs("check", args, {});
   if (values.help === true) {
@@ -42,9 +45,12 @@ export async function runCheck(args: readonly string[]): Promise<number> {
   }
   const broker = brokerDriverOf(config);
   if (broker !== undefined) notes.push(brokerNote(broker.alias, config.pub_sub_use_multiproc));
+  // Creating the drivers runs their own checks (the ZeroMQ network driver refuses a
+  // transport it cannot bind), so check refuses what `service` would.
+  const agents = new DriverAgents(resolved, createStderrLogger());
   const drivers: Record<string, unknown> = {};
   for (const role of roles) {
-    const mod = await loadDriverModule(resolved, role);
+    const { mod } = await agents.driver(role);
     drivers[role] = {
       option: DRIVER_OPTION[role],
       name: mod.resolved.name,

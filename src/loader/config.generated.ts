@@ -63,7 +63,7 @@ export interface PubSubOptions {
      */
     linger_ms?: number;
     /**
-     * Delay between a subscriber's attempts to reconnect to a lost publisher, in milliseconds.
+     * Delay between a subscriber's attempts to reconnect to a lost publisher, in milliseconds. Also the first wait before opening a failed subscriber socket again; that wait doubles after each failure, up to 5 seconds.
      */
     reconnect_interval_ms?: number;
     /**

@@ -3,6 +3,7 @@ import { DriverShapeError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { loadDriverModule, type LoadedDriverModule } from "./driver-for-role.js";
 import { createDriver } from "./import-driver.js";
+import { explainingOrigin } from "./origin.js";
 import type { ResolvedConfig } from "./resolve-config.js";
 import { missingMethods } from "./shape.js";
 
@@ -17,7 +18,8 @@ const SUBSCRIBER_METHODS = Object.freeze([
   "close",
 ]);
 
-interface CreatedDriver {
+/** A role's driver module and what its factory returned. */
+export interface CreatedDriver {
   mod: LoadedDriverModule;
   api: PubSubApi;
 }
@@ -25,7 +27,8 @@ interface CreatedDriver {
 /**
  * Agents from the drivers a resolved config names: each driver module is imported and
  * its factory called once per role, and every agent is checked against the contract
- * before it is handed out.
+ * before it is handed out. A coded error a factory throws about an option gets the
+ * option's origin in front (see `origin.ts`).
  */
 export class DriverAgents {
   readonly #resolved: ResolvedConfig;
@@ -39,23 +42,29 @@ export class DriverAgents {
 
   /** A new, uninitialised publisher of `role`'s driver. */
   async publisher(role: DriverRole): Promise<PublisherApi> {
-    const { mod, api } = await this.#driver(role);
+    const { mod, api } = await this.driver(role);
     return checkAgent<PublisherApi>(api.getPublisher(), "getPublisher", PUBLISHER_METHODS, mod);
   }
 
   /** A new, uninitialised subscriber of `role`'s driver. */
   async subscriber(role: DriverRole): Promise<SubscriberApi> {
-    const { mod, api } = await this.#driver(role);
+    const { mod, api } = await this.driver(role);
     return checkAgent<SubscriberApi>(api.getSubscriber(), "getSubscriber", SUBSCRIBER_METHODS, mod);
   }
 
-  #driver(role: DriverRole): Promise<CreatedDriver> {
+  /**
+   * `role`'s driver module, imported, and its factory's result: creating a driver checks
+   * its options (the ZeroMQ network driver its transport), without binding anything.
+   */
+  driver(role: DriverRole): Promise<CreatedDriver> {
     let pending = this.#drivers.get(role);
     if (pending === undefined) {
-      const { config } = this.#resolved;
+      const { config, origins } = this.#resolved;
       pending = loadDriverModule(this.#resolved, role).then(async (mod) => ({
         mod,
-        api: await createDriver(mod.factory, mod.resolved, mod.lookup, config, { role, logger: this.#logger }),
+        api: await explainingOrigin(origins, () =>
+          createDriver(mod.factory, mod.resolved, mod.lookup, config, { role, logger: this.#logger }),
+        ),
       }));
       this.#drivers.set(role, pending);
     }

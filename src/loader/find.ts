@@ -86,11 +86,24 @@ function withSyntaxErrors(format: string, loader: Loader): Loader {
   };
 }
 
+/** A js-yaml `YAMLException`: it carries the 0-based line in `mark` and a one-line `reason`. */
+interface YamlException extends Error {
+  mark: { line: number };
+  reason?: unknown;
+}
+
+function isYamlException(value: unknown): value is YamlException {
+  if (!(value instanceof Error) || !("mark" in value)) return false;
+  const { mark } = value;
+  return typeof mark === "object" && mark !== null && "line" in mark && typeof mark.line === "number";
+}
+
 /** Finds the 1-based line and a one-line reason in a js-yaml or parse-json error. */
 function locate(err: unknown, content: string): { line: number | undefined; reason: string } {
-  const e = err as { mark?: { line?: number }; reason?: string; message?: string };
-  const message = String(e.message ?? err);
-  if (typeof e.mark?.line === "number") return { line: e.mark.line + 1, reason: e.reason ?? message };
+  const message = err instanceof Error ? err.message : String(err);
+  if (isYamlException(err)) {
+    return { line: err.mark.line + 1, reason: typeof err.reason === "string" && err.reason !== "" ? err.reason : message };
+  }
   const lines = message.split("\n").map((l) => l.trim());
   const reasonLine = lines.find((l) => / at position \d+/.test(l))
     ?? lines.find((l) => l !== "" && !/^(YAML|JSON) Error in /.test(l) && !/^>?\s*\d*\s*\|/.test(l))

@@ -3,6 +3,7 @@ import { SEND_ALL_TOPIC, type EventCallback } from "../agents/event.js";
 import { createStderrLogger, type Logger } from "../logger.js";
 import type { PubSubConfig } from "./config.js";
 import { DriverAgents } from "./driver-agents.js";
+import { withOrigin } from "./origin.js";
 import { resolveConfig, type ResolveConfigOptions } from "./resolve-config.js";
 
 /** Options of {@link loadFromConfig}: where the config is, and what to build from it. */
@@ -97,7 +98,7 @@ export async function loadFromConfig(options: LoadOptions = {}): Promise<LoadedP
     }
   } catch (err: unknown) {
     await close().catch(() => undefined);
-    throw err;
+    throw withOrigin(err, resolved.origins);
   }
 
   return { config, filepath: resolved.filepath, publisher, subscriber, close };

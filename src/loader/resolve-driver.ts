@@ -80,6 +80,9 @@ function resolvePackage(specifier: string, baseDir: string): string | undefined 
   }
 }
 
+/** What npm accepts as an unscoped package name (no capitals, no leading dot or underscore). */
+const NPM_NAME = /^[a-z0-9][a-z0-9._-]*$/;
+
 /**
  * The error for a name that resolved to nothing importable: an unknown alias for a plain
  * word, else a missing package with the command that installs it.
@@ -95,11 +98,17 @@ export function notFound(resolved: ResolvedDriver, lookup: DriverLookup, cause: 
   if (/^[A-Za-z0-9_.-]+$/.test(name)) {
     const known = [...Object.keys(BUILTIN_DRIVERS), ...Object.keys(lookup.aliases)];
     const nearest = closest(name, known);
-    const hint = distance(name, nearest) <= Math.max(2, Math.floor(name.length / 3)) ? `did you mean ${nearest}? ` : "";
-    return new UnknownDriverError(
-      `${lookup.label}: unknown driver '${name}'; ${hint}known: ${known.join(", ")} (or give a module path, or install an npm package of that name)`,
-      { cause },
-    );
+    if (distance(name, nearest) <= Math.max(2, Math.floor(name.length / 3))) {
+      return new UnknownDriverError(
+        `${lookup.label}: unknown driver '${name}'; did you mean ${nearest}? known: ${known.join(", ")} (or give a module path, or install an npm package of that name)`,
+        { cause },
+      );
+    }
+    // No alias is near: as likely an npm package that is not installed, so say how to install it.
+    const install = NPM_NAME.test(name)
+      ? `; no package '${name}' is installed either (searched from ${displayPath(lookup.baseDir)}): install it with: npm install ${name}, or give a module path`
+      : " (or give a module path, or install an npm package of that name)";
+    return new UnknownDriverError(`${lookup.label}: unknown driver '${name}'; known: ${known.join(", ")}${install}`, { cause });
   }
   return new DriverNotFoundError(
     `${lookup.label}: driver package '${name}' is not installed (searched from ${displayPath(lookup.baseDir)}); install it with: npm install ${packageName(name)}`,

@@ -3,7 +3,9 @@ import { ConfigError } from "../errors.js";
 import { createStderrLogger, type Logger } from "../logger.js";
 import type { PubSubConfig } from "./config.js";
 import { DriverAgents } from "./driver-agents.js";
+import { explainingOrigin } from "./origin.js";
 import { resolveConfig, type ResolveConfigOptions } from "./resolve-config.js";
+import type { Origins } from "./validate.js";
 
 /** Options of {@link loadPublisherService}. */
 export interface LoadServiceOptions extends ResolveConfigOptions, Pick<PublisherServiceOptions, "drainTimeoutMs" | "waitForSubscribers"> {
@@ -28,7 +30,8 @@ export interface LoadedService {
  *
  * @throws {@link ConfigError} when `pub_sub_use_multiproc` is false (publishers then
  * send straight to the network and no service is needed); the drivers' errors (port in
- * use, socket path not writable, unsupported transport) as they are.
+ * use, socket path not writable, unsupported transport), led by where the option's
+ * value came from (`pubsub.config.yaml: publisher_port: cannot bind ...`).
  *
  * @example
  * ```ts
@@ -44,7 +47,8 @@ export async function loadPublisherService(options: LoadServiceOptions = {}): Pr
 
 /**
  * Like {@link loadPublisherService}, without starting the service: install signal
- * handlers that call `service.stop()`, then `await service.start()`.
+ * handlers that call `service.stop()`, then `await service.start()`. The errors of
+ * `start()` are led by their option's origin too.
  */
 export async function createPublisherService(options: LoadServiceOptions = {}): Promise<LoadedService> {
   const resolved = await resolveConfig(options);
@@ -59,10 +63,24 @@ export async function createPublisherService(options: LoadServiceOptions = {}): 
   const agents = new DriverAgents(resolved, logger);
   const inbox = await agents.subscriber("multiproc");
   const outbox = await agents.publisher("network");
-  const service = new PublisherService(inbox, outbox, {
+  const service = new ConfiguredPublisherService(resolved.origins, inbox, outbox, {
     logger,
     ...(options.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: options.drainTimeoutMs }),
     ...(options.waitForSubscribers === undefined ? {} : { waitForSubscribers: options.waitForSubscribers }),
   });
   return { config, filepath: resolved.filepath, service };
+}
+
+/** The service as the config built it: a driver's error on start names where its option came from. */
+class ConfiguredPublisherService extends PublisherService {
+  readonly #origins: Origins;
+
+  constructor(origins: Origins, ...args: ConstructorParameters<typeof PublisherService>) {
+    super(...args);
+    this.#origins = origins;
+  }
+
+  override start(): Promise<boolean> {
+    return explainingOrigin(this.#origins, () => super.start());
+  }
 }

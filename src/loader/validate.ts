@@ -67,9 +67,28 @@ function problem(error: ErrorObject, params: Record<string, unknown>): string {
 function suggest(name: string, parentPath: readonly string[]): string {
   const known = parentPath.length === 0 ? optionNames : Object.keys(schemaNodeAt(parentPath)?.properties ?? {});
   if (known.length === 0) return "remove it";
+  const nearest = nearestName(name, known);
+  return nearest === undefined ? `valid options: ${known.join(", ")}` : `did you mean ${nearest}?`;
+}
+
+/** Shortest name a part must have to be matched inside a longer one ("port" in "publisher_port"). */
+const MIN_PART_LENGTH = 4;
+
+/**
+ * The valid name `name` most likely stands for: one a few edits away (a typo), else the
+ * closest of those that contain it or that it contains (a name cut short, such as
+ * `linger` for `linger_ms`, or padded, such as `publisher_port_number`).
+ */
+function nearestName(name: string, known: readonly string[]): string | undefined {
+  if (known.length === 0) return undefined;
   const nearest = closest(name, [...known]);
-  if (distance(name, nearest) <= Math.max(2, Math.floor(name.length / 3))) return `did you mean ${nearest}?`;
-  return `valid options: ${known.join(", ")}`;
+  if (distance(name, nearest) <= Math.max(2, Math.floor(name.length / 3))) return nearest;
+  const lower = name.toLowerCase();
+  const related = known.filter((candidate) => {
+    const other = candidate.toLowerCase();
+    return (lower.length >= MIN_PART_LENGTH && other.includes(lower)) || (other.length >= MIN_PART_LENGTH && lower.includes(other));
+  });
+  return related.length === 0 ? undefined : closest(name, related);
 }
 
 function article(type: string): string {

@@ -109,7 +109,9 @@ export function deliveryScenarios(harness: ConformanceHarness): void {
   scenario(harness, "listen addresses registered and unregistered while running", true, async (session) => {
     const first = await session.endpoint();
     const second = await session.endpoint();
-    const { subscriber, got } = await session.subscriber(first, []);
+    // The subscriber comes from the endpoint it keeps: a subscriber that binds (the
+    // multiproc inbox) always listens at its own endpoint, whatever is unregistered.
+    const { subscriber, got } = await session.subscriber(second, []);
     assert.equal(subscriber.isRunning, true);
     const one = await session.publisher(first);
     const two = await session.publisher(second);
@@ -120,8 +122,15 @@ export function deliveryScenarios(harness: ConformanceHarness): void {
     await waitForFlow(two, [got]);
     assert.equal(subscriber.unregisterListenAddress(first.address), true);
     assert.equal(subscriber.unregisterListenAddress(first.address), false);
+    // Sent on the removed address after unregistering, before anything more on the kept
+    // one. A subscriber still connected there would have it long before the two round
+    // trips on the kept address below are done; one that let the address go never gets
+    // it. Not awaited: a publisher that waits for a peer may never settle it.
+    one.sendEvent({ table: "removed", key: "one", action: "set", value: null }).catch(() => undefined);
+    await waitForFlow(two, [got]);
     await two.sendEvent({ table: "after", key: "two", action: "set", value: null });
     await got.until(() => got.count("after") === 1, "an event from the address still registered");
+    assert.deepEqual(got.of("removed"), [], "an event from an unregistered address arrived");
     assert.equal(subscriber.isRunning, true);
   });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { SEND_ALL_TOPIC, StateError, SubscriberAgentBase, resolveTopic } from "../../dist/index.js";
+import { SEND_ALL_TOPIC, StateError, SubscriberAgentBase, encodeEvent, resolveTopic } from "../../dist/index.js";
 import { recordingLogger } from "../helpers/fixtures.mjs";
 
 /** A subscriber that records which hooks the base called. */
@@ -13,6 +13,7 @@ class HookRecorder extends SubscriberAgentBase {
   onTopicAdded(topic) { this.calls.push(["topicAdded", topic]); }
   onTopicRemoved(topic) { this.calls.push(["topicRemoved", topic]); }
   push(event) { this.dispatch(event); }
+  pushRaw(topic, payload) { this.receive(topic, payload); }
   pushSync() { this.dispatchSync(); }
 }
 
@@ -109,6 +110,49 @@ describe("SubscriberAgentBase", () => {
       ["error", "sync failure"],
       ["error", "async failure"],
     ]);
+  });
+
+  it("logs undecodable messages once per burst, and the burst's total when a good one follows", async () => {
+    const logger = recordingLogger();
+    const sub = new HookRecorder({ logger });
+    const got = [];
+    sub.initialize((table, key) => got.push(key));
+    await sub.daemonize();
+    const good = (key) => sub.pushRaw("D", encodeEvent({ table: "t", key, action: "set", value: null }, "D"));
+    for (let i = 0; i < 5; i += 1) sub.pushRaw("D", Buffer.from([0xc1]));
+    good("after-5");
+    sub.pushRaw("D", Buffer.from([0xc1]));
+    good("after-1");
+    for (let i = 0; i < 3; i += 1) sub.pushRaw("D", Buffer.from([0xc1]));
+    good("after-3");
+    assert.deepEqual(got, ["after-5", "after-1", "after-3"]);
+    assert.deepEqual(
+      logger.records.map((r) => [r.level, r.msg.replace(/;.*/, ""), r.obj.undecodable ?? r.obj.dropped]),
+      [
+        ["warn", "dropped an undecodable message", 1],
+        ["warn", "a burst of undecodable messages ended", 5],
+        ["warn", "dropped an undecodable message", 6],
+        ["warn", "dropped an undecodable message", 7],
+        ["warn", "a burst of undecodable messages ended", 3],
+      ],
+    );
+    assert.equal(sub.stats.undecodable, 9);
+  });
+
+  it("a burst that lasts is logged again every 10 seconds, not per message", async (t) => {
+    t.mock.timers.enable({ apis: ["Date"], now: 1_000_000 });
+    const logger = recordingLogger();
+    const sub = new HookRecorder({ logger });
+    sub.initialize(() => {});
+    await sub.daemonize();
+    const garbage = () => sub.pushRaw("D", Buffer.from([0xc1]));
+    for (let i = 0; i < 100; i += 1) garbage();
+    t.mock.timers.tick(9_999);
+    garbage();
+    t.mock.timers.tick(1);
+    garbage();
+    for (let i = 0; i < 100; i += 1) garbage();
+    assert.deepEqual(logger.records.map((r) => r.obj.undecodable), [1, 102]);
   });
 
   it("sends the sync notice as (null, null, 'sync', null, null)", async () => {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { runCli } from "../helpers/cli.mjs";
 import { MEMORY_DRIVER, makeProject } from "../helpers/fixtures.mjs";
@@ -11,6 +12,8 @@ describe("pubsub-run check", () => {
       "pubsub.config.yaml": "pub_sub_driver: mem\npub_sub_multiproc_driver: ./drivers/memory.mjs\ndrivers:\n  mem: ./drivers/memory.mjs\npublisher_port: 1000\n",
       "bad/pubsub.config.yaml": "publisher_port: 70000\n",
       "unknown-driver.yaml": "pub_sub_driver: zmqq\n",
+      "zmq.yaml": "pub_sub_driver: zmq_pubsub_driver\npub_sub_multiproc_driver: zmq_pubsub_multiproc_driver\n",
+      "zmq-udp.yaml": "publisher_transport: udp\n",
     });
   });
   after(() => project.cleanup());
@@ -67,9 +70,46 @@ describe("pubsub-run check", () => {
     assert.equal(code, 2);
     assert.equal(
       stderr,
-      "pubsub-run: unknown-driver.yaml: pub_sub_driver: unknown driver 'zmqq'; known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver, redis_pubsub_driver, nats_pubsub_driver " +
-        "(or give a module path, or install an npm package of that name)\n",
+      "pubsub-run: unknown-driver.yaml: pub_sub_driver: unknown driver 'zmqq'; known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver, redis_pubsub_driver, nats_pubsub_driver; " +
+        `no package 'zmqq' is installed either (searched from ${project.dir}): install it with: npm install zmqq, or give a module path\n`,
     );
+  });
+
+  it("creates the drivers: a transport the ZeroMQ driver refuses exits 2, naming where it was set", async () => {
+    const { code, stdout, stderr } = await check(["--config", "zmq.yaml", "--set", "publisher_transport=udp"]);
+    assert.equal(code, 2);
+    assert.equal(stdout, "");
+    assert.match(stderr, /^pubsub-run: --set publisher_transport: publisher_transport: unsupported transport 'udp' for the ZeroMQ driver; supported here: tcp, ipc[^\n]*\n$/);
+    const fromFile = await check(["--config", "zmq-udp.yaml"]);
+    assert.equal(fromFile.code, 2);
+    assert.match(fromFile.stderr, /^pubsub-run: zmq-udp\.yaml: publisher_transport: unsupported transport 'udp'/);
+  });
+
+  it("creates the drivers: an ipc bind address that is not an absolute path exits 2", async () => {
+    const { code, stdout, stderr } = await check(["--config", "zmq.yaml", "--set", "publisher_transport=ipc", "--set", "publisher_bind_address=foo"]);
+    assert.equal(code, 2);
+    assert.equal(stdout, "");
+    assert.equal(
+      stderr,
+      'pubsub-run: --set publisher_bind_address: publisher_bind_address: the ipc transport needs an absolute socket path (got "foo"); ' +
+        "e.g. --set publisher_bind_address=/run/pubsub/network.sock\n",
+    );
+  });
+
+  it("creates the drivers without binding: a valid ZeroMQ config passes while its port is in use", async () => {
+    const holder = createServer();
+    await new Promise((resolve) => holder.listen(0, "0.0.0.0", resolve));
+    try {
+      const { port } = holder.address();
+      const { code, stdout, stderr } = await check(["--config", "zmq.yaml", "--set", `publisher_port=${port}`]);
+      assert.equal(stderr, "");
+      assert.equal(code, 0);
+      const report = JSON.parse(stdout);
+      assert.equal(report.drivers.network.name, "zmq_pubsub_driver");
+      assert.equal(report.drivers.multiproc.name, "zmq_pubsub_multiproc_driver");
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
   });
 
   it("missing --config file: exit 2", async () => {

@@ -34,7 +34,7 @@ describe("pubsub-run service: start-up errors", () => {
     const holder = createServer();
     await new Promise((resolve) => holder.listen(port, "0.0.0.0", resolve));
     try {
-      await failsWith(["service", ...flags], new RegExp(`^pubsub-run: publisher_port: cannot bind tcp://\\*:${port}: address already in use; .*--set publisher_port=`));
+      await failsWith(["service", ...flags], new RegExp(`^pubsub-run: --set publisher_port: publisher_port: cannot bind tcp://\\*:${port}: address already in use; .*--set publisher_port=`));
     } finally {
       holder.close();
     }
@@ -46,13 +46,13 @@ describe("pubsub-run service: start-up errors", () => {
     await writeFile(file, "");
     await failsWith(
       ["service", ...flags, "--set", `publisher_multiproc_socket=${file}/sub/publisher.sock`],
-      new RegExp(`^pubsub-run: publisher_multiproc_socket: directory ${file}/sub is not writable \\(ENOTDIR\\); choose another with --set publisher_multiproc_socket=<path>$`),
+      new RegExp(`^pubsub-run: --set publisher_multiproc_socket: publisher_multiproc_socket: directory ${file}/sub is not writable \\(ENOTDIR\\); choose another with --set publisher_multiproc_socket=<path>$`),
     );
   });
 
   it("unsupported transport: lists the supported ones", async () => {
     const { flags } = await sets();
-    await failsWith(["service", ...flags, "--set", "publisher_transport=udp"], /^pubsub-run: publisher_transport: unsupported transport 'udp' for the ZeroMQ driver; supported here: tcp, ipc/);
+    await failsWith(["service", ...flags, "--set", "publisher_transport=udp"], /^pubsub-run: --set publisher_transport: publisher_transport: unsupported transport 'udp' for the ZeroMQ driver; supported here: tcp, ipc/);
   });
 
   it("pub_sub_use_multiproc false: no service is needed", async () => {

@@ -1,20 +1,27 @@
 // The ZeroMQ multiproc driver beyond the conformance suite: the socket file's life
-// cycle, lazy connect, and what close() does with events no service took.
+// cycle, lazy connect, what close() does with events no service took, a PULL socket
+// that fails under the service, and how garbage is logged.
 import assert from "node:assert/strict";
-import { lstat, stat, writeFile } from "node:fs/promises";
+import { lstat, mkdir, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import createZmqMultiprocDriver from "../../dist/drivers/zmq-multiproc.js";
-import { Collector } from "../../dist/testing.js";
-import { configFor, quietContext, socketDir } from "../helpers/zmq.mjs";
+import { encodeEvent, encodeTopic } from "../../dist/index.js";
+import { Collector, waitForFlow } from "../../dist/testing.js";
+import { recordingLogger } from "../helpers/fixtures.mjs";
+import { configFor, quietContext, rawPush, socketDir } from "../helpers/zmq.mjs";
 
 async function driverAt(path, zmqOptions = {}) {
   const config = await configFor({ publisher_multiproc_socket: path, zmq: zmqOptions });
   return createZmqMultiprocDriver(config, quietContext("multiproc"));
 }
+
+/** Subscribers a test could not start: closed after the file's tests, whatever happened. */
+const unstarted = [];
+after(() => Promise.all(unstarted.map((subscriber) => subscriber.close())));
 
 async function runningSubscriber(api) {
   const got = new Collector();
@@ -22,6 +29,14 @@ async function runningSubscriber(api) {
   subscriber.initialize(got.callback);
   await subscriber.daemonize();
   return { subscriber, got };
+}
+
+/** An initialised subscriber, not started (its start is expected to fail), closed by the `after` hook. */
+async function idleSubscriber(api) {
+  const subscriber = api.getSubscriber();
+  subscriber.initialize(() => {});
+  unstarted.push(subscriber);
+  return subscriber;
 }
 
 /** A Unix socket file with no process behind it, as a service killed with SIGKILL leaves it. */
@@ -68,8 +83,7 @@ describe("zmq_pubsub_multiproc_driver: the socket file", () => {
     const path = join(await socketDir(), "publisher.sock");
     const first = await runningSubscriber(await driverAt(path));
     try {
-      const second = (await driverAt(path)).getSubscriber();
-      second.initialize(() => {});
+      const second = await idleSubscriber(await driverAt(path));
       await assert.rejects(second.daemonize(), {
         code: "PUBSUB_ERR_TRANSPORT",
         message: `publisher_multiproc_socket: ${path} is in use by a running process (another publisher service?); stop it or choose another with --set publisher_multiproc_socket=<path>`,
@@ -79,12 +93,10 @@ describe("zmq_pubsub_multiproc_driver: the socket file", () => {
     }
     const file = join(await socketDir(), "plain-file");
     await writeFile(file, "not a socket");
-    const onFile = (await driverAt(file)).getSubscriber();
-    onFile.initialize(() => {});
+    const onFile = await idleSubscriber(await driverAt(file));
     await assert.rejects(onFile.daemonize(), { code: "PUBSUB_ERR_TRANSPORT", message: /plain-file exists and is not a socket; remove it or choose another/ });
     const long = join(await socketDir(), "x".repeat(120), "publisher.sock");
-    const onLong = (await driverAt(long)).getSubscriber();
-    onLong.initialize(() => {});
+    const onLong = await idleSubscriber(await driverAt(long));
     await assert.rejects(onLong.daemonize(), { code: "PUBSUB_ERR_TRANSPORT", message: /is longer than 107 bytes/ });
   });
 
@@ -92,15 +104,13 @@ describe("zmq_pubsub_multiproc_driver: the socket file", () => {
     const blocker = join(await socketDir(), "a-file");
     await writeFile(blocker, "not a directory");
     const path = join(blocker, "run", "publisher.sock");
-    const subscriber = (await driverAt(path)).getSubscriber();
-    subscriber.initialize(() => {});
+    const subscriber = await idleSubscriber(await driverAt(path));
     await assert.rejects(subscriber.daemonize(), {
       code: "PUBSUB_ERR_TRANSPORT",
       message: new RegExp(
         `^publisher_multiproc_socket: directory ${blocker}/run is not writable \\(ENOTDIR\\); choose another with --set publisher_multiproc_socket=<path>$`,
       ),
     });
-    await subscriber.close();
   });
 });
 
@@ -144,5 +154,123 @@ describe("zmq_pubsub_multiproc_driver: the worker side", () => {
     const results = await Promise.all(outcomes);
     assert.ok(results.includes("PUBSUB_ERR_SEND"), `no event was reported unsent: ${results.join(", ")}`);
     assert.ok(results.every((result) => result === "sent" || result === "PUBSUB_ERR_SEND"), results.join(", "));
+  });
+});
+
+describe("zmq_pubsub_multiproc_driver: the PULL socket fails under the service", () => {
+  /** The service's side and a worker, events flowing, with a recording logger; reopen attempts every `retryMs`. */
+  async function inboxAndWorker(retryMs = 100) {
+    const path = join(await socketDir(), "publisher.sock");
+    const logger = recordingLogger();
+    const config = await configFor({ publisher_multiproc_socket: path, zmq: { reconnect_interval_ms: retryMs } });
+    const api = createZmqMultiprocDriver(config, { role: "multiproc", logger });
+    const { subscriber, got } = await runningSubscriber(api);
+    const publisher = api.getPublisher();
+    await publisher.initialize();
+    await waitForFlow(publisher, [got]);
+    const close = async () => {
+      await publisher.close();
+      await subscriber.close();
+    };
+    return { path, logger, subscriber, publisher, got, close };
+  }
+
+  const logged = (logger, pattern, level) => logger.records.filter((r) => (level === undefined || r.level === level) && pattern.test(r.msg ?? ""));
+
+  it("a socket closed under it is replaced on the same path: sync, then events flow again", async () => {
+    const { path, subscriber, publisher, got, close } = await inboxAndWorker();
+    try {
+      assert.equal(subscriber.sockets.length, 1);
+      const broken = subscriber.sockets[0];
+      broken.close();
+      await got.until(() => got.syncs === 1, "a sync notice after the socket failed");
+      assert.equal(subscriber.sockets.length, 1);
+      assert.notEqual(subscriber.sockets[0], broken);
+      assert.equal(subscriber.isRunning, true);
+      assert.ok((await lstat(path)).isSocket(), "the new socket is bound at the same path");
+      await waitForFlow(publisher, [got]);
+      await publisher.sendEvent({ table: "after", key: "1", action: "set", value: null });
+      await got.until(() => got.count("after") === 1, "an event after the socket was replaced");
+      assert.equal(subscriber.stats.syncs, 1);
+    } finally {
+      await close();
+    }
+  });
+
+  it("reopening fails while the path is taken and is retried until it is free, one error logged for the streak", async () => {
+    const { path, logger, subscriber, publisher, got, close } = await inboxAndWorker(5);
+    try {
+      // Take the path from under the live socket: its file goes, a directory comes in its
+      // place, so a new socket cannot be bound there ("exists and is not a socket").
+      await unlink(path);
+      await mkdir(path);
+      subscriber.sockets[0].close();
+      await logger.until((records) => records.filter((r) => /still cannot open a new subscriber socket/.test(r.msg)).length >= 2, "three failed attempts");
+      assert.equal(logged(logger, /cannot open a new subscriber socket/, "error").length, 1, "one error for the streak");
+      assert.match(logged(logger, /cannot open/, "error")[0].obj.err.message, /publisher\.sock exists and is not a socket/);
+      assert.equal(subscriber.isRunning, true);
+      assert.equal(subscriber.sockets.length, 0);
+      assert.equal(got.syncs, 0);
+
+      await rmdir(path);
+      await got.until(() => got.syncs === 1, "a sync notice once the socket could be opened again");
+      assert.equal(logged(logger, /opened a new subscriber socket after \d+ failed attempts/, "warn").length, 1);
+      assert.ok((await lstat(path)).isSocket());
+      await waitForFlow(publisher, [got]);
+      await publisher.sendEvent({ table: "after", key: "1", action: "set", value: null });
+      await got.until(() => got.count("after") === 1, "an event through the reopened socket");
+      assert.equal(logged(logger, /cannot open a new subscriber socket/, "error").length, 1);
+    } finally {
+      await close();
+    }
+  });
+
+  it("close() while reopening keeps failing ends the retries", async () => {
+    const { path, logger, subscriber, publisher, close } = await inboxAndWorker(5);
+    try {
+      await unlink(path);
+      await mkdir(path);
+      subscriber.sockets[0].close();
+      await logger.until((records) => records.some((r) => /cannot open a new subscriber socket/.test(r.msg)), "the first failed attempt");
+      await publisher.close();
+      // close() resolves only once the receive loop has ended: a loop that kept retrying
+      // would hold it (and the test) until the timeout.
+      await subscriber.close();
+      assert.equal(subscriber.isRunning, false);
+      assert.ok((await lstat(path)).isDirectory(), "close() removed what it had not created");
+      await rmdir(path);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe("zmq_pubsub_multiproc_driver: undecodable messages", () => {
+  it("a burst of garbage is logged once, its total when a good event follows", async () => {
+    const path = join(await socketDir(), "publisher.sock");
+    const logger = recordingLogger();
+    const config = await configFor({ publisher_multiproc_socket: path });
+    const { subscriber, got } = await runningSubscriber(createZmqMultiprocDriver(config, { role: "multiproc", logger }));
+    const raw = await rawPush(`ipc://${path}`);
+    try {
+      const topic = encodeTopic("D");
+      await waitForFlow({ sendEvent: (event) => raw.send([topic, encodeEvent(event, "D")]) }, [got]);
+      for (let i = 0; i < 20; i += 1) await raw.send([topic, Buffer.from(`garbage ${i}`)]);
+      await raw.send([topic, encodeEvent({ table: "good", key: "1", action: "set", value: 1 }, "D")]);
+      await got.until(() => got.count("good") === 1, "the good event after the garbage");
+      const warnings = logger.records.filter((r) => r.level === "warn");
+      assert.deepEqual(
+        warnings.map((r) => r.msg),
+        [
+          "dropped an undecodable message; the subscriber keeps receiving (the rest of this burst is counted, not logged)",
+          "a burst of undecodable messages ended",
+        ],
+      );
+      assert.equal(warnings[1].obj.dropped, 20);
+      assert.equal(subscriber.stats.undecodable, 20);
+    } finally {
+      await raw.close();
+      await subscriber.close();
+    }
   });
 });

@@ -5,9 +5,10 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import * as zmq from "zeromq";
 import createZmqNetworkDriver from "../../dist/drivers/zmq.js";
-import { decodeEvent } from "../../dist/index.js";
+import { decodeEvent, encodeEvent, encodeTopic } from "../../dist/index.js";
 import { Collector, freePort, waitForFlow } from "../../dist/testing.js";
-import { configFor, quietContext, socketDir } from "../helpers/zmq.mjs";
+import { recordingLogger } from "../helpers/fixtures.mjs";
+import { configFor, quietContext, rawPublisher, socketDir } from "../helpers/zmq.mjs";
 
 /** A publisher and a running subscriber of a fresh tcp endpoint, events flowing. */
 async function tcpPair(overrides = {}) {
@@ -131,6 +132,43 @@ describe("zmq_pubsub_driver: volume and failures", () => {
       assert.equal(subscriber.stats.syncs, 1);
     } finally {
       await close();
+    }
+  });
+
+  it("a burst of garbage is logged once, its total when a good event follows", async () => {
+    const port = await freePort();
+    const address = `tcp://127.0.0.1:${port}`;
+    const logger = recordingLogger();
+    const config = await configFor({ publisher_port: port, publisher_bind_address: "127.0.0.1" });
+    const subscriber = createZmqNetworkDriver(config, { role: "network", logger }).getSubscriber();
+    const got = new Collector();
+    subscriber.initialize(got.callback);
+    subscriber.registerListenAddress(address);
+    await subscriber.daemonize();
+    const raw = await rawPublisher(address);
+    try {
+      const topic = encodeTopic("D");
+      const good = (event) => raw.send([topic, encodeEvent(event, "D")]);
+      await waitForFlow({ sendEvent: good }, [got]);
+      for (let burst = 1; burst <= 2; burst += 1) {
+        for (let i = 0; i < 10 * burst; i += 1) await raw.send([topic, Buffer.from(`garbage ${i}`)]);
+        await good({ table: "good", key: String(burst), action: "set", value: burst });
+        await got.until(() => got.count("good") === burst, `the good event after burst ${burst}`);
+      }
+      const warnings = logger.records.filter((r) => r.level === "warn");
+      assert.deepEqual(
+        warnings.map((r) => [r.msg.replace(/;.*/, ""), r.obj.dropped]),
+        [
+          ["dropped an undecodable message", undefined],
+          ["a burst of undecodable messages ended", 10],
+          ["dropped an undecodable message", undefined],
+          ["a burst of undecodable messages ended", 20],
+        ],
+      );
+      assert.equal(subscriber.stats.undecodable, 30);
+    } finally {
+      await raw.close();
+      await subscriber.close();
     }
   });
 

@@ -1,10 +1,10 @@
 // The README's example driver loaded the way users load a third-party driver: by path
 // from a config file, through loadFromConfig() and `pubsub-run check`; and the README
-// shows the file as it is.
+// shows the driver and its conformance test file as they are.
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { loadFromConfig } from "../../dist/index.js";
 import { Collector, freePort, waitForFlow } from "../../dist/testing.js";
@@ -13,10 +13,15 @@ import { makeProject } from "../helpers/fixtures.mjs";
 
 const EXAMPLE = fileURLToPath(new URL("../../examples/tcp-driver/tcp-driver.mjs", import.meta.url));
 const README = fileURLToPath(new URL("../../README.md", import.meta.url));
+const CONFORMANCE_TEST = fileURLToPath(new URL("../conformance/example-tcp-driver.test.mjs", import.meta.url));
+
+const projects = [];
+after(() => Promise.all(projects.map((project) => project.cleanup())));
 
 /** A project folder whose pubsub.config.yaml names the example by absolute path. */
 async function projectUsingExample(port) {
   const project = await makeProject();
+  projects.push(project);
   const configPath = join(project.dir, "pubsub.config.yaml");
   await writeFile(
     configPath,
@@ -54,5 +59,13 @@ describe("examples/tcp-driver as a third-party driver", () => {
   it("the README shows the example file whole", async () => {
     const [readme, example] = await Promise.all([readFile(README, "utf8"), readFile(EXAMPLE, "utf8")]);
     assert.ok(readme.includes("```js\n" + example + "```\n"), "README.md must contain examples/tcp-driver/tcp-driver.mjs verbatim in a ```js block");
+  });
+
+  it("the README shows the example's conformance test file whole", async () => {
+    const [readme, test] = await Promise.all([readFile(README, "utf8"), readFile(CONFORMANCE_TEST, "utf8")]);
+    assert.ok(
+      readme.includes("```js\n" + test + "```\n"),
+      "README.md must contain test/conformance/example-tcp-driver.test.mjs verbatim in a ```js block",
+    );
   });
 });

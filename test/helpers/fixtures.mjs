@@ -68,9 +68,31 @@ export default function createMemoryDriver(config, context) {
 }
 `;
 
-/** A logger that records records instead of printing them. */
+/**
+ * A logger that records records instead of printing them. `until(test, what)` resolves
+ * once `test(records)` holds, checked on every record (fails after 15 s naming `what`).
+ */
 export function recordingLogger() {
   const records = [];
-  const at = (level) => (obj, msg) => records.push({ level, obj, msg });
-  return { records, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+  const waiters = new Set();
+  const at = (level) => (obj, msg) => {
+    records.push({ level, obj, msg });
+    for (const waiter of waiters) waiter();
+  };
+  const until = (test, what) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`timed out waiting for ${what}; logged: ${records.map((r) => `${r.level} ${r.msg}`).join(" | ")}`));
+      }, 15_000);
+      const check = () => {
+        if (!test(records)) return;
+        waiters.delete(check);
+        clearTimeout(timer);
+        resolve();
+      };
+      waiters.add(check);
+      check();
+    });
+  return { records, until, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }

@@ -1,12 +1,21 @@
-// Configs and raw ZeroMQ sockets for the ZeroMQ driver tests.
-import { mkdtemp } from "node:fs/promises";
+// Configs and raw ZeroMQ sockets for the ZeroMQ driver tests. What this module creates
+// on disk (the empty project configFor resolves in, every socketDir) is removed by an
+// `after` hook it registers on the importing test file.
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after } from "node:test";
 import * as zmq from "zeromq";
 import { resolveConfig } from "../../dist/index.js";
 import { makeProject, recordingLogger } from "./fixtures.mjs";
 
 const emptyProject = await makeProject();
+const socketDirs = [];
+
+after(async () => {
+  await Promise.all(socketDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+  await emptyProject.cleanup();
+});
 
 /**
  * An effective config from schema defaults plus `overrides`, never from a config file
@@ -24,7 +33,9 @@ export async function configFor(overrides = {}) {
 
 /** A fresh directory for socket files, short enough for Unix socket paths. */
 export async function socketDir() {
-  return mkdtemp(join(tmpdir(), "pubsub-sock-"));
+  const dir = await mkdtemp(join(tmpdir(), "pubsub-sock-"));
+  socketDirs.push(dir);
+  return dir;
 }
 
 /** A driver context whose logger records instead of printing. */

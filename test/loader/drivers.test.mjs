@@ -138,7 +138,7 @@ describe("driver resolution and dynamic import", () => {
     try {
       await assert.rejects(loadFromConfig({ env: {}, publisher: false, logger: silent }), {
         name: "UnknownDriverError",
-        message: /^pubsub\.config\.yaml: pub_sub_driver: unknown driver 'redis'; known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver, redis_pubsub_driver, nats_pubsub_driver, mem /,
+        message: /^pubsub\.config\.yaml: pub_sub_driver: unknown driver 'redis'; known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver, redis_pubsub_driver, nats_pubsub_driver, mem[; ]/,
       });
     } finally {
       const { rm } = await import("node:fs/promises");
@@ -163,6 +163,25 @@ describe("driver resolution and dynamic import", () => {
       assert.ok(err instanceof DriverNotFoundError);
       assert.match(err.message, /driver package '@acme\/not-installed' is not installed \(searched from .*\); install it with: npm install @acme\/not-installed$/);
       return true;
+    });
+  });
+
+  it("missing unscoped package: says how to install it, as for a scoped one", async () => {
+    await assert.rejects(load("some-pkg"), (err) => {
+      assert.ok(err instanceof UnknownDriverError);
+      assert.equal(
+        err.message,
+        "--set pub_sub_driver: pub_sub_driver: unknown driver 'some-pkg'; known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver, redis_pubsub_driver, nats_pubsub_driver; " +
+          `no package 'some-pkg' is installed either (searched from ${project.dir}): install it with: npm install some-pkg, or give a module path`,
+      );
+      return true;
+    });
+  });
+
+  it("a name npm would refuse gets no install command", async () => {
+    await assert.rejects(load("My_Driver"), {
+      name: "UnknownDriverError",
+      message: /unknown driver 'My_Driver'; known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver, redis_pubsub_driver, nats_pubsub_driver \(or give a module path, or install an npm package of that name\)$/,
     });
   });
 

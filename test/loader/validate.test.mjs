@@ -28,6 +28,17 @@ describe("validation errors: one line naming file, option, problem and value", (
     });
   }
 
+  /** Like rejectsWith, with a valid file and `--set` assignments that are not. */
+  async function setRejectsWith(assignments, expected) {
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(`${project.dir}/pubsub.config.yaml`, "publisher_port: 8866\n");
+    await assert.rejects(resolveConfig({ cwd: project.dir, env: {}, overrides: assignments }), (err) => {
+      assert.ok(err instanceof ConfigError, String(err));
+      assert.equal(err.message, expected);
+      return true;
+    });
+  }
+
   it("unknown option with a near miss: did you mean", () =>
     rejectsWith("publisher_prot: 8866\n", "pubsub.config.yaml: publisher_prot: unknown option; did you mean publisher_port?"));
 
@@ -57,6 +68,25 @@ describe("validation errors: one line naming file, option, problem and value", (
 
   it("a file that is not a mapping", () =>
     rejectsWith("- just\n- a list\n", "pubsub.config.yaml: the file must hold a mapping of option names to values (got a list)"));
+
+  it("unknown option cut short: suggests the option it begins", () =>
+    rejectsWith("publisher_multiproc: /tmp/x.sock\n", "pubsub.config.yaml: publisher_multiproc: unknown option; did you mean publisher_multiproc_socket?"));
+
+  it("inside zmq: a typo, from --set, suggests the nearest zmq option", async () => {
+    await setRejectsWith(["zmq.lingr_ms=1"], "--set zmq.lingr_ms: zmq.lingr_ms: unknown option; did you mean linger_ms?");
+  });
+
+  it("inside zmq: a name cut short still gets a suggestion (linger -> linger_ms)", async () => {
+    await setRejectsWith(["zmq.linger=1"], "--set zmq.linger: zmq.linger: unknown option; did you mean linger_ms?");
+  });
+
+  it("inside zmq: far from any zmq option, lists the zmq options", () =>
+    rejectsWith("zmq:\n  colour: blue\n", /^pubsub\.config\.yaml: zmq\.colour: unknown option; valid options: send_high_water_mark, receive_high_water_mark, linger_ms, /));
+
+  it("inside zmq: a value of the wrong type or range names the full path", async () => {
+    await rejectsWith("zmq:\n  linger_ms: soon\n", 'pubsub.config.yaml: zmq.linger_ms: must be an integer (got "soon")');
+    await setRejectsWith(["zmq.reconnect_interval_ms=0"], "--set zmq.reconnect_interval_ms: zmq.reconnect_interval_ms: must be >= 1 (got 0)");
+  });
 
   it("lists every problem in `problems`, the first in the message", async () => {
     const { writeFile } = await import("node:fs/promises");

@@ -94,12 +94,18 @@ export abstract class BrokerSubscriberBase extends SubscriberAgentBase implement
 
   #open(uri: string): Promise<BrokerConnection> {
     const self = this;
+    // Once the address is unregistered (or the subscriber stopped), whatever its
+    // connection still hands over before it closes is not delivered.
+    const current = (): boolean => this.#connections.get(uri) === opening;
     const link: BrokerLink = {
       get topics() {
         return self.topics;
       },
-      message: (topic, payload) => this.receive(topic, payload),
+      message: (topic, payload) => {
+        if (current()) this.receive(topic, payload);
+      },
       restored: () => {
+        if (!current()) return;
         this.dispatchSync();
         this.#greeted(uri);
       },

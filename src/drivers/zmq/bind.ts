@@ -11,7 +11,7 @@ export async function bindExplained(socket: zmq.Socket, endpoint: string, option
   try {
     await socket.bind(endpoint);
   } catch (err: unknown) {
-    throw new TransportError(`${option}: cannot bind ${endpoint}: ${explain(err, option)}`, { cause: err });
+    throw new TransportError(`${option}: cannot bind ${endpoint}: ${explain(err, option)}`, { cause: err, option });
   }
 }
 

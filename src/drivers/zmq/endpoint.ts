@@ -28,12 +28,14 @@ export function networkBindEndpoint(config: PubSubConfig): string {
     const hint = transport === "pgm" || transport === "epgm" ? " (this libzmq was built without OpenPGM)" : "";
     throw new TransportError(
       `publisher_transport: unsupported transport '${transport}' for the ZeroMQ driver${hint}; supported here: ${supported.join(", ")}`,
+      { option: "publisher_transport" },
     );
   }
   if (transport === "ipc") {
     if (!address.startsWith("/")) {
       throw new TransportError(
         `publisher_bind_address: the ipc transport needs an absolute socket path (got "${address}"); e.g. --set publisher_bind_address=/run/pubsub/network.sock`,
+        { option: "publisher_bind_address" },
       );
     }
     return `ipc://${address}`;
@@ -41,6 +43,7 @@ export function networkBindEndpoint(config: PubSubConfig): string {
   if ((transport === "pgm" || transport === "epgm") && !address.includes(";")) {
     throw new TransportError(
       `publisher_bind_address: ${transport} needs "<interface>;<multicast group>" (got "${address}"); e.g. --set publisher_bind_address="eth0;239.192.1.1"`,
+      { option: "publisher_bind_address" },
     );
   }
   return `${transport}://${address}:${config.publisher_port}`;

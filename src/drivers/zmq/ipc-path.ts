@@ -23,7 +23,7 @@ export function ipcPath(endpoint: string): string | undefined {
 export async function prepareSocketPath(path: string, option: string): Promise<void> {
   const fix = `choose another with --set ${option}=<path>`;
   if (Buffer.byteLength(path) > MAX_SOCKET_PATH) {
-    throw new TransportError(`${option}: socket path ${path} is longer than ${MAX_SOCKET_PATH} bytes; ${fix}`);
+    throw new TransportError(`${option}: socket path ${path} is longer than ${MAX_SOCKET_PATH} bytes; ${fix}`, { option });
   }
   const dir = dirname(path);
   try {
@@ -31,7 +31,7 @@ export async function prepareSocketPath(path: string, option: string): Promise<v
     await access(dir, constants.W_OK);
   } catch (err: unknown) {
     const code = isErrnoException(err) ? ` (${err.code ?? err.message})` : "";
-    throw new TransportError(`${option}: directory ${dir} is not writable${code}; ${fix}`, { cause: err });
+    throw new TransportError(`${option}: directory ${dir} is not writable${code}; ${fix}`, { cause: err, option });
   }
   const stats = await lstat(path).catch((err: unknown) => {
     if (isErrnoException(err) && err.code === "ENOENT") return undefined;
@@ -39,15 +39,16 @@ export async function prepareSocketPath(path: string, option: string): Promise<v
   });
   if (stats === undefined) return;
   if (!stats.isSocket()) {
-    throw new TransportError(`${option}: ${path} exists and is not a socket; remove it or ${fix}`);
+    throw new TransportError(`${option}: ${path} exists and is not a socket; remove it or ${fix}`, { option });
   }
   if (await acceptsConnections(path)) {
     throw new TransportError(
       `${option}: ${path} is in use by a running process (another publisher service?); stop it or ${fix}`,
+      { option },
     );
   }
   await unlink(path).catch((err: unknown) => {
-    throw new TransportError(`${option}: cannot remove the stale socket ${path}; remove it by hand or ${fix}`, { cause: err });
+    throw new TransportError(`${option}: cannot remove the stale socket ${path}; remove it by hand or ${fix}`, { cause: err, option });
   });
 }
 

@@ -20,7 +20,9 @@ import { ZmqPullSubscriber } from "./pull-subscriber.js";
  */
 export default function createZmqMultiprocDriver(config: PubSubConfig, context?: Partial<DriverContext>): PubSubApi {
   if (!supportedTransports().includes("ipc")) {
-    throw new TransportError("publisher_multiproc_socket: this libzmq has no ipc transport; set pub_sub_use_multiproc: false");
+    throw new TransportError("publisher_multiproc_socket: this libzmq has no ipc transport; set pub_sub_use_multiproc: false", {
+      option: "publisher_multiproc_socket",
+    });
   }
   const socketPath = config.publisher_multiproc_socket;
   const options = zmqOptions(config);

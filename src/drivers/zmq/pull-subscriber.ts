@@ -16,15 +16,20 @@ const SOCKET_OPTION = "publisher_multiproc_socket";
 /**
  * The multiproc subscriber, the publisher service's inbox: a PULL socket bound to
  * `ipc://<publisher_multiproc_socket>` (its directory created with mode 0700, a stale
- * socket file replaced, the file removed on `close()`), plus any other registered
- * listen address, which it binds too. It takes every topic: filtering is the network
- * subscribers' job, so `registerTopic` does not narrow what it delivers.
+ * socket file replaced, the file removed on `close()`), plus a PULL socket for each
+ * other registered listen address, bound there. A socket per address lets
+ * `unregisterListenAddress` stop taking from that address at once: the socket is
+ * closed, so nothing sent there afterwards is delivered. It takes every topic:
+ * filtering is the network subscribers' job, so `registerTopic` does not narrow what
+ * it delivers.
  */
 export class ZmqPullSubscriber extends ZmqSubscriberBase implements DrainableSubscriber {
   readonly #socketPath: string;
-  #pull: zmq.Pull | undefined;
-  #loop: ReceiveLoop | undefined;
-  readonly #bound = new Set<string>();
+  /** A receive loop per bound address, the service's own endpoint first. */
+  readonly #loops = new Map<string, ReceiveLoop>();
+  /** Addresses being unbound: binding one again waits, so the old socket's file removal cannot hit the new one. */
+  readonly #removing = new Map<string, Promise<void>>();
+  readonly #pending = new Set<Promise<void>>();
 
   constructor(socketPath: string, options: ZmqOptions, agentOptions: SubscriberAgentOptions = {}) {
     super(options, agentOptions);
@@ -37,7 +42,7 @@ export class ZmqPullSubscriber extends ZmqSubscriberBase implements DrainableSub
   }
 
   get sockets(): readonly zmq.Socket[] {
-    return this.#pull === undefined ? [] : [this.#pull];
+    return [...this.#loops.values()].flatMap((loop) => (loop.socket === undefined ? [] : [loop.socket]));
   }
 
   protected override acceptsTopic(): boolean {
@@ -45,90 +50,104 @@ export class ZmqPullSubscriber extends ZmqSubscriberBase implements DrainableSub
   }
 
   protected async start(): Promise<void> {
-    this.#loop = this.loop(
-      () => this.#open(),
-      (socket) => this.#release(socket),
-    );
-    await this.#loop.start();
+    try {
+      for (const uri of [this.endpoint, ...this.listenAddresses.filter((uri) => uri !== this.endpoint)]) await this.#listen(uri);
+    } catch (err: unknown) {
+      await this.#stopAll();
+      throw err;
+    }
   }
 
   /**
    * Unbinds (workers keep what they have not sent, for the next service), delivers what
-   * is already in the socket's queue, then closes.
+   * is already in the sockets' queues, then closes.
    */
   async drain(timeoutMs: number): Promise<void> {
-    const loop = this.#loop;
-    if (loop !== undefined && this.isRunning) {
-      const refuse = async (socket: zmq.Socket): Promise<void> => {
-        for (const endpoint of this.#bound) await socket.unbind(endpoint).catch(() => undefined);
-      };
-      await loop.drain(refuse, DRAIN_IDLE_MS, timeoutMs);
+    if (this.isRunning) {
+      await Promise.all(
+        [...this.#loops].map(([uri, loop]) =>
+          loop.drain(async (socket) => socket.unbind(uri).catch(() => undefined), DRAIN_IDLE_MS, timeoutMs),
+        ),
+      );
     }
     await this.close();
   }
 
   protected async stop(): Promise<void> {
-    await this.#loop?.stop();
-  }
-
-  async #open(): Promise<zmq.Pull> {
-    const socket = new zmq.Pull();
-    applySocketOptions(socket, this.options, "receive");
-    socket.receiveHighWaterMark = this.options.receive_high_water_mark;
-    try {
-      for (const endpoint of this.#endpoints()) await this.#bind(socket, endpoint);
-    } catch (err: unknown) {
-      socket.close();
-      await this.#removeFiles();
-      throw err;
-    }
-    this.#pull = socket;
-    return socket;
-  }
-
-  async #release(socket: zmq.Socket): Promise<void> {
-    if (this.#pull === socket) this.#pull = undefined;
-    await this.#removeFiles();
+    await this.#stopAll();
   }
 
   protected onListenAddressAdded(uri: string): void {
-    const socket = this.#pull;
-    if (socket === undefined || uri === this.endpoint) return;
-    this.#bind(socket, uri).catch((err: unknown) => this.logger.error({ err, uri }, "cannot bind a listen address"));
+    if (uri === this.endpoint || this.#loops.has(uri)) return;
+    this.#track(this.#listen(uri).catch((err: unknown) => this.logger.error({ err, uri }, "cannot bind a listen address")));
   }
 
   protected onListenAddressRemoved(uri: string): void {
-    const socket = this.#pull;
-    if (socket === undefined || uri === this.endpoint || !this.#bound.has(uri)) return;
-    this.#bound.delete(uri);
-    const path = ipcPath(uri);
-    socket.unbind(uri).then(
-      () => (path === undefined ? undefined : removeSocketFile(path)),
-      (err: unknown) => this.logger.error({ err, uri }, "cannot unbind a listen address"),
-    );
+    const loop = this.#loops.get(uri);
+    if (loop === undefined || uri === this.endpoint) return;
+    this.#loops.delete(uri);
+    // stop() closes the socket before its first await: nothing more is taken from uri.
+    const removed = loop.stop().finally(() => {
+      if (this.#removing.get(uri) === removed) this.#removing.delete(uri);
+    });
+    this.#removing.set(uri, removed);
+    this.#track(removed);
   }
 
   protected onTopicAdded(): void {}
 
   protected onTopicRemoved(): void {}
 
-  #endpoints(): string[] {
-    return [this.endpoint, ...this.listenAddresses.filter((uri) => uri !== this.endpoint)];
-  }
-
-  async #bind(socket: zmq.Pull, endpoint: string): Promise<void> {
-    const path = ipcPath(endpoint);
-    const option = endpoint === this.endpoint ? SOCKET_OPTION : "listen address";
-    if (path !== undefined) await prepareSocketPath(path, option);
-    await bindExplained(socket, endpoint, option);
-    this.#bound.add(endpoint);
-  }
-
-  async #removeFiles(): Promise<void> {
-    for (const endpoint of this.#bound) {
-      const path = ipcPath(endpoint);
-      if (path !== undefined) await removeSocketFile(path).catch(() => undefined);
+  /** Binds a socket at `uri` and receives from it, in a loop that replaces it when it fails. */
+  async #listen(uri: string): Promise<void> {
+    const removing = this.#removing.get(uri);
+    const loop = this.loop(
+      () => this.#open(uri),
+      () => this.#release(uri),
+    );
+    this.#loops.set(uri, loop);
+    try {
+      await removing?.catch(() => undefined);
+      await loop.start();
+    } catch (err: unknown) {
+      if (this.#loops.get(uri) === loop) this.#loops.delete(uri);
+      throw err;
     }
-    this.#bound.clear();
+  }
+
+  async #open(uri: string): Promise<zmq.Pull> {
+    const socket = new zmq.Pull();
+    applySocketOptions(socket, this.options, "receive");
+    socket.receiveHighWaterMark = this.options.receive_high_water_mark;
+    const path = ipcPath(uri);
+    const option = uri === this.endpoint ? SOCKET_OPTION : "listen address";
+    try {
+      if (path !== undefined) await prepareSocketPath(path, option);
+      await bindExplained(socket, uri, option);
+    } catch (err: unknown) {
+      socket.close();
+      throw err;
+    }
+    return socket;
+  }
+
+  /** Removes the socket file of `uri` once its socket is closed. */
+  async #release(uri: string): Promise<void> {
+    const path = ipcPath(uri);
+    if (path !== undefined) await removeSocketFile(path).catch(() => undefined);
+  }
+
+  async #stopAll(): Promise<void> {
+    const loops = [...this.#loops.values()];
+    this.#loops.clear();
+    await Promise.all(loops.map((loop) => loop.stop()));
+    while (this.#pending.size > 0) await Promise.all(this.#pending);
+  }
+
+  #track(work: Promise<void>): void {
+    const tracked = work
+      .catch((err: unknown) => this.logger.error({ err }, "a listen address change failed"))
+      .finally(() => this.#pending.delete(tracked));
+    this.#pending.add(tracked);
   }
 }

@@ -15,19 +15,31 @@ export interface ReceiveLoopHooks {
   recovered(): void;
   /** Releases what {@link open} set up besides the socket (files). Optional. */
   release?(socket: zmq.Socket): Promise<void>;
+  /**
+   * How long to wait before trying again when a new socket cannot be opened (the
+   * subscribers pass `zmq.reconnect_interval_ms`); the wait doubles after each failure,
+   * up to {@link MAX_RETRY_MS}.
+   */
+  readonly retryIntervalMs: number;
   readonly logger: Logger;
 }
+
+/** The longest wait between two attempts to open a new socket (unless the interval itself is longer). */
+export const MAX_RETRY_MS = 5_000;
 
 /**
  * One socket and the loop that receives from it, which never dies: when the socket fails
  * or is closed behind the loop's back, a new one is opened and {@link ReceiveLoopHooks.recovered}
- * is called. {@link stop} is the only way to end it.
+ * is called. When the new one cannot be opened (its address is taken, its directory
+ * gone), it tries again, backing off, until it opens. {@link stop} is the only way to
+ * end it.
  */
 export class ReceiveLoop {
   readonly #hooks: ReceiveLoopHooks;
   #socket: ReceivingSocket | undefined;
   #loop: Promise<void> | undefined;
   #stopping = false;
+  readonly #stopped = new AbortController();
   #received = 0;
 
   constructor(hooks: ReceiveLoopHooks) {
@@ -73,6 +85,7 @@ export class ReceiveLoop {
   /** Closes the socket and waits for the loop to end. Safe to call more than once. */
   async stop(): Promise<void> {
     this.#stopping = true;
+    this.#stopped.abort();
     const socket = this.#socket;
     this.#socket = undefined;
     if (socket !== undefined && !socket.closed) socket.close();
@@ -101,20 +114,42 @@ export class ReceiveLoop {
   }
 
   async #recover(broken: ReceivingSocket): Promise<void> {
+    this.#socket = undefined;
     if (!broken.closed) broken.close();
     await this.#hooks.release?.(broken).catch(() => undefined);
-    try {
-      const socket = await this.#hooks.open();
+    let failures = 0;
+    while (!this.#stopping) {
+      let socket: ReceivingSocket;
+      try {
+        socket = await this.#hooks.open();
+      } catch (err: unknown) {
+        failures += 1;
+        const retryInMs = this.#backoff(failures);
+        // Once per failure streak: a socket that cannot be reopened would otherwise log
+        // every few seconds for as long as the cause lasts.
+        if (failures === 1) {
+          this.#hooks.logger.error({ err, retryInMs }, "cannot open a new subscriber socket; trying again until it opens (further failures are logged at debug level)");
+        } else {
+          this.#hooks.logger.debug({ err, failures, retryInMs }, "still cannot open a new subscriber socket");
+        }
+        await delay(retryInMs, undefined, { signal: this.#stopped.signal }).catch(() => undefined);
+        continue;
+      }
       if (this.#stopping) {
         socket.close();
         await this.#hooks.release?.(socket);
         return;
       }
+      if (failures > 0) this.#hooks.logger.warn({ failures }, `opened a new subscriber socket after ${failures} failed attempts`);
       this.#run(socket);
       this.#hooks.recovered();
-    } catch (err: unknown) {
-      this.#socket = undefined;
-      this.#hooks.logger.error({ err }, "cannot open a new subscriber socket; this one stays stopped");
+      return;
     }
+  }
+
+  /** The wait after the `failures`-th failed attempt: the interval, doubled each time, capped. */
+  #backoff(failures: number): number {
+    const interval = this.#hooks.retryIntervalMs;
+    return Math.min(interval * 2 ** Math.min(failures - 1, 30), Math.max(MAX_RETRY_MS, interval));
   }
 }

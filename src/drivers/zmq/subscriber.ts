@@ -39,6 +39,7 @@ export abstract class ZmqSubscriberBase extends SubscriberAgentBase implements R
       open,
       take,
       recovered: () => this.dispatchSync(),
+      retryIntervalMs: this.options.reconnect_interval_ms,
       logger: this.logger,
       ...(release === undefined ? {} : { release }),
     });
