@@ -8,6 +8,8 @@ export interface BrokerConnection {
   subscribe(topic: string): Promise<void>;
   /** Unsubscribes from `topic`; nothing happens when it is not subscribed. */
   unsubscribe(topic: string): Promise<void>;
+  /** Subscribes to every one of `topics`; resolves once the broker confirmed them all. */
+  subscribeAll(topics: readonly string[]): Promise<void>;
   /** Closes the connection. */
   close(): Promise<void>;
 }
@@ -40,8 +42,8 @@ export abstract class BrokerSubscriberBase extends SubscriberAgentBase implement
   readonly #pending = new Set<Promise<void>>();
 
   /**
-   * Connects to the broker at `uri` and subscribes to `link.topics`; resolves once the
-   * broker confirmed the subscriptions.
+   * Connects to the broker at `uri`, subscribed to nothing yet (the base then subscribes
+   * it to `link.topics`, and closes it when that fails).
    *
    * @throws {@link ConnectError} when the broker cannot be reached in time.
    */
@@ -111,7 +113,7 @@ export abstract class BrokerSubscriberBase extends SubscriberAgentBase implement
       },
       logger: this.logger,
     };
-    const opening = this.connect(uri, link);
+    const opening = this.#connectSubscribed(uri, link);
     this.#connections.set(uri, opening);
     return opening.then(
       (connection) => {
@@ -123,6 +125,17 @@ export abstract class BrokerSubscriberBase extends SubscriberAgentBase implement
         throw err;
       },
     );
+  }
+
+  async #connectSubscribed(uri: string, link: BrokerLink): Promise<BrokerConnection> {
+    const connection = await this.connect(uri, link);
+    try {
+      await connection.subscribeAll(link.topics);
+    } catch (err: unknown) {
+      await connection.close();
+      throw err;
+    }
+    return connection;
   }
 
   #onEachConnection(work: (connection: BrokerConnection) => Promise<void>, failure: string): void {

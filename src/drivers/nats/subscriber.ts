@@ -30,12 +30,6 @@ export class NatsSubscriber extends BrokerSubscriberBase {
       reconnected: () => connection?.restore(),
     });
     connection = new NatsSubscription(nc, link);
-    try {
-      await connection.subscribeAll(link.topics);
-    } catch (err: unknown) {
-      await connection.close();
-      throw err;
-    }
     return connection;
   }
 }

@@ -20,14 +20,7 @@ export class RedisSubscriber extends BrokerSubscriberBase {
 
   protected async connect(uri: string, link: BrokerLink): Promise<BrokerConnection> {
     const client = await connectRedis(uri, this.#options, "publishers", link.logger);
-    const connection = new RedisConnection(client, this.#options, link);
-    try {
-      await connection.subscribeAll(link.topics);
-    } catch (err: unknown) {
-      await connection.close();
-      throw err;
-    }
-    return connection;
+    return new RedisConnection(client, this.#options, link);
   }
 }
 
