@@ -174,15 +174,25 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
     return undefined; // closed: the queue refuses with PUBSUB_ERR_SEND
   }
 
-  async #write([topic, payload]: [Uint8Array, Uint8Array]): Promise<void> {
-    if (this.#released) throw new SendError(this.#gaveUp());
+  // Not async, and `then` only where a write fails: one promise less per event on the
+  // path every event takes.
+  #write([topic, payload]: [Uint8Array, Uint8Array]): Promise<void> {
+    if (this.#released) return Promise.reject(new SendError(this.#gaveUp()));
+    let written: Promise<void>;
     try {
-      await this.write(topic, payload);
+      written = this.write(topic, payload);
     } catch (err: unknown) {
-      if (err instanceof PubSubError) throw err;
-      const reason = err instanceof Error ? err.message : String(err);
-      throw new SendError(this.#released ? this.#gaveUp() : `the transport refused the event: ${reason}`, { cause: err });
+      return Promise.reject(this.#refused(err));
     }
+    return written.then(undefined, (err: unknown) => {
+      throw this.#refused(err);
+    });
+  }
+
+  #refused(err: unknown): unknown {
+    if (err instanceof PubSubError) return err;
+    const reason = err instanceof Error ? err.message : String(err);
+    return new SendError(this.#released ? this.#gaveUp() : `the transport refused the event: ${reason}`, { cause: err });
   }
 
   #gaveUp(): string {
