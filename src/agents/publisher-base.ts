@@ -90,7 +90,7 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
     this.#lingerOption = options.lingerOption ?? "the linger time";
     const maxBytes = options.batchMaxBytes ?? 0;
     const write = (frames: [Uint8Array, Uint8Array]): Promise<void> => this.#write(frames);
-    this.#queue = new SendQueue(write, maxBytes > 0 ? batching(maxBytes, write) : undefined);
+    this.#queue = new SendQueue(write, maxBytes > 0 ? batching(maxBytes, write) : undefined, (err) => this.#refused(err));
   }
 
   /**
@@ -174,19 +174,11 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
     return undefined; // closed: the queue refuses with PUBSUB_ERR_SEND
   }
 
-  // Not async, and `then` only where a write fails: one promise less per event on the
-  // path every event takes.
+  // Not async: the driver's promise goes to the queue as it is; the queue turns a
+  // failure into the caller's error with #refused.
   #write([topic, payload]: [Uint8Array, Uint8Array]): Promise<void> {
     if (this.#released) return Promise.reject(new SendError(this.#gaveUp()));
-    let written: Promise<void>;
-    try {
-      written = this.write(topic, payload);
-    } catch (err: unknown) {
-      return Promise.reject(this.#refused(err));
-    }
-    return written.then(undefined, (err: unknown) => {
-      throw this.#refused(err);
-    });
+    return this.write(topic, payload);
   }
 
   #refused(err: unknown): unknown {

@@ -35,18 +35,23 @@ interface Pending<T> {
 export class SendQueue<T> {
   readonly #write: (item: T) => Promise<void> | void;
   readonly #grouping: SendGrouping<T> | undefined;
+  readonly #refused: (err: unknown) => unknown;
   #items: Pending<T>[] = [];
   #head = 0;
-  #draining: Promise<void> | undefined;
+  /** A write or a drain is under way; pushes wait in {@link #items}. */
+  #busy = false;
+  #idle: (() => void)[] = [];
   #closed = false;
 
   /**
    * @param write - writes one item; never called while another write is in flight.
    * @param grouping - when given, items waiting behind a write go out together.
+   * @param refused - turns a write's failure into the error its caller gets (default: as is).
    */
-  constructor(write: (item: T) => Promise<void> | void, grouping?: SendGrouping<T>) {
+  constructor(write: (item: T) => Promise<void> | void, grouping?: SendGrouping<T>, refused: (err: unknown) => unknown = (err) => err) {
     this.#write = write;
     this.#grouping = grouping;
+    this.#refused = refused;
   }
 
   /** Items accepted and not yet written. */
@@ -57,32 +62,18 @@ export class SendQueue<T> {
   /** Accepts an item; resolves once it was written, rejects when writing it failed or the queue is closed. */
   push(item: T): Promise<void> {
     if (this.#closed) return Promise.reject(new SendError("the publisher is closed; create a new one to send"));
-    if (this.#draining === undefined) return this.#writeNow(item);
+    if (!this.#busy) {
+      this.#busy = true;
+      return this.#writeNow(item);
+    }
     return new Promise<void>((resolve, reject) => {
       this.#items.push({ item, resolve, reject });
     });
   }
 
-  /**
-   * The queue is idle: writes `item` at once, without queueing it (the common case of a
-   * caller that awaits each push costs no queue entry); items pushed meanwhile wait and
-   * are drained once it is written.
-   */
-  #writeNow(item: T): Promise<void> {
-    let written: Promise<void>;
-    try {
-      written = Promise.resolve(this.#write(item));
-    } catch (err: unknown) {
-      written = Promise.reject(err);
-    }
-    const next = (): Promise<void> | undefined => (this.#draining = this.#head < this.#items.length ? this.#drain() : undefined);
-    this.#draining = written.then(next, next);
-    return written;
-  }
-
   /** Resolves when every item accepted so far was written (or failed). */
   async flush(): Promise<void> {
-    while (this.#draining !== undefined) await this.#draining;
+    if (this.#busy) await new Promise<void>((resolve) => this.#idle.push(resolve));
   }
 
   /** Refuses new items, then waits for the accepted ones to be written. */
@@ -91,12 +82,37 @@ export class SendQueue<T> {
     await this.flush();
   }
 
+  /**
+   * The queue was idle: writes `item` at once, with no queue entry (a caller that awaits
+   * each push, the common case, costs one promise besides the write's own). Items pushed
+   * meanwhile wait, and are drained once it is written.
+   */
+  #writeNow(item: T): Promise<void> {
+    let written: Promise<void>;
+    try {
+      written = Promise.resolve(this.#write(item));
+    } catch (err: unknown) {
+      written = Promise.reject(err);
+    }
+    return written.then(
+      () => this.#next(),
+      (err: unknown) => {
+        this.#next();
+        throw this.#refused(err);
+      },
+    );
+  }
+
+  #next(): void {
+    if (this.#head < this.#items.length) void this.#drain();
+    else this.#settle();
+  }
+
   async #drain(): Promise<void> {
     try {
       while (this.#head < this.#items.length) {
         const count = this.#nextGroupSize();
         if (count === 1) {
-          // Inline rather than a method of its own: one async frame less per item.
           const pending = this.#items[this.#head] as Pending<T>;
           this.#items[this.#head] = undefined as unknown as Pending<T>;
           this.#head += 1;
@@ -104,7 +120,7 @@ export class SendQueue<T> {
             await this.#write(pending.item);
             pending.resolve();
           } catch (err: unknown) {
-            pending.reject(err);
+            pending.reject(this.#refused(err));
           }
         } else {
           await this.#writeGroup(count);
@@ -114,11 +130,22 @@ export class SendQueue<T> {
           this.#head = 0;
         }
       }
-      this.#items = [];
-      this.#head = 0;
+    } catch (err: unknown) {
+      // Only a grouping that throws lands here: fail what waits rather than hang it.
+      for (let i = this.#head; i < this.#items.length; i += 1) this.#items[i]?.reject(err);
     } finally {
-      this.#draining = undefined;
+      this.#settle();
     }
+  }
+
+  /** Nothing is waiting: the next push writes at once, and flush() returns. */
+  #settle(): void {
+    this.#items = [];
+    this.#head = 0;
+    this.#busy = false;
+    const idle = this.#idle;
+    this.#idle = [];
+    for (const resolve of idle) resolve();
   }
 
   async #writeGroup(count: number): Promise<void> {
@@ -129,7 +156,8 @@ export class SendQueue<T> {
       await this.#grouping?.write(group.map((pending) => pending.item));
       for (const pending of group) pending.resolve();
     } catch (err: unknown) {
-      for (const pending of group) pending.reject(err);
+      const refused = this.#refused(err);
+      for (const pending of group) pending.reject(refused);
     }
   }
 
