@@ -35,9 +35,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   const debug = argv.includes("--debug");
   try {
     const [command, ...rest] = argv;
-    if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    if (command === undefined) {
+      // Help nobody asked for is a usage error: it goes with the errors, to stderr.
+      process.stderr.write(HELP);
+      return 2;
+    }
+    if (command === "--help" || command === "-h" || command === "help") {
       process.stdout.write(HELP);
-      return command === undefined ? 2 : 0;
+      return 0;
     }
     if (command === "--version" || command === "-v") {
       process.stdout.write(`${version()}\n`);
