@@ -28,7 +28,7 @@ Options:
                         queues meanwhile); default 0
   -c, --config FILE     config file to use
       --set key=value   override an option (repeatable)
-      --debug           print stack traces on errors
+      --debug           print stack traces (of errors, and in log lines)
   -h, --help            show this help
 
 SIGINT or SIGTERM: stop accepting, relay what was received, close both sockets,
@@ -51,7 +51,7 @@ export async function runService(args: readonly string[]): Promise<number> {
   }
   const statsEvery = values.stats === undefined ? undefined : parseSeconds(values.stats);
   const waitForSubscribers = values["wait-subscribers"] === undefined ? 0 : parseCount(values["wait-subscribers"]);
-  const logger = createCliLogger({ json: values.json === true, name: "pubsub-service" });
+  const logger = createCliLogger({ json: values.json === true, name: "pubsub-service", debug: values.debug });
   const { config, service } = await createPublisherService({
     configPath: values.config,
     overrides: values.set ?? [],
@@ -68,7 +68,7 @@ export async function runService(args: readonly string[]): Promise<number> {
       logger.info({ network: addresses.network, waitForSubscribers }, `waiting for ${waitForSubscribers} subscribers before taking events`);
     }
     if (await service.start()) {
-      logger.info({ ...addresses, pid: process.pid }, `ready: relaying ${addresses.inbox} -> ${addresses.network}`);
+      logger.info(addresses, `ready: relaying ${addresses.inbox} -> ${addresses.network}`);
     }
   } catch (err: unknown) {
     signals.dispose();

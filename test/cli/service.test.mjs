@@ -7,7 +7,7 @@ import { after, describe, it } from "node:test";
 import { freePort } from "../../dist/testing.js";
 import { runCli } from "../helpers/cli.mjs";
 import { CliProcess, stopAll } from "../helpers/process.mjs";
-import { socketDir } from "../helpers/zmq.mjs";
+import { rawPush, socketDir } from "../helpers/zmq.mjs";
 
 const running = [];
 after(() => stopAll(running));
@@ -117,5 +117,73 @@ describe("pubsub-run service: the topology", () => {
     second.kill("SIGINT");
     assert.deepEqual(await second.exit(), { code: 0, signal: null });
     await socketGone(socket);
+  });
+});
+
+/** Each top-level key of a JSON object line, with how often it occurs in the raw text. */
+function keyCounts(line) {
+  return Object.keys(JSON.parse(line)).map((key) => [key, line.split(`"${key}":`).length - 1]);
+}
+
+describe("pubsub-run service: logs", () => {
+  it("--json: the ready line parses and has each key once", async () => {
+    const { port, socket, sets } = await topology();
+    const service = start(["service", "--json", ...sets]);
+    const line = await service.waitFor(/"msg":"ready/);
+    const ready = JSON.parse(line);
+    assert.equal(ready.pid, service.child.pid);
+    assert.equal(ready.network, `tcp://*:${port}`);
+    assert.equal(ready.inbox, `ipc://${socket}`);
+    for (const [key, count] of keyCounts(line)) assert.equal(count, 1, `"${key}" occurs ${count} times in ${line}`);
+    service.kill("SIGTERM");
+    assert.deepEqual(await service.exit(), { code: 0, signal: null });
+  });
+
+  for (const json of [false, true]) {
+    it(`${json ? "--json" : "human lines"}: a garbage message in the inbox is one warning line without a stack; relaying goes on`, async () => {
+      const { port, socket, sets } = await topology();
+      const service = start(["service", ...(json ? ["--json"] : []), ...sets]);
+      await service.waitFor(/ready/);
+      const subscriber = start(["subscribe", "--publisher", `tcp://127.0.0.1:${port}`, "--count", "1", ...sets]);
+      await subscriber.waitFor(/connected to/);
+      const garbage = await rawPush(`ipc://${socket}`);
+      try {
+        await garbage.send([Buffer.from("not an event")]);
+        await service.waitFor(/undecodable/);
+      } finally {
+        await garbage.close();
+      }
+      assert.equal((await runCli(["publish", "--table", "t", "--key", "after", "--action", "set", ...sets])).code, 0);
+      assert.deepEqual(await subscriber.exit(), { code: 0, signal: null });
+      assert.equal(JSON.parse(subscriber.stdout[0]).key, "after");
+      service.kill("SIGTERM");
+      assert.deepEqual(await service.exit(), { code: 0, signal: null });
+
+      const warnings = service.stderr.filter((line) => (json ? JSON.parse(line).level === 40 : /\bWARN\b/.test(line)));
+      assert.equal(warnings.length, 1, service.stderr.join("\n"));
+      assert.ok(service.stderr.every((line) => !/^\s+at |\\n\s+at |"stack"/.test(line)), `a stack trace was logged:\n${service.stderr.join("\n")}`);
+      const expected = { code: "PUBSUB_ERR_WIRE_FORMAT", message: "expected 2 frames [topic, payload], got 1" };
+      if (json) assert.deepEqual(JSON.parse(warnings[0]).err, expected);
+      else assert.ok(warnings[0].includes(JSON.stringify(expected)), warnings[0]);
+      const stopped = service.stderr.at(-1);
+      assert.match(stopped, /stopped/);
+      assert.match(stopped, /"relayed":1,.*"undecodable":1,/);
+    });
+  }
+
+  it("--debug: the warning carries the stack", async () => {
+    const { socket, sets } = await topology();
+    const service = start(["service", "--json", "--debug", ...sets]);
+    await service.waitFor(/ready/);
+    const garbage = await rawPush(`ipc://${socket}`);
+    try {
+      await garbage.send([Buffer.from("not an event")]);
+      const warning = JSON.parse(await service.waitFor(/undecodable/));
+      assert.match(warning.err.stack, /^WireFormatError: expected 2 frames \[topic, payload\], got 1\n\s+at /);
+    } finally {
+      await garbage.close();
+    }
+    service.kill("SIGTERM");
+    assert.deepEqual(await service.exit(), { code: 0, signal: null });
   });
 });
