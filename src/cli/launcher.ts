@@ -1,9 +1,10 @@
 import { createRequire } from "node:module";
 import { closest, distance } from "fastest-levenshtein";
-import { isPubSubError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { runCheck } from "./check.js";
 import { runDemo } from "./demo.js";
 import { runPublish } from "./publish.js";
+import { reportError } from "./report.js";
 import { runService } from "./service.js";
 import { runSubscribe } from "./subscribe.js";
 
@@ -57,23 +58,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     return await run(rest);
   } catch (err: unknown) {
-    return report(err, debug);
+    return reportError(err, debug);
   }
-}
-
-/** Prints an error as one line (the whole chain with --debug) and picks the exit code. */
-function report(err: unknown, debug: boolean): number {
-  const message = err instanceof Error ? err.message.split("\n")[0] : String(err);
-  process.stderr.write(`${message?.startsWith("pubsub-run") ? "" : "pubsub-run: "}${message}\n`);
-  if (debug) {
-    let cause: unknown = err;
-    while (cause instanceof Error) {
-      process.stderr.write(`${cause.stack ?? cause.message}\n`);
-      cause = cause.cause;
-      if (cause !== undefined) process.stderr.write("caused by: ");
-    }
-  }
-  return isPubSubError(err) && err.isUsageError ? 2 : 1;
 }
 
 function version(): string {
