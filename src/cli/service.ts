@@ -52,30 +52,45 @@ export async function runService(args: readonly string[]): Promise<number> {
   const statsEvery = values.stats === undefined ? undefined : parseSeconds(values.stats);
   const waitForSubscribers = values["wait-subscribers"] === undefined ? 0 : parseCount(values["wait-subscribers"]);
   const logger = createCliLogger({ json: values.json === true, name: "pubsub-service", debug: values.debug });
-  const { config, service } = await createPublisherService({
-    configPath: values.config,
-    overrides: values.set ?? [],
-    logger,
-    waitForSubscribers,
-  });
-  const addresses = serviceAddresses(config);
-  const signals = untilSignal(async () => {
-    logger.info({}, "stopping: relaying what was received, then closing");
-    await service.stop();
-  });
-  try {
+  // Signals are handled from the start: one during start-up stops what was set up so far.
+  let service: PublisherService | undefined;
+  const signals = untilSignal(
+    async () => {
+      logger.info({}, "stopping: relaying what was received, then closing");
+      await service?.stop();
+    },
+    { debug: values.debug },
+  );
+  const startUp = async (): Promise<PublisherService | undefined> => {
+    const loaded = await createPublisherService({ configPath: values.config, overrides: values.set ?? [], logger, waitForSubscribers });
+    service = loaded.service;
+    if (signals.received !== undefined) {
+      await loaded.service.stop(); // the signal came while the config and drivers loaded
+      return undefined;
+    }
+    const addresses = serviceAddresses(loaded.config);
     if (waitForSubscribers > 0) {
       logger.info({ network: addresses.network, waitForSubscribers }, `waiting for ${waitForSubscribers} subscribers before taking events`);
     }
-    if (await service.start()) {
-      logger.info(addresses, `ready: relaying ${addresses.inbox} -> ${addresses.network}`);
-    }
+    if (!(await loaded.service.start())) return undefined;
+    logger.info(addresses, `ready: relaying ${addresses.inbox} -> ${addresses.network}`);
+    return loaded.service;
+  };
+  let running: PublisherService | undefined;
+  try {
+    running = await Promise.race([startUp(), signals.signalled.then(() => undefined)]);
   } catch (err: unknown) {
     signals.dispose();
     throw err;
   }
+  if (running === undefined) {
+    const signal = await signals.signalled;
+    signals.dispose();
+    logger.info({ ...(service === undefined ? {} : statsFields(service)), signal }, "stopped during start-up");
+    return 0;
+  }
 
-  const logStats = (why: string): void => logger.info(statsFields(service), `stats (${why})`);
+  const logStats = (why: string): void => logger.info(statsFields(running), `stats (${why})`);
   const onUsr2 = (): void => logStats("SIGUSR2");
   process.on("SIGUSR2", onUsr2);
   const timer = statsEvery === undefined ? undefined : setInterval(() => logStats(`every ${statsEvery}s`), statsEvery * 1000);
@@ -83,7 +98,7 @@ export async function runService(args: readonly string[]): Promise<number> {
   signals.dispose();
   clearInterval(timer);
   process.off("SIGUSR2", onUsr2);
-  logger.info({ ...statsFields(service), signal }, "stopped");
+  logger.info({ ...statsFields(running), signal }, "stopped");
   return 0;
 }
 

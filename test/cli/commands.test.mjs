@@ -1,6 +1,7 @@
 // pubsub-run service, subscribe, publish and demo: their error paths (one line, exit
 // code 2), --help, and the demo end to end.
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -47,6 +48,14 @@ describe("pubsub-run service: start-up errors", () => {
     await failsWith(
       ["service", ...flags, "--set", `publisher_multiproc_socket=${file}/sub/publisher.sock`],
       new RegExp(`^pubsub-run: publisher_multiproc_socket: directory ${file}/sub is not writable \\(ENOTDIR\\); choose another with --set publisher_multiproc_socket=<path>$`),
+    );
+  });
+
+  it("a directory that cannot be created under /proc: exit 2 at once, not a hang", { skip: !existsSync("/proc/self") && "no /proc here", timeout: 20_000 }, async () => {
+    const { flags } = await sets();
+    await failsWith(
+      ["service", ...flags, "--set", "publisher_multiproc_socket=/proc/pubsub-test/x/publisher.sock"],
+      /^pubsub-run: publisher_multiproc_socket: directory \/proc\/pubsub-test\/x is not writable \([A-Z]+\); choose another with --set publisher_multiproc_socket=<path>$/,
     );
   });
 

@@ -2,10 +2,12 @@
 // IPC -> `pubsub-run service` -> network -> `pubsub-run subscribe` processes.
 import assert from "node:assert/strict";
 import { lstat } from "node:fs/promises";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { freePort } from "../../dist/testing.js";
 import { runCli } from "../helpers/cli.mjs";
+import { makeProject } from "../helpers/fixtures.mjs";
 import { CliProcess, stopAll } from "../helpers/process.mjs";
 import { rawPush, socketDir } from "../helpers/zmq.mjs";
 
@@ -185,5 +187,59 @@ describe("pubsub-run service: logs", () => {
     }
     service.kill("SIGTERM");
     assert.deepEqual(await service.exit(), { code: 0, signal: null });
+  });
+});
+
+/** A network driver whose factory is still "connecting" until the process gets SIGTERM. */
+const SLOW_DRIVER = `
+import createZmqNetworkDriver from ${JSON.stringify(new URL("../../dist/drivers/zmq.js", import.meta.url).href)};
+
+export default async function createSlowDriver(config, context) {
+  process.stderr.write("slow driver: connecting\\n");
+  const connection = setInterval(() => {}, 60_000);
+  await new Promise((resolve) => process.once("SIGTERM", resolve));
+  clearInterval(connection);
+  return createZmqNetworkDriver(config, context);
+}
+`;
+
+/** Resolves once `port` on 127.0.0.1 can be listened on again. */
+async function portFree(port) {
+  const server = createServer();
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", resolve);
+  });
+  await new Promise((resolve) => server.close(resolve));
+}
+
+describe("pubsub-run service: signals during start-up", () => {
+  it("SIGTERM while it waits for subscribers: exit 0, port released, no socket file", async () => {
+    const { port, socket, sets } = await topology();
+    const service = start(["service", "--wait-subscribers", "1", ...sets]);
+    await service.waitFor(/waiting for 1 subscribers/);
+    service.kill("SIGTERM");
+    assert.deepEqual(await service.exit(), { code: 0, signal: null });
+    assert.match(service.stderr.at(-1), /stopped during start-up/);
+    await portFree(port);
+    await socketGone(socket);
+  });
+
+  it("SIGTERM while the drivers load: exit 0, nothing bound", async () => {
+    const project = await makeProject({ "drivers/slow.mjs": SLOW_DRIVER, "pubsub.config.yaml": "pub_sub_driver: ./drivers/slow.mjs\n" });
+    try {
+      const { port, socket, sets } = await topology();
+      const service = new CliProcess(["service", ...sets], { cwd: project.dir });
+      running.push(service);
+      await service.waitFor(/slow driver: connecting/);
+      service.kill("SIGTERM");
+      assert.deepEqual(await service.exit(), { code: 0, signal: null });
+      assert.ok(service.stderr.some((line) => /stopped during start-up/.test(line)), service.stderr.join("\n"));
+      assert.ok(!service.stderr.some((line) => /ready/.test(line)), service.stderr.join("\n"));
+      await portFree(port);
+      await socketGone(socket);
+    } finally {
+      await project.cleanup();
+    }
   });
 });
