@@ -75,10 +75,10 @@ export class ZmqPublisher extends PublisherAgentBase implements SubscriptionAwar
   protected async release(): Promise<void> {
     const socket = this.#socket;
     this.#socket = undefined;
-    if (socket !== undefined) {
-      if (this.#bound !== undefined) await socket.unbind(this.#bound).catch(() => undefined);
-      socket.close();
-    }
+    // Closed, not unbound first: closing lets each connection send what it holds for up
+    // to zmq.linger_ms. Unbinding first ends the connections from their own side, and
+    // then libzmq lost the tail of a burst (a process that published and exited at once).
+    socket?.close();
     await this.#subscriptions;
     if (this.#endpoint.socket === "pub") {
       if (this.#bound !== undefined) await tcpReleased(this.#bound, 1_000);
