@@ -2,6 +2,7 @@ import type { PubSubConfig } from "../loader/config.js";
 import { createPublisherService } from "../loader/service.js";
 import type { PublisherService } from "../agents/publisher-service.js";
 import { UsageError } from "../errors.js";
+import { inboxAddress, networkAddress } from "./addresses.js";
 import { parseCommandArgs } from "./args.js";
 import { createCliLogger } from "./log.js";
 import { untilSignal } from "./signals.js";
@@ -104,11 +105,7 @@ export async function runService(args: readonly string[]): Promise<number> {
 
 /** Where the service listens, as the log's ready line shows it. */
 function serviceAddresses(config: PubSubConfig): { inbox: string; network: string } {
-  const network =
-    config.publisher_transport === "ipc"
-      ? `ipc://${config.publisher_bind_address}`
-      : `${config.publisher_transport}://${config.publisher_bind_address}:${config.publisher_port}`;
-  return { inbox: `ipc://${config.publisher_multiproc_socket}`, network };
+  return { inbox: inboxAddress(config), network: networkAddress(config) };
 }
 
 function statsFields(service: PublisherService): Record<string, unknown> {

@@ -109,14 +109,11 @@ describe("pubsub-run publish and subscribe: errors", () => {
     const subscriber = new CliProcess(["subscribe", "--publisher", `tcp://127.0.0.1:${port}`, "--count", "1", ...direct]);
     running.push(subscriber);
     await subscriber.waitFor(/ready/);
-    // The publisher binds the network port itself; the event goes out once the subscriber is connected to it.
-    const publisher = new CliProcess(["publish", "--stdin", ...direct]);
-    running.push(publisher);
-    await subscriber.waitFor(/connected to/);
-    publisher.write('{"table":"t","key":"direct","action":"set"}\n', true);
+    // stdin is there at once: publish itself must wait for the subscriber to connect to the port it binds.
+    const { code, stderr } = await runCli(["publish", "--stdin", ...direct], { input: '{"table":"t","key":"direct","action":"set"}\n' });
+    assert.equal(code, 0, stderr);
     assert.deepEqual(await subscriber.exit(), { code: 0, signal: null });
     assert.equal(JSON.parse(subscriber.stdout[0]).key, "direct");
-    assert.equal((await publisher.exit()).code, 0);
   });
 });
 
