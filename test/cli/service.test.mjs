@@ -243,3 +243,31 @@ describe("pubsub-run service: signals during start-up", () => {
     }
   });
 });
+
+describe("pubsub-run service: SIGTERM in the middle of a burst", () => {
+  it("exits 0; the subscriber got an unbroken prefix of the sequence (no gap, no duplicate); the socket file is gone", async () => {
+    const { port, socket, sets } = await topology();
+    const service = start(["service", "--json", ...sets]);
+    await service.waitFor(/"msg":"ready/);
+    const subscriber = start(["subscribe", "--publisher", `tcp://127.0.0.1:${port}`, ...sets]);
+    await subscriber.waitFor(/connected to/);
+    const total = 100_000;
+    const worker = start(["publish", "--stdin", ...sets]);
+    worker.write(workerLines("burst", total), true);
+
+    await subscriber.waitForLines(1_000);
+    service.kill("SIGTERM");
+    assert.deepEqual(await service.exit(), { code: 0, signal: null });
+    const stopped = JSON.parse(service.stderr.find((line) => /"msg":"stopped"/.test(line)));
+    assert.ok(stopped.relayed < total, `the burst (${total}) was over before SIGTERM: the test did not stop it in the middle`);
+    await socketGone(socket);
+
+    // Everything the service relayed reaches the subscriber: it flushed before exiting.
+    await subscriber.waitForLines(stopped.relayed);
+    subscriber.kill("SIGTERM");
+    assert.deepEqual(await subscriber.exit(), { code: 0, signal: null });
+    const keys = subscriber.stdout.map((line) => JSON.parse(line)).filter((event) => event.action !== "sync").map((event) => Number(event.key));
+    assert.equal(keys.length, stopped.relayed);
+    assert.ok(keys.every((key, index) => key === index), "the events received are not 0, 1, 2, ... without gaps or duplicates");
+  });
+});
