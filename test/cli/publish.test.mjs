@@ -7,6 +7,7 @@ import * as zmq from "zeromq";
 import { decodeEvent } from "../../dist/index.js";
 import { freePort } from "../../dist/testing.js";
 import { runCli } from "../helpers/cli.mjs";
+import { MEMORY_DRIVER, makeProject } from "../helpers/fixtures.mjs";
 import { CliProcess, stopAll } from "../helpers/process.mjs";
 import { socketDir } from "../helpers/zmq.mjs";
 
@@ -90,6 +91,20 @@ describe("pubsub-run publish straight to the network", () => {
     assert.equal(stdin.code, 1);
     assert.match(stdin.stderr, /^pubsub-run publish: 0 of 2 subscribers \(--wait-subscribers\) connected to tcp:\/\/\*:\d+ within 200 ms \(--wait-ms\); 3 events not sent; /);
     assert.match(stdin.stderr, /^[^\n]+\n$/, "one line");
+  });
+
+  it("a driver that cannot count its subscribers: sends at once, with a note", async () => {
+    const project = await makeProject({ "drivers/memory.mjs": MEMORY_DRIVER, "pubsub.config.yaml": "pub_sub_driver: ./drivers/memory.mjs\npub_sub_use_multiproc: false\n" });
+    try {
+      const { code, stderr } = await runCli(["publish", "--table", "t", "--key", "k", "--action", "set"], { cwd: project.dir });
+      assert.equal(code, 0, stderr);
+      assert.equal(
+        stderr,
+        "pubsub-run publish: pub_sub_driver ./drivers/memory.mjs cannot tell when subscribers are connected; sending without waiting (subscribers that connect later miss these events)\n",
+      );
+    } finally {
+      await project.cleanup();
+    }
   });
 
   it("--wait-subscribers 0 sends at once; the wait flags are refused through the service", async () => {
