@@ -101,6 +101,18 @@ export function isSingleEventPayload(payload: Uint8Array): boolean {
   return first !== undefined && ((first & 0xf0) === 0x80 || first === 0xde || first === 0xdf);
 }
 
+/**
+ * A cheap first look at a payload passed on without decoding: true when its first byte
+ * starts a MessagePack map (one event) or array (a batch of events, the batched wire
+ * mode). Anything else cannot decode to an event.
+ */
+export function isEventPayload(payload: Uint8Array): boolean {
+  const first = payload[0];
+  if (first === undefined) return false;
+  const high = first & 0xf0;
+  return high === 0x80 || high === 0x90 || (first >= 0xdc && first <= 0xdf);
+}
+
 function unpack(payload: Uint8Array): unknown {
   try {
     return packr.unpack(payload);

@@ -19,6 +19,12 @@ export interface PublisherAgentOptions {
   /** The option that sets {@link lingerMs}, named in the error of an event `close()` gave up on. */
   lingerOption?: string;
   /**
+   * Added to the error of every event that could not be sent: which option names the
+   * peer and how to fix it, e.g. "publisher_multiproc_socket: no publisher service took
+   * it at ipc:///run/pubsub.sock; is 'pubsub-run service' running?".
+   */
+  unsentHint?: string;
+  /**
    * Batched wire mode: when more than one event waits in the queue, events on the same
    * topic go out together as one message whose payload is a MessagePack array of them,
    * up to this many payload bytes. One event when idle, many under load. Only
@@ -81,6 +87,7 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
   readonly #topics = new Map<string, Uint8Array>();
   readonly #lingerMs: number;
   readonly #lingerOption: string;
+  readonly #unsentHint: string;
   #state: State = "new";
   #opening: Promise<void> | undefined;
   #released = false;
@@ -88,6 +95,7 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
   constructor(options: PublisherAgentOptions = {}) {
     this.#lingerMs = options.lingerMs ?? 5_000;
     this.#lingerOption = options.lingerOption ?? "the linger time";
+    this.#unsentHint = options.unsentHint === undefined ? "" : `; ${options.unsentHint}`;
     const maxBytes = options.batchMaxBytes ?? 0;
     const write = (frames: [Uint8Array, Uint8Array]): Promise<void> => this.#write(frames);
     this.#queue = new SendQueue(write, maxBytes > 0 ? batching(maxBytes, write) : undefined, (err) => this.#refused(err));
@@ -184,11 +192,11 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
   #refused(err: unknown): unknown {
     if (err instanceof PubSubError) return err;
     const reason = err instanceof Error ? err.message : String(err);
-    return new SendError(this.#released ? this.#gaveUp() : `the transport refused the event: ${reason}`, { cause: err });
+    return new SendError(this.#released ? this.#gaveUp() : `the transport refused the event: ${reason}${this.#unsentHint}`, { cause: err });
   }
 
   #gaveUp(): string {
-    return `the publisher closed before this event could be sent (${this.#lingerOption} of ${this.#lingerMs} ms expired)`;
+    return `the publisher closed before this event could be sent (${this.#lingerOption} of ${this.#lingerMs} ms expired)${this.#unsentHint}`;
   }
 
   /** Waits for the queue to drain, at most `linger` ms (-1: forever); a peer that never comes cannot hang `close()`. */

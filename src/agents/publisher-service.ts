@@ -60,8 +60,9 @@ export class PublisherService {
   readonly #drainTimeoutMs: number;
   readonly #raw: boolean;
   readonly #waitForSubscribers: number;
-  #stopRequested: () => void = () => undefined;
-  readonly #stopRequest = new Promise<"stopped">((resolve) => (this.#stopRequested = () => resolve("stopped")));
+  #requestStop: () => void = () => undefined;
+  readonly #stopRequest = new Promise<"stopped">((resolve) => (this.#requestStop = () => resolve("stopped")));
+  #stopRequested = false;
   #relayed = 0;
   #failed = 0;
   #accepted = 0;
@@ -95,10 +96,11 @@ export class PublisherService {
   /**
    * Binds the network publisher, waits for subscribers when asked to, then starts taking
    * events from the inbox. Resolves true when running, false when {@link stop} was
-   * called while it waited.
+   * called before it was (what it had set up is then released by `stop()`).
    */
   async start(): Promise<boolean> {
     await this.#outbox.initialize();
+    if (this.#stopRequested) return false;
     const outbox = this.#outbox;
     if (this.#waitForSubscribers > 0 && isSubscriptionAware(outbox)) {
       const waited = await Promise.race([outbox.whenSubscribers(this.#waitForSubscribers), this.#stopRequest]);
@@ -119,10 +121,11 @@ export class PublisherService {
     try {
       await this.#inbox.daemonize();
     } catch (err: unknown) {
+      if (this.#stopRequested) return false; // stop() closed the inbox under it
       await this.#outbox.close().catch(() => undefined);
       throw err;
     }
-    return true;
+    return !this.#stopRequested;
   }
 
   /**
@@ -130,7 +133,8 @@ export class PublisherService {
    * publisher and releases both. Safe to call twice.
    */
   stop(): Promise<void> {
-    this.#stopRequested();
+    this.#stopRequested = true;
+    this.#requestStop();
     this.#stopping ??= this.#stop();
     return this.#stopping;
   }

@@ -15,8 +15,9 @@ export interface RawFrameSink {
 export interface RawFrameSource {
   /**
    * Sends every received message to `handler` instead of decoding it for the callback.
-   * Call before `daemonize()`. Messages that are not two frames are still counted and
-   * dropped by the subscriber.
+   * Call before `daemonize()`. Messages that are not two frames, and payloads that
+   * cannot be an event (the first byte starts no MessagePack map or array), are still
+   * counted as undecodable and dropped by the subscriber, never handed on.
    */
   onRawFrames(handler: (topic: Uint8Array, payload: Uint8Array) => void): void;
 }

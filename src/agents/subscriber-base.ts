@@ -1,7 +1,7 @@
 import { StateError, WireFormatError } from "../errors.js";
 import { createStderrLogger, type Logger } from "../logger.js";
 import type { SubscriberApi } from "./api.js";
-import { decodeEvents, decodeTopic } from "./codec.js";
+import { decodeEvents, decodeTopic, isEventPayload } from "./codec.js";
 import { SEND_ALL_TOPIC, SYNC_ACTION, type EventCallback, type PubSubEvent } from "./event.js";
 
 /** While undecodable messages keep coming, one log line per this many milliseconds. */
@@ -192,6 +192,21 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
   }
 
   /**
+   * For drivers that hand messages on without decoding them (the publisher service's
+   * raw relay): true when `payload` can be an event, by its first byte (a MessagePack
+   * map, or an array: a batch). Otherwise the message is counted and dropped as
+   * undecodable (see {@link dropUndecodable}) and the caller must not pass it on.
+   */
+  protected acceptRaw(payload: Uint8Array): boolean {
+    if (!isEventPayload(payload)) {
+      this.dropUndecodable(new WireFormatError(`payload is not a MessagePack map or array (${payload.length} bytes, first byte ${describeByte(payload[0])})`));
+      return false;
+    }
+    this.#endBurst();
+    return true;
+  }
+
+  /**
    * Counts and drops a message that is not an event (wrong frame count, bad MessagePack,
    * no action). The first of a burst is logged with the reason; the rest of the burst
    * only counted, and the burst's total is logged when a good message follows.
@@ -253,4 +268,8 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
     if (this.#running) hook(item);
     return true;
   }
+}
+
+function describeByte(byte: number | undefined): string {
+  return byte === undefined ? "none" : `0x${byte.toString(16).padStart(2, "0")}`;
 }

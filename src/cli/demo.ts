@@ -68,7 +68,7 @@ async function runPrimary(
   workers: number,
   seconds: number | undefined,
 ): Promise<number> {
-  const logger = createCliLogger({ json: false, name: "pubsub-demo" });
+  const logger = createCliLogger({ json: false, name: "pubsub-demo", debug: args.includes("--debug") });
   const { config, service } = await loadPublisherService({ ...source, logger });
   const tally = new DemoTally();
   let subscriber: SubscriberApi | undefined;

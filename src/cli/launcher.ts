@@ -1,9 +1,10 @@
 import { createRequire } from "node:module";
 import { closest, distance } from "fastest-levenshtein";
-import { isPubSubError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { runCheck } from "./check.js";
 import { runDemo } from "./demo.js";
 import { runPublish } from "./publish.js";
+import { reportError } from "./report.js";
 import { runService } from "./service.js";
 import { runSubscribe } from "./subscribe.js";
 
@@ -35,9 +36,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   const debug = argv.includes("--debug");
   try {
     const [command, ...rest] = argv;
-    if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    if (command === undefined) {
+      // Help nobody asked for is a usage error: it goes with the errors, to stderr.
+      process.stderr.write(HELP);
+      return 2;
+    }
+    if (command === "--help" || command === "-h" || command === "help") {
       process.stdout.write(HELP);
-      return command === undefined ? 2 : 0;
+      return 0;
     }
     if (command === "--version" || command === "-v") {
       process.stdout.write(`${version()}\n`);
@@ -52,23 +58,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     return await run(rest);
   } catch (err: unknown) {
-    return report(err, debug);
+    return reportError(err, debug);
   }
-}
-
-/** Prints an error as one line (the whole chain with --debug) and picks the exit code. */
-function report(err: unknown, debug: boolean): number {
-  const message = err instanceof Error ? err.message.split("\n")[0] : String(err);
-  process.stderr.write(`${message?.startsWith("pubsub-run") ? "" : "pubsub-run: "}${message}\n`);
-  if (debug) {
-    let cause: unknown = err;
-    while (cause instanceof Error) {
-      process.stderr.write(`${cause.stack ?? cause.message}\n`);
-      cause = cause.cause;
-      if (cause !== undefined) process.stderr.write("caused by: ");
-    }
-  }
-  return isPubSubError(err) && err.isUsageError ? 2 : 1;
 }
 
 function version(): string {

@@ -1,18 +1,27 @@
-import { createInterface } from "node:readline";
-import type { PublisherApi } from "../agents/api.js";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { isSubscriptionAware, type PublisherApi } from "../agents/api.js";
 import type { PubSubEvent } from "../agents/event.js";
-import { UsageError } from "../errors.js";
+import { SendError, UsageError } from "../errors.js";
+import type { PubSubConfig } from "../loader/config.js";
 import { loadFromConfig } from "../loader/load.js";
-import { isPlainObject } from "../loader/text-values.js";
+import { inboxAddress, networkAddress } from "./addresses.js";
 import { parseCommandArgs } from "./args.js";
+import { eventFromFlags, lineEvents } from "./publish-input.js";
+import { holdUntilOpen, SendTally, subscribersWithin, type Held } from "./publish-send.js";
 
 export const PUBLISH_HELP = `Usage: pubsub-run publish --table T --key K --action A [--value JSON] [--topic T]
        pubsub-run publish --stdin
+                         [--wait-subscribers N] [--wait-ms MS]
                          [--config FILE] [--set key=value]... [--debug]
 
 Publishes events: through the publisher service when pub_sub_use_multiproc is true
 (start it with 'pubsub-run service'), else straight to the network with pub_sub_driver.
 Exits after every event was flushed to the transport.
+
+Straight to the network (pub_sub_use_multiproc false), this process binds the
+publisher itself, and PUB/SUB delivers only to subscribers connected at the time: so
+it first waits until --wait-subscribers of this project's subscribers are connected,
+at most --wait-ms. If they do not come, it sends nothing and exits 1.
 
 Options:
       --table T         table of the event
@@ -24,112 +33,136 @@ Options:
                         {"table":...,"key":...,"action":...,"value":...,"topic":...};
                         a bad line is reported with its line number and skipped, the
                         rest still go out, and the exit code is 1
+      --wait-subscribers N
+                        straight to the network only: subscribers to wait for before
+                        sending (default 1; 0 sends at once, to whoever is there)
+      --wait-ms MS      straight to the network only: the longest wait for them, in
+                        milliseconds (default 5000; 0 sends at once)
   -c, --config FILE     config file to use
       --set key=value   override an option (repeatable)
       --debug           print stack traces on errors
   -h, --help            show this help
+
+Exit codes: 0 every event was sent, 1 some were not (or a stdin line was bad),
+2 bad usage or config.
 `;
+
+const PUBLISH_OPTIONS = {
+  table: { type: "string" },
+  key: { type: "string" },
+  action: { type: "string" },
+  value: { type: "string" },
+  topic: { type: "string" },
+  stdin: { type: "boolean" },
+  "wait-subscribers": { type: "string" },
+  "wait-ms": { type: "string" },
+} as const;
+
+/** How long a direct publisher waits for its subscribers by default, in ms. */
+const DEFAULT_WAIT_MS = 5_000;
 
 /** `pubsub-run publish`: send one event from flags, or JSON lines from stdin. */
 export async function runPublish(args: readonly string[]): Promise<number> {
-  const { values } = parseCommandArgs("publish", args, {
-    table: { type: "string" },
-    key: { type: "string" },
-    action: { type: "string" },
-    value: { type: "string" },
-    topic: { type: "string" },
-    stdin: { type: "boolean" },
-  });
+  const { values } = parseCommandArgs("publish", args, PUBLISH_OPTIONS);
   if (values.help === true) {
     process.stdout.write(PUBLISH_HELP);
     return 0;
   }
   const single = values.stdin === true ? undefined : eventFromFlags(values);
+  const waitSubscribers = values["wait-subscribers"] === undefined ? undefined : whole("--wait-subscribers", values["wait-subscribers"]);
+  const waitMs = values["wait-ms"] === undefined ? undefined : whole("--wait-ms", values["wait-ms"]);
   const pubsub = await loadFromConfig({ configPath: values.config, overrides: values.set ?? [], subscriber: false });
   const publisher = pubsub.publisher as PublisherApi;
+  const { config } = pubsub;
   let bad = 0;
+  const source = single === undefined ? stdinEvents(() => (bad += 1)) : oneEvent(single);
+  const tally = new SendTally(publisher);
   try {
-    if (single !== undefined) {
-      await publisher.sendEvent(single);
-    } else {
-      bad = await publishLines(publisher);
+    if (config.pub_sub_use_multiproc && (waitSubscribers !== undefined || waitMs !== undefined)) {
+      throw new UsageError(
+        "pubsub-run publish: --wait-subscribers and --wait-ms apply when pub_sub_use_multiproc is false (publishing straight to the network); through the publisher service, run 'pubsub-run service --wait-subscribers N' instead",
+      );
     }
+    const held = config.pub_sub_use_multiproc ? undefined : await waitForSubscribers(publisher, config, source, waitSubscribers ?? 1, waitMs ?? DEFAULT_WAIT_MS);
+    await tally.sendAll(source, held);
+    if (single === undefined && config.pub_sub_use_multiproc) await reportWaiting(tally, config);
   } finally {
     await pubsub.close();
+  }
+  await tally.settled();
+  if (tally.refused > 0) {
+    const reason = tally.firstRefusal instanceof Error ? tally.firstRefusal.message : String(tally.firstRefusal);
+    throw new SendError(`pubsub-run publish: ${tally.refused} of ${tally.handed} events not sent: ${reason}`, { cause: tally.firstRefusal });
   }
   return bad > 0 ? 1 : 0;
 }
 
-function eventFromFlags(values: Record<string, unknown>): PubSubEvent {
-  const missing = ["table", "key", "action"].filter((flag) => typeof values[flag] !== "string");
-  if (missing.length > 0) {
-    throw new UsageError(`pubsub-run publish: missing ${missing.map((f) => `--${f}`).join(", ")}; give --table, --key and --action, or --stdin`);
+/**
+ * Straight to the network: holds the events until `count` subscribers are connected,
+ * at most `ms`. Drivers that cannot count their subscribers send at once, with a note.
+ *
+ * @throws {@link SendError} when the subscribers did not come: nothing was sent.
+ */
+async function waitForSubscribers(
+  publisher: PublisherApi,
+  config: PubSubConfig,
+  source: AsyncIterator<PubSubEvent>,
+  count: number,
+  ms: number,
+): Promise<Held | undefined> {
+  if (count === 0 || ms === 0) return undefined;
+  if (!isSubscriptionAware(publisher)) {
+    process.stderr.write(
+      `pubsub-run publish: pub_sub_driver ${config.pub_sub_driver} cannot tell when subscribers are connected; sending without waiting (subscribers that connect later miss these events)\n`,
+    );
+    return undefined;
   }
-  let value: unknown = null;
-  if (typeof values["value"] === "string") {
-    try {
-      value = JSON.parse(values["value"]) as unknown;
-    } catch {
-      throw new UsageError(`pubsub-run publish: --value: not valid JSON (got ${values["value"]}); quote strings, e.g. --value '"text"'`);
-    }
+  const gate = subscribersWithin(publisher, count, ms);
+  let held: Held;
+  try {
+    held = await holdUntilOpen(gate.opened, source);
+  } finally {
+    gate.cancel();
   }
-  return {
-    table: values["table"] as string,
-    key: values["key"] as string,
-    action: values["action"] as string,
-    value,
-    topic: typeof values["topic"] === "string" ? values["topic"] : null,
-  };
+  if (held.open) return held;
+  if (!held.ended) process.stdin.destroy(); // stop reading: nothing will be sent
+  const who = count === 1 ? "no subscriber" : `${publisher.subscribers} of ${count} subscribers (--wait-subscribers)`;
+  const unsent = `${held.events.length} event${held.events.length === 1 ? "" : "s"} ${held.ended ? "not sent" : "read from stdin not sent, the rest not read"}`;
+  throw new SendError(
+    `pubsub-run publish: ${who} connected to ${networkAddress(config)} within ${ms} ms (--wait-ms); ${unsent}; start the subscribers first, give them longer with --wait-ms, or pass --wait-subscribers 0 to send anyway`,
+  );
 }
 
 /**
- * Sends each good line in order without waiting for the previous send (the publisher
- * keeps order), reports bad lines on stderr, and returns how many were bad.
+ * Through the service, at the end of stdin: says so when events still wait for the
+ * service to take them (checked after one turn of the event loop, so events accepted
+ * at once are not reported). Straight to the network nothing waits for a peer: PUB
+ * sockets send to whoever is connected.
  */
-async function publishLines(publisher: PublisherApi): Promise<number> {
-  let lineNo = 0;
-  let bad = 0;
-  let pending = 0;
-  const sends: Promise<void>[] = [];
-  for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
-    lineNo += 1;
-    if (line.trim() === "") continue;
-    const parsed = parseEventLine(line);
-    if (typeof parsed === "string") {
-      bad += 1;
-      process.stderr.write(`pubsub-run publish: stdin:${lineNo}: ${parsed}; line skipped\n`);
-      continue;
-    }
-    pending += 1;
-    sends.push(publisher.sendEvent(parsed).finally(() => (pending -= 1)));
-    if (sends.length >= 1024) await Promise.all(sends.splice(0));
-  }
-  if (pending > 0) {
-    process.stderr.write(`pubsub-run publish: end of stdin; handing the last ${pending} events to the transport (they wait here until the publisher service is up)\n`);
-  }
-  await Promise.all(sends);
-  return bad;
+async function reportWaiting(tally: SendTally, config: PubSubConfig): Promise<void> {
+  await nextTurn();
+  const waiting = tally.waiting;
+  if (waiting === 0) return;
+  process.stderr.write(
+    `pubsub-run publish: end of stdin; handing the last ${waiting} events to the transport (they wait here for the publisher service at ${inboxAddress(config)} to take them)\n`,
+  );
 }
 
-/** Parses one stdin line into an event, or returns what is wrong with it. */
-export function parseEventLine(line: string): PubSubEvent | string {
-  let data: unknown;
-  try {
-    data = JSON.parse(line) as unknown;
-  } catch (err: unknown) {
-    return `not valid JSON (${err instanceof Error ? err.message : String(err)})`;
+function stdinEvents(onBad: () => void): AsyncIterator<PubSubEvent> {
+  return lineEvents(process.stdin, (lineNo, problem) => {
+    onBad();
+    process.stderr.write(`pubsub-run publish: stdin:${lineNo}: ${problem}; line skipped\n`);
+  });
+}
+
+async function* oneEvent(event: PubSubEvent): AsyncGenerator<PubSubEvent> {
+  yield event;
+}
+
+function whole(flag: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isInteger(n) || n < 0) {
+    throw new UsageError(`pubsub-run publish: ${flag}: must be a whole number >= 0 (got ${JSON.stringify(text)})`);
   }
-  if (!isPlainObject(data)) return "expected a JSON object {table, key, action, value, topic}";
-  if (typeof data["action"] !== "string" || data["action"] === "") return "missing \"action\" (a non-empty string)";
-  for (const field of ["table", "key", "topic"]) {
-    const v = data[field];
-    if (v !== undefined && v !== null && typeof v !== "string") return `"${field}" must be a string or null`;
-  }
-  return {
-    table: (data["table"] as string | undefined) ?? null,
-    key: (data["key"] as string | undefined) ?? null,
-    action: data["action"],
-    value: data["value"] ?? null,
-    topic: (data["topic"] as string | undefined) ?? null,
-  };
+  return n;
 }

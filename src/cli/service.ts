@@ -1,8 +1,8 @@
 import type { PubSubConfig } from "../loader/config.js";
-import { brokerDriverOf } from "../loader/brokers.js";
 import { createPublisherService } from "../loader/service.js";
 import type { PublisherService } from "../agents/publisher-service.js";
 import { UsageError } from "../errors.js";
+import { inboxAddress, networkAddress } from "./addresses.js";
 import { parseCommandArgs } from "./args.js";
 import { createCliLogger } from "./log.js";
 import { untilSignal } from "./signals.js";
@@ -29,7 +29,7 @@ Options:
                         queues meanwhile); default 0
   -c, --config FILE     config file to use
       --set key=value   override an option (repeatable)
-      --debug           print stack traces on errors
+      --debug           print stack traces (of errors, and in log lines)
   -h, --help            show this help
 
 SIGINT or SIGTERM: stop accepting, relay what was received, close both sockets,
@@ -52,31 +52,46 @@ export async function runService(args: readonly string[]): Promise<number> {
   }
   const statsEvery = values.stats === undefined ? undefined : parseSeconds(values.stats);
   const waitForSubscribers = values["wait-subscribers"] === undefined ? 0 : parseCount(values["wait-subscribers"]);
-  const logger = createCliLogger({ json: values.json === true, name: "pubsub-service" });
-  const { config, service } = await createPublisherService({
-    configPath: values.config,
-    overrides: values.set ?? [],
-    logger,
-    waitForSubscribers,
-  });
-  const addresses = serviceAddresses(config);
-  const signals = untilSignal(async () => {
-    logger.info({}, "stopping: relaying what was received, then closing");
-    await service.stop();
-  });
-  try {
+  const logger = createCliLogger({ json: values.json === true, name: "pubsub-service", debug: values.debug });
+  // Signals are handled from the start: one during start-up stops what was set up so far.
+  let service: PublisherService | undefined;
+  const signals = untilSignal(
+    async () => {
+      logger.info({}, "stopping: relaying what was received, then closing");
+      await service?.stop();
+    },
+    { debug: values.debug },
+  );
+  const startUp = async (): Promise<PublisherService | undefined> => {
+    const loaded = await createPublisherService({ configPath: values.config, overrides: values.set ?? [], logger, waitForSubscribers });
+    service = loaded.service;
+    if (signals.received !== undefined) {
+      await loaded.service.stop(); // the signal came while the config and drivers loaded
+      return undefined;
+    }
+    const addresses = serviceAddresses(loaded.config);
     if (waitForSubscribers > 0) {
       logger.info({ network: addresses.network, waitForSubscribers }, `waiting for ${waitForSubscribers} subscribers before taking events`);
     }
-    if (await service.start()) {
-      logger.info({ ...addresses, pid: process.pid }, `ready: relaying ${addresses.inbox} -> ${addresses.network}`);
-    }
+    if (!(await loaded.service.start())) return undefined;
+    logger.info(addresses, `ready: relaying ${addresses.inbox} -> ${addresses.network}`);
+    return loaded.service;
+  };
+  let running: PublisherService | undefined;
+  try {
+    running = await Promise.race([startUp(), signals.signalled.then(() => undefined)]);
   } catch (err: unknown) {
     signals.dispose();
     throw err;
   }
+  if (running === undefined) {
+    const signal = await signals.signalled;
+    signals.dispose();
+    logger.info({ ...(service === undefined ? {} : statsFields(service)), signal }, "stopped during start-up");
+    return 0;
+  }
 
-  const logStats = (why: string): void => logger.info(statsFields(service), `stats (${why})`);
+  const logStats = (why: string): void => logger.info(statsFields(running), `stats (${why})`);
   const onUsr2 = (): void => logStats("SIGUSR2");
   process.on("SIGUSR2", onUsr2);
   const timer = statsEvery === undefined ? undefined : setInterval(() => logStats(`every ${statsEvery}s`), statsEvery * 1000);
@@ -84,19 +99,13 @@ export async function runService(args: readonly string[]): Promise<number> {
   signals.dispose();
   clearInterval(timer);
   process.off("SIGUSR2", onUsr2);
-  logger.info({ ...statsFields(service), signal }, "stopped");
+  logger.info({ ...statsFields(running), signal }, "stopped");
   return 0;
 }
 
 /** Where the service listens and sends, as the log's ready line shows it (a broker driver binds nothing: it sends to the broker). */
 function serviceAddresses(config: PubSubConfig): { inbox: string; network: string } {
-  const broker = brokerDriverOf(config);
-  const network = broker !== undefined
-    ? broker.address(config).replace(/\/\/[^/@]*@/, "//")
-    : config.publisher_transport === "ipc"
-      ? `ipc://${config.publisher_bind_address}`
-      : `${config.publisher_transport}://${config.publisher_bind_address}:${config.publisher_port}`;
-  return { inbox: `ipc://${config.publisher_multiproc_socket}`, network };
+  return { inbox: inboxAddress(config), network: networkAddress(config) };
 }
 
 function statsFields(service: PublisherService): Record<string, unknown> {

@@ -1,15 +1,35 @@
+import { reportError } from "./report.js";
+
+/** Options of {@link untilSignal}. */
+export interface UntilSignalOptions {
+  /** Print the stack when stopping fails. */
+  debug?: boolean | undefined;
+}
+
 /**
- * Runs `stop` once on the first SIGINT or SIGTERM and resolves with the signal's name;
- * a second signal while stopping exits at once with code 1.
+ * Runs `stop` once on the first SIGINT or SIGTERM and resolves with the signal's name
+ * once it is done. A second signal while stopping exits at once with code 1; so does a
+ * `stop` that fails, after one line on stderr saying why (its stack with `debug`).
  */
-export function untilSignal(stop: () => Promise<void>): { signalled: Promise<NodeJS.Signals>; dispose: () => void } {
-  let stopping = false;
+export function untilSignal(
+  stop: () => Promise<void>,
+  options: UntilSignalOptions = {},
+): { signalled: Promise<NodeJS.Signals>; dispose: () => void; readonly received: NodeJS.Signals | undefined } {
+  let received: NodeJS.Signals | undefined;
   let settle: (signal: NodeJS.Signals) => void = () => undefined;
   const signalled = new Promise<NodeJS.Signals>((resolve) => (settle = resolve));
   const handler = (signal: NodeJS.Signals): void => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    void stop().finally(() => settle(signal));
+    if (received !== undefined) process.exit(1);
+    received = signal;
+    Promise.resolve()
+      .then(stop)
+      .then(
+        () => settle(signal),
+        (err: unknown) => {
+          reportError(err, options.debug === true, `stopping after ${signal} failed: `);
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGINT", handler);
   process.on("SIGTERM", handler);
@@ -17,5 +37,11 @@ export function untilSignal(stop: () => Promise<void>): { signalled: Promise<Nod
     process.off("SIGINT", handler);
     process.off("SIGTERM", handler);
   };
-  return { signalled, dispose };
+  return {
+    signalled,
+    dispose,
+    get received() {
+      return received;
+    },
+  };
 }

@@ -67,9 +67,9 @@ export async function runSubscribe(args: readonly string[]): Promise<number> {
     await pubsub.close();
     throw err;
   }
+  const signals = untilSignal(() => pubsub.close(), { debug: values.debug });
   const { config } = pubsub;
   process.stderr.write(`pubsub-run subscribe: ready; topics ${config.topics.join(", ")}; publishers ${config.publishers.join(", ")}\n`);
-  const signals = untilSignal(() => pubsub.close());
   await Promise.race([done, signals.signalled]);
   signals.dispose();
   await pubsub.close();

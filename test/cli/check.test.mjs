@@ -142,10 +142,11 @@ describe("pubsub-run", () => {
     assert.match(stdout, /\n  check /);
   });
 
-  it("no command prints the usage, exit 2", async () => {
-    const { code, stdout } = await runCli([]);
+  it("no command prints the usage on stderr (a usage error), exit 2", async () => {
+    const { code, stdout, stderr } = await runCli([]);
     assert.equal(code, 2);
-    assert.match(stdout, /^Usage: pubsub-run/);
+    assert.equal(stdout, "");
+    assert.match(stderr, /^Usage: pubsub-run <command> \[options\]/);
   });
 
   it("unknown command: exit 2", async () => {

@@ -50,6 +50,11 @@ export class CliProcess {
     }, `${count} ${stream} lines matching ${pattern}`);
   }
 
+  /** Resolves once `stream` has at least `count` lines (cheap for long outputs: no pattern). */
+  waitForLines(count, stream = "stdout") {
+    return this.#wait(() => (this[stream].length >= count ? this[stream].length : undefined), `${count} ${stream} lines`);
+  }
+
   /** Resolves with the exit code and signal. */
   async exit() {
     const { code, signal } = await this.#race(this.exited, "the process to exit");

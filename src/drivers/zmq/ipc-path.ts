@@ -1,4 +1,4 @@
-import { mkdir, lstat, unlink, access, constants } from "node:fs/promises";
+import { mkdir, lstat, stat, unlink, access, constants } from "node:fs/promises";
 import { createConnection } from "node:net";
 import { dirname } from "node:path";
 import { TransportError, isErrnoException } from "../../errors.js";
@@ -27,7 +27,7 @@ export async function prepareSocketPath(path: string, option: string): Promise<v
   }
   const dir = dirname(path);
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await makeDirectory(dir);
     await access(dir, constants.W_OK);
   } catch (err: unknown) {
     const code = isErrnoException(err) ? ` (${err.code ?? err.message})` : "";
@@ -57,6 +57,32 @@ export async function removeSocketFile(path: string): Promise<void> {
   await unlink(path).catch((err: unknown) => {
     if (!(isErrnoException(err) && err.code === "ENOENT")) throw err;
   });
+}
+
+/**
+ * Creates `dir` and its missing parents (mode 0700), one level at a time from the
+ * nearest one that exists. Not `mkdir(dir, { recursive: true })`: where a level cannot
+ * be created but the error says it is missing (ENOENT under /proc), that loops forever
+ * in libuv; here each level is tried once and the walk up ends at the root.
+ */
+async function makeDirectory(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let at = dir; ; at = dirname(at)) {
+    const found = await stat(at).catch((err: unknown) => {
+      if (isErrnoException(err) && err.code === "ENOENT" && dirname(at) !== at) return undefined;
+      throw err;
+    });
+    if (found !== undefined) {
+      if (!found.isDirectory()) throw Object.assign(new Error(`${at} is not a directory`), { code: "ENOTDIR" });
+      break;
+    }
+    missing.push(at);
+  }
+  for (const level of missing.reverse()) {
+    await mkdir(level, { mode: 0o700 }).catch((err: unknown) => {
+      if (!(isErrnoException(err) && err.code === "EEXIST")) throw err;
+    });
+  }
 }
 
 function acceptsConnections(path: string): Promise<boolean> {

@@ -28,7 +28,7 @@ export default function createZmqMultiprocDriver(config: PubSubConfig, context?:
   const options = zmqOptions(config);
   const agentOptions = context?.logger === undefined ? {} : { logger: context.logger };
   return {
-    getPublisher: () => new ZmqPublisher({ socket: "push", connect: `ipc://${socketPath}` }, options),
+    getPublisher: () => new ZmqPublisher({ socket: "push", connect: `ipc://${socketPath}`, option: "publisher_multiproc_socket" }, options),
     getSubscriber: () => new ZmqPullSubscriber(socketPath, options, agentOptions),
   };
 }

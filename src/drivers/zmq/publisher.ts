@@ -11,8 +11,8 @@ import { tcpReleased } from "./released.js";
 export type PublisherEndpoint =
   /** Bind an XPUB socket in `initialize()` (the network publisher); `option` names the config option for errors. */
   | { readonly socket: "pub"; readonly bind: string; readonly option: string; readonly prepare?: () => Promise<void>; readonly release?: () => Promise<void> }
-  /** Connect a PUSH socket on the first send (the multiproc publisher); the peer may start later. */
-  | { readonly socket: "push"; readonly connect: string };
+  /** Connect a PUSH socket on the first send (the multiproc publisher); the peer may start later. `option` names the config option for errors. */
+  | { readonly socket: "push"; readonly connect: string; readonly option: string };
 
 /**
  * The ZeroMQ publisher: an XPUB socket bound to the network endpoint, or a PUSH socket
@@ -30,7 +30,14 @@ export class ZmqPublisher extends PublisherAgentBase implements SubscriptionAwar
   readonly #waiters = new Set<{ count: number; resolve: () => void }>();
 
   constructor(endpoint: PublisherEndpoint, options: ZmqOptions) {
-    super({ lingerMs: options.linger_ms, lingerOption: "zmq.linger_ms", batchMaxBytes: options.batch ? options.batch_max_bytes : 0 });
+    super({
+      lingerMs: options.linger_ms,
+      lingerOption: "zmq.linger_ms",
+      batchMaxBytes: options.batch ? options.batch_max_bytes : 0,
+      ...(endpoint.socket === "push"
+        ? { unsentHint: `${endpoint.option}: no publisher service took it at ${endpoint.connect}; is 'pubsub-run service' running?` }
+        : {}),
+    });
     this.#endpoint = endpoint;
     this.#options = options;
   }

@@ -10,8 +10,9 @@ type RawHandler = (topic: Uint8Array, payload: Uint8Array) => void;
 /**
  * What the ZeroMQ subscribers share: messages that are not `[topic, payload]` are
  * counted and dropped, the rest decoded and delivered (or handed on raw, see
- * {@link onRawFrames}); sockets live in {@link ReceiveLoop}s, which replace a failed
- * socket and then give the callback `"sync"`, because events may have been lost.
+ * {@link onRawFrames}, when the payload's first byte says it can be an event); sockets
+ * live in {@link ReceiveLoop}s, which replace a failed socket and then give the
+ * callback `"sync"`, because events may have been lost.
  */
 export abstract class ZmqSubscriberBase extends SubscriberAgentBase implements RawFrameSource {
   protected readonly options: ZmqOptions;
@@ -51,7 +52,7 @@ export abstract class ZmqSubscriberBase extends SubscriberAgentBase implements R
     if (frames.length !== 2 || topic === undefined || payload === undefined) {
       this.dropUndecodable(new WireFormatError(`expected 2 frames [topic, payload], got ${frames.length}`));
     } else if (this.#raw !== undefined) {
-      this.#raw(topic, payload);
+      if (this.acceptRaw(payload)) this.#raw(topic, payload);
     } else {
       this.receive(topic, payload);
     }

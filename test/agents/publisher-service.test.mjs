@@ -1,0 +1,208 @@
+// The publisher service in one process, over real sockets: the raw relay (bytes kept,
+// garbage dropped, batches passed), the decode/re-encode path when one driver cannot
+// relay raw frames, and an inbox "sync" passed on to the network.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { Packr } from "msgpackr";
+import * as zmq from "zeromq";
+import createZmqNetworkDriver from "../../dist/drivers/zmq.js";
+import createZmqMultiprocDriver from "../../dist/drivers/zmq-multiproc.js";
+import { PublisherService, encodeBatch, encodeEvent } from "../../dist/index.js";
+import { Collector, freePort, waitForFlow } from "../../dist/testing.js";
+import createTcpDriver from "../../examples/tcp-driver/tcp-driver.mjs";
+import { recordingLogger } from "../helpers/fixtures.mjs";
+import { configFor, quietContext, rawPush, socketDir } from "../helpers/zmq.mjs";
+
+const WAIT_MS = 15_000;
+
+/** A zmq multiproc inbox and a zmq network outbox: the pair that relays raw frames. */
+async function zmqService() {
+  const port = await freePort();
+  const socket = join(await socketDir(), "publisher.sock");
+  const config = await configFor({ publisher_port: port, publisher_bind_address: "127.0.0.1", publisher_multiproc_socket: socket });
+  const logger = recordingLogger();
+  const inbox = createZmqMultiprocDriver(config, { role: "multiproc", logger }).getSubscriber();
+  const network = createZmqNetworkDriver(config, quietContext("network"));
+  const service = new PublisherService(inbox, network.getPublisher(), { logger });
+  await service.start();
+  return { port, socket, inbox, network, service, logger };
+}
+
+/** A raw SUB socket on the service's network port: what a peer of another implementation receives, bytes as sent. */
+function rawSubscriber(port) {
+  const socket = new zmq.Subscriber();
+  socket.linger = 0;
+  socket.subscribe("D");
+  socket.connect(`tcp://127.0.0.1:${port}`);
+  const messages = [];
+  const waiters = new Set();
+  const reading = (async () => {
+    try {
+      for await (const frames of socket) {
+        messages.push(frames);
+        for (const check of waiters) check();
+      }
+    } catch {
+      // closed
+    }
+  })();
+  return {
+    messages,
+    until(test, what) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no ${what} within ${WAIT_MS} ms; ${messages.length} messages arrived`));
+        }, WAIT_MS);
+        const check = () => {
+          if (!test()) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve();
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    async close() {
+      socket.close();
+      await reading;
+    },
+  };
+}
+
+/** Pushes probes into the inbox until one reaches `sub`: every connection and subscription is in place. */
+async function rawFlow(push, sub) {
+  const probe = () => void push.send([Buffer.from("D"), encodeEvent({ table: "probe", key: null, action: "probe", value: null }, "D")]);
+  probe();
+  const timer = setInterval(probe, 20);
+  try {
+    await sub.until(() => sub.messages.length > 0, "probe through the service");
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** The payloads `sub` received after the probes, as Buffers. */
+function payloadsAfterProbes(sub) {
+  return sub.messages.map(([, payload]) => payload).filter((payload) => !payload.includes(Buffer.from("probe")));
+}
+
+describe("PublisherService: the raw relay", () => {
+  it("relays the frames as they came, byte for byte, and says so in stats.raw", async () => {
+    const { port, socket, service } = await zmqService();
+    const push = await rawPush(`ipc://${socket}`);
+    const sub = rawSubscriber(port);
+    try {
+      assert.equal(service.stats.raw, true);
+      await rawFlow(push, sub);
+      // Keys in another order and one this project does not know: re-encoding would change both.
+      const payload = new Packr({ useRecords: false }).pack({ extra: "kept", value: { mtu: 1450 }, action: "create", key: "p1", table: "lport", topic: "D" });
+      await push.send([Buffer.from("D"), payload]);
+      await sub.until(() => payloadsAfterProbes(sub).length === 1, "the relayed event");
+      assert.deepEqual(payloadsAfterProbes(sub), [payload]);
+      const [topic] = sub.messages.at(-1);
+      assert.equal(topic.toString(), "D");
+    } finally {
+      await push.close();
+      await service.stop();
+      await sub.close();
+    }
+  });
+
+  it("drops payloads that cannot be events, counts them as undecodable, logs once per burst; batches pass", async () => {
+    const { port, socket, service, logger } = await zmqService();
+    const push = await rawPush(`ipc://${socket}`);
+    const sub = rawSubscriber(port);
+    try {
+      await rawFlow(push, sub);
+      const relayedBefore = service.stats.relayed;
+      for (const garbage of ["not msgpack", "\u00c1", ""]) await push.send([Buffer.from("D"), Buffer.from(garbage, "latin1")]);
+      const one = encodeEvent({ table: "t", key: "after-garbage", action: "set", value: 1 }, "D");
+      const batch = encodeBatch([encodeEvent({ table: "t", key: "b1", action: "set", value: 2 }, "D"), encodeEvent({ table: "t", key: "b2", action: "set", value: 3 }, "D")]);
+      await push.send([Buffer.from("D"), one]);
+      await push.send([Buffer.from("D"), batch]);
+      await sub.until(() => payloadsAfterProbes(sub).length === 2, "the event and the batch after the garbage");
+      assert.deepEqual(payloadsAfterProbes(sub), [one, batch]);
+
+      const { stats } = service;
+      assert.equal(stats.relayed - relayedBefore, 2);
+      assert.equal(stats.inbox.undecodable, 3);
+      const warnings = logger.records.filter((record) => record.level === "warn");
+      assert.equal(warnings.length, 2, JSON.stringify(warnings));
+      assert.match(warnings[0].msg, /^dropped an undecodable message/);
+      assert.equal(warnings[0].obj.err.code, "PUBSUB_ERR_WIRE_FORMAT");
+      assert.match(warnings[0].obj.err.message, /^payload is not a MessagePack map or array \(11 bytes, first byte 0x6e\)$/);
+      assert.deepEqual(warnings[1].obj, { dropped: 3 });
+    } finally {
+      await push.close();
+      await service.stop();
+      await sub.close();
+    }
+  });
+});
+
+describe("PublisherService: decode and re-encode", () => {
+  it("relays through the callback and sendEvent when the inbox cannot hand over raw frames", async () => {
+    const inboxPort = await freePort();
+    const port = await freePort();
+    const config = await configFor({ publisher_port: port, publisher_bind_address: "127.0.0.1" });
+    const workers = createTcpDriver({ ...config, publisher_port: inboxPort }, quietContext("multiproc"));
+    const worker = workers.getPublisher();
+    await worker.initialize();
+    const inbox = workers.getSubscriber();
+    inbox.registerListenAddress(`tcp://127.0.0.1:${inboxPort}`);
+    const network = createZmqNetworkDriver(config, quietContext("network"));
+    const service = new PublisherService(inbox, network.getPublisher(), { logger: recordingLogger() });
+    await service.start();
+    const got = new Collector();
+    const subscriber = network.getSubscriber();
+    subscriber.initialize(got.callback);
+    subscriber.registerListenAddress(`tcp://127.0.0.1:${port}`);
+    await subscriber.daemonize();
+    try {
+      assert.equal(service.stats.raw, false);
+      await waitForFlow(worker, [got]);
+      await worker.sendEvent({ table: "lport", key: "p1", action: "create", value: { mtu: 1450, big: 2 ** 40 } }, "D");
+      await worker.sendEvent({ table: "lport", key: "p2", action: "delete", value: null });
+      await got.until(() => got.count("lport") === 2, "two events through the callback path");
+      assert.deepEqual(got.of("lport"), [
+        { table: "lport", key: "p1", action: "create", value: { mtu: 1450, big: 2 ** 40 }, topic: "D" },
+        { table: "lport", key: "p2", action: "delete", value: null, topic: "D" },
+      ]);
+      assert.equal(service.stats.failed, 0);
+    } finally {
+      await worker.close();
+      await service.stop();
+      await subscriber.close();
+    }
+  });
+});
+
+describe("PublisherService: sync", () => {
+  it("a sync from the inbox (its socket failed and was replaced) goes to every subscriber on topic D", async () => {
+    const { port, socket, inbox, network, service } = await zmqService();
+    const worker = createZmqMultiprocDriver(await configFor({ publisher_multiproc_socket: socket }), quietContext("worker")).getPublisher();
+    await worker.initialize();
+    const got = new Collector();
+    const subscriber = network.getSubscriber();
+    subscriber.initialize(got.callback);
+    subscriber.registerListenAddress(`tcp://127.0.0.1:${port}`);
+    await subscriber.daemonize();
+    try {
+      await waitForFlow(worker, [got]);
+      assert.equal(got.syncs, 0);
+      inbox.sockets[0].close();
+      await got.until(() => got.syncs === 1, "the sync the service passes on");
+      assert.deepEqual(got.events.find((event) => event.action === "sync"), { table: null, key: null, action: "sync", value: null, topic: "D" });
+      assert.equal(inbox.stats.syncs, 1);
+      await worker.sendEvent({ table: "t", key: "after", action: "set", value: null });
+      await got.until(() => got.count("t") === 1, "an event through the replaced inbox socket");
+    } finally {
+      await worker.close();
+      await service.stop();
+      await subscriber.close();
+    }
+  });
+});
