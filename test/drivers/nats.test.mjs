@@ -9,34 +9,13 @@ import createNatsDriver from "../../dist/drivers/nats.js";
 import { ConnectError, InvalidTopicError, decodeEvent, encodeEvent, loadFromConfig } from "../../dist/index.js";
 import { Collector, waitForFlow } from "../../dist/testing.js";
 import { makeProject, recordingLogger } from "../helpers/fixtures.mjs";
+import { brokerDriver } from "../helpers/brokers.mjs";
 import { brokerSkipReason, freeLoopbackPort, startNats } from "../helpers/servers.mjs";
-import { configFor, quietContext } from "../helpers/zmq.mjs";
 
 const TLS = fileURLToPath(new URL("../fixtures/tls/", import.meta.url));
 
 /** A NATS driver for `nats` (the section's options), its agents closed after the test. */
-async function driver(nats, cleanups) {
-  const config = await configFor({ nats: { reconnect_interval_ms: 50, linger_ms: 2000, ...nats } });
-  const api = createNatsDriver(config, quietContext("network"));
-  return {
-    async publisher() {
-      const publisher = api.getPublisher();
-      cleanups.push(() => publisher.close());
-      await publisher.initialize();
-      return publisher;
-    },
-    async subscriber(address, topics = []) {
-      const subscriber = api.getSubscriber();
-      cleanups.push(() => subscriber.close());
-      const got = new Collector();
-      subscriber.initialize(got.callback);
-      subscriber.registerListenAddress(address);
-      for (const topic of topics) subscriber.registerTopic(topic);
-      await subscriber.daemonize();
-      return { subscriber, got };
-    },
-  };
-}
+const driver = (nats, cleanups) => brokerDriver(createNatsDriver, "nats", nats, cleanups);
 
 describe("nats_pubsub_driver", { skip: brokerSkipReason("nats-server") }, () => {
   let server;

@@ -9,34 +9,14 @@ import createRedisDriver from "../../dist/drivers/redis.js";
 import { ConnectError, TransportError, decodeEvent, encodeEvent, loadFromConfig } from "../../dist/index.js";
 import { Collector, waitForFlow } from "../../dist/testing.js";
 import { makeProject, recordingLogger } from "../helpers/fixtures.mjs";
+import { brokerDriver } from "../helpers/brokers.mjs";
 import { brokerSkipReason, freeLoopbackPort, startRedis } from "../helpers/servers.mjs";
 import { configFor, quietContext } from "../helpers/zmq.mjs";
 
 const TLS = fileURLToPath(new URL("../fixtures/tls/", import.meta.url));
 
 /** A Redis driver for `redis` (the section's options), its agents closed after the test. */
-async function driver(redis, cleanups) {
-  const config = await configFor({ redis: { reconnect_interval_ms: 50, linger_ms: 2000, ...redis } });
-  const api = createRedisDriver(config, quietContext("network"));
-  return {
-    async publisher() {
-      const publisher = api.getPublisher();
-      cleanups.push(() => publisher.close());
-      await publisher.initialize();
-      return publisher;
-    },
-    async subscriber(address, topics = []) {
-      const subscriber = api.getSubscriber();
-      cleanups.push(() => subscriber.close());
-      const got = new Collector();
-      subscriber.initialize(got.callback);
-      subscriber.registerListenAddress(address);
-      for (const topic of topics) subscriber.registerTopic(topic);
-      await subscriber.daemonize();
-      return { subscriber, got };
-    },
-  };
-}
+const driver = (redis, cleanups) => brokerDriver(createRedisDriver, "redis", redis, cleanups);
 
 async function plainClient(url, cleanups, options = {}) {
   const client = new Redis(url, { lazyConnect: true, ...options });

@@ -5,6 +5,7 @@ import { Redis } from "ioredis";
 import { connect } from "nats";
 import createNatsDriver from "../../dist/drivers/nats.js";
 import createRedisDriver from "../../dist/drivers/redis.js";
+import { Collector } from "../../dist/testing.js";
 import { startNats, startRedis } from "./servers.mjs";
 import { configFor, quietContext } from "./zmq.mjs";
 
@@ -82,4 +83,31 @@ export async function rawNats(url) {
 
 function bodyOf(frames) {
   return Buffer.concat(frames.slice(1).map((frame) => Buffer.from(frame)));
+}
+
+/**
+ * A broker driver made by `create` with the `section` options (`redis` or `nats`), its
+ * publishers and subscribers closed after the test through `cleanups`.
+ */
+export async function brokerDriver(create, section, options, cleanups) {
+  const config = await configFor({ [section]: { reconnect_interval_ms: 50, linger_ms: 2000, ...options } });
+  const api = create(config, quietContext("network"));
+  return {
+    async publisher() {
+      const publisher = api.getPublisher();
+      cleanups.push(() => publisher.close());
+      await publisher.initialize();
+      return publisher;
+    },
+    async subscriber(address, topics = []) {
+      const subscriber = api.getSubscriber();
+      cleanups.push(() => subscriber.close());
+      const got = new Collector();
+      subscriber.initialize(got.callback);
+      subscriber.registerListenAddress(address);
+      for (const topic of topics) subscriber.registerTopic(topic);
+      await subscriber.daemonize();
+      return { subscriber, got };
+    },
+  };
 }
