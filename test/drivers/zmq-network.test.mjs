@@ -117,6 +117,34 @@ describe("zmq_pubsub_driver: volume and failures", () => {
     }
   });
 
+  it("an idle publisher greets subscribers and counts them without sending anything", async () => {
+    const port = await freePort();
+    const config = await configFor({ publisher_port: port, publisher_bind_address: "127.0.0.1" });
+    const api = createZmqNetworkDriver(config, quietContext("network"));
+    const publisher = api.getPublisher();
+    await publisher.initialize();
+    const subscribers = [api.getSubscriber(), api.getSubscriber()];
+    try {
+      const greeted = subscribers.map(
+        (subscriber) =>
+          new Promise((resolve) => {
+            subscriber.onConnected(resolve);
+            subscriber.initialize(() => undefined);
+            subscriber.registerListenAddress(`tcp://127.0.0.1:${port}`);
+          }),
+      );
+      for (const subscriber of subscribers) await subscriber.daemonize();
+      // No event is ever sent and nobody waits on the publisher: the welcome message
+      // comes from the publisher looking at its socket on its own.
+      await Promise.all(greeted);
+      await publisher.whenSubscribers(2);
+      assert.equal(publisher.subscribers, 2);
+    } finally {
+      await publisher.close();
+      for (const subscriber of subscribers) await subscriber.close();
+    }
+  });
+
   it("a socket closed under the subscriber is replaced: sync, then events flow again", async () => {
     const { publisher, subscriber, got, close } = await tcpPair();
     try {

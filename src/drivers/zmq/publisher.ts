@@ -3,9 +3,10 @@ import type { SubscriptionAwarePublisher } from "../../agents/api.js";
 import { PublisherAgentBase } from "../../agents/publisher-base.js";
 import { StateError } from "../../errors.js";
 import { bindExplained } from "./bind.js";
-import { HELLO, isHelloSubscription } from "./hello.js";
+import { HELLO } from "./hello.js";
 import { applySocketOptions, type ZmqOptions } from "./options.js";
 import { tcpReleased } from "./released.js";
+import { SubscriptionCounter } from "./subscriptions.js";
 
 /** How a publisher reaches its peers. */
 export type PublisherEndpoint =
@@ -25,9 +26,9 @@ export class ZmqPublisher extends PublisherAgentBase implements SubscriptionAwar
   readonly #options: ZmqOptions;
   #socket: zmq.XPublisher | zmq.Push | undefined;
   #bound: string | undefined;
-  #subscriptions: Promise<void> | undefined;
-  #subscribers = 0;
-  readonly #waiters = new Set<{ count: number; resolve: () => void }>();
+  #counter: SubscriptionCounter | undefined;
+  /** Waits in {@link whenSubscribers} before the socket is bound. */
+  readonly #early: { count: number; resolve: () => void }[] = [];
 
   constructor(endpoint: PublisherEndpoint, options: ZmqOptions) {
     super({
@@ -43,17 +44,19 @@ export class ZmqPublisher extends PublisherAgentBase implements SubscriptionAwar
   }
 
   /**
-   * Subscribers of this project connected now, counted from their subscriptions to the
-   * welcome message; subscribers of other implementations are not counted. Always 0
-   * for a PUSH publisher.
+   * Subscribers of this project connected (as of the last look, at most 50 ms ago),
+   * counted from their subscriptions to the welcome message; subscribers of other
+   * implementations are not counted. Always 0 for a PUSH publisher.
    */
   get subscribers(): number {
-    return this.#subscribers;
+    return this.#counter?.count ?? 0;
   }
 
   whenSubscribers(count: number): Promise<void> {
-    if (this.#subscribers >= count) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.add({ count, resolve }));
+    if (count <= 0) return Promise.resolve();
+    if (this.#endpoint.socket === "push") return new Promise(() => undefined); // PUSH counts nobody
+    if (this.#counter !== undefined) return this.#counter.when(count);
+    return new Promise((resolve) => this.#early.push({ count, resolve }));
   }
 
   protected async open(): Promise<void> {
@@ -72,7 +75,9 @@ export class ZmqPublisher extends PublisherAgentBase implements SubscriptionAwar
     }
     this.#socket = socket;
     this.#bound = socket.lastEndpoint ?? this.#endpoint.bind;
-    this.#subscriptions = this.#watch(socket);
+    const counter = new SubscriptionCounter(socket);
+    this.#counter = counter;
+    for (const waiter of this.#early.splice(0)) void counter.when(waiter.count).then(waiter.resolve);
   }
 
   // Not async: the socket's own promise is returned as it is, one promise less per event.
@@ -86,33 +91,12 @@ export class ZmqPublisher extends PublisherAgentBase implements SubscriptionAwar
     // close() alone, never unbind() first: unbinding ends the connections accepted on
     // the endpoint at once, and libzmq drops what they had not written yet; a closed
     // socket keeps sending for its linger time, then lets the port go.
+    const counting = this.#counter?.close();
     socket?.close();
-    await this.#subscriptions;
+    await counting;
     if (this.#endpoint.socket === "pub") {
       if (this.#bound !== undefined) await tcpReleased(this.#bound, 1_000);
       await this.#endpoint.release?.();
-    }
-  }
-
-  /**
-   * Reads the subscription messages the XPUB socket queues for its owner (it keeps them
-   * until read) and counts subscribers from those to the welcome message. Ends when the
-   * socket closes.
-   */
-  async #watch(socket: zmq.XPublisher): Promise<void> {
-    try {
-      for await (const [message] of socket) {
-        const change = message === undefined ? 0 : isHelloSubscription(message);
-        if (change === 0) continue;
-        this.#subscribers = Math.max(0, this.#subscribers + change);
-        for (const waiter of this.#waiters) {
-          if (this.#subscribers < waiter.count) continue;
-          this.#waiters.delete(waiter);
-          waiter.resolve();
-        }
-      }
-    } catch {
-      // Closed: nothing left to read.
     }
   }
 
