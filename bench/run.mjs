@@ -28,6 +28,8 @@ const USAGE = `usage: npm run bench -- [options]
   --memory-events N       events in one memory run (default 1000000)
   --json FILE             also write the results as JSON
   --markdown FILE         also write the results as Markdown (docs/BENCHMARKS.md)
+  --from FILE             run nothing: write --markdown from the results of an earlier
+                          --json run (after editing bench/NOTES.md)
   --help                  this text`;
 
 function fail(message) {
@@ -54,6 +56,7 @@ try {
       "memory-events": { type: "string", default: "1000000" },
       json: { type: "string" },
       markdown: { type: "string" },
+      from: { type: "string" },
       help: { type: "boolean", default: false },
     },
   }).values;
@@ -62,6 +65,15 @@ try {
 }
 if (parsed.help) {
   process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+
+if (parsed.from !== undefined) {
+  if (parsed.markdown === undefined) fail("--from: give --markdown FILE to write");
+  const { readFile } = await import("node:fs/promises");
+  const earlier = JSON.parse(await readFile(parsed.from, "utf8"));
+  const { renderBenchmarks } = await import("./lib/markdown.mjs");
+  await writeFile(parsed.markdown, await renderBenchmarks(earlier, markdownTable(earlier.results)));
   process.exit(0);
 }
 

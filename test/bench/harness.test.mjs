@@ -34,6 +34,10 @@ describe("benchmark harness", () => {
     assert.equal(report.machine.cores > 0, true);
     assert.match(stdout, /^scenario\s+variant\s+ours \(median\)/m);
     assert.match(await readFile(markdown, "utf8"), /^\| direct \| events\/s \|/m);
+    // --from writes the same Markdown from the JSON, running nothing.
+    const again = join(dir, "AGAIN.md");
+    await run(process.execPath, [BENCH, "--from", json, "--markdown", again]);
+    assert.equal(await readFile(again, "utf8"), await readFile(markdown, "utf8"));
   });
 
   it("refuses a bad option with exit code 2 and says which", async () => {
