@@ -2,8 +2,12 @@ import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
 import { setTimeout as delay } from "node:timers/promises";
 import { isConnectionAware, type PublisherApi, type SubscriberApi } from "../agents/api.js";
-import { TransportError, UsageError } from "../errors.js";
+import type { PublisherService } from "../agents/publisher-service.js";
+import { ConfigError, TransportError, UsageError } from "../errors.js";
+import { brokerDriverOf } from "../loader/brokers.js";
 import { loadFromConfig } from "../loader/load.js";
+import type { PubSubConfig } from "../loader/config.js";
+import { resolveConfig } from "../loader/resolve-config.js";
 import { loadPublisherService } from "../loader/service.js";
 import { parseCommandArgs } from "./args.js";
 import { DemoTally } from "./demo-tally.js";
@@ -19,6 +23,9 @@ multiproc driver (IPC), and one subscriber on the network that prints a live cou
 the events it received from each worker. On Ctrl-C (or after S seconds) the workers
 stop and flush, and a summary says, per worker, how many events were sent, received,
 lost and out of order.
+
+With a broker driver (Redis, NATS) and pub_sub_use_multiproc: false there is no
+publisher service: each worker publishes straight to the broker.
 
 Options:
       --workers N       worker processes (default: the number of CPU cores)
@@ -69,14 +76,15 @@ async function runPrimary(
   seconds: number | undefined,
 ): Promise<number> {
   const logger = createCliLogger({ json: false, name: "pubsub-demo", debug: args.includes("--debug") });
-  const { config, service } = await loadPublisherService({ ...source, logger });
+  const { config, service } = await startService(source, logger);
   const tally = new DemoTally();
   let subscriber: SubscriberApi | undefined;
   try {
     const pubsub = await loadFromConfig({ ...source, publisher: false, logger });
     subscriber = pubsub.subscriber as SubscriberApi;
     await connect(subscriber, tally, config.publishers);
-    logger.info({ workers, publishers: config.publishers }, `ready: service up, subscriber connected; forking ${workers} workers`);
+    const up = service === undefined ? "workers publish straight to the broker" : "service up";
+    logger.info({ workers, publishers: config.publishers }, `ready: ${up}, subscriber connected; forking ${workers} workers`);
 
     cluster.setupPrimary({ args: ["demo", ...args] });
     const forked = Array.from({ length: workers }, () => cluster.fork());
@@ -91,8 +99,30 @@ async function runPrimary(
     return tally.complete ? 0 : 1;
   } finally {
     await subscriber?.close();
-    await service.stop();
+    await service?.stop();
   }
+}
+
+/**
+ * Starts the publisher service the config asks for. With `pub_sub_use_multiproc: false`
+ * there is none: that works with a driver that binds nothing (a broker), where each
+ * worker publishes straight to it, but not with one every worker would bind.
+ */
+async function startService(
+  source: { configPath: string | undefined; overrides: string[] },
+  logger: ReturnType<typeof createCliLogger>,
+): Promise<{ config: PubSubConfig; service: PublisherService | undefined }> {
+  const resolved = await resolveConfig(source);
+  const { config } = resolved;
+  if (config.pub_sub_use_multiproc) return loadPublisherService({ ...source, logger });
+  if (brokerDriverOf(config) === undefined) {
+    const origin = resolved.origins.get("pub_sub_use_multiproc") ?? "config";
+    throw new ConfigError(
+      `${origin}: pub_sub_use_multiproc is false, so every demo worker would bind ${config.publisher_transport}://${config.publisher_bind_address}:${config.publisher_port} itself; ` +
+        "set pub_sub_use_multiproc=true, or use a broker driver (redis_pubsub_driver, nats_pubsub_driver)",
+    );
+  }
+  return { config, service: undefined };
 }
 
 /** Resolves on the first SIGINT/SIGTERM, or after `seconds`, with what it was. */

@@ -97,6 +97,15 @@ for (const broker of brokers) {
       assert.deepEqual(await service.exit(), { code: 0, signal: null });
     });
 
+    it("demo: no publisher service; the workers publish straight to the broker and every event arrives in order", async () => {
+      const { code, stdout, stderr } = await runCli(["demo", "--workers", "2", "--seconds", "2", "--rate", "500"], { cwd: project.dir });
+      assert.equal(code, 0, stderr);
+      assert.match(stderr, /ready: workers publish straight to the broker, subscriber connected; forking 2 workers/);
+      assert.match(stdout, /^worker 1: sent (\d+), received \1, lost 0, out of order 0$/m);
+      assert.match(stdout, /^worker 2: sent (\d+), received \1, lost 0, out of order 0$/m);
+      assert.match(stdout, /^all \d+ events arrived, in order per worker$/m);
+    });
+
     it("a broker that is not there: one line naming the option and the address, exit 1", async () => {
       const { freeLoopbackPort } = await import("../helpers/servers.mjs");
       const port = await freeLoopbackPort();

@@ -147,6 +147,13 @@ describe("pubsub-run demo", () => {
     assert.match(stderr, /ready: service up, subscriber connected; forking 2 workers/);
   });
 
+  it("refuses pub_sub_use_multiproc=false with a driver every worker would bind", async () => {
+    await failsWith(
+      ["demo", "--set", "pub_sub_use_multiproc=false"],
+      /^pubsub-run: --set pub_sub_use_multiproc: pub_sub_use_multiproc is false, so every demo worker would bind tcp:\/\/\*:8866 itself; set pub_sub_use_multiproc=true, or use a broker driver/,
+    );
+  });
+
   it("--workers must be a whole number >= 1", async () => {
     await failsWith(["demo", "--workers", "0"], /^pubsub-run demo: --workers: must be a whole number >= 1 \(got "0"\)$/);
   });
