@@ -1,4 +1,5 @@
 import type { ConnectionAwareSubscriber } from "../../agents/api.js";
+import { ConnectedListeners } from "../../agents/connected-listeners.js";
 import { SubscriberAgentBase } from "../../agents/subscriber-base.js";
 import type { Logger } from "../../logger.js";
 
@@ -38,7 +39,7 @@ export interface BrokerLink {
  */
 export abstract class BrokerSubscriberBase extends SubscriberAgentBase implements ConnectionAwareSubscriber {
   readonly #connections = new Map<string, Promise<BrokerConnection>>();
-  readonly #connectedListeners: ((uri: string) => void)[] = [];
+  readonly #connectedListeners = new ConnectedListeners();
   readonly #pending = new Set<Promise<void>>();
 
   /**
@@ -50,7 +51,7 @@ export abstract class BrokerSubscriberBase extends SubscriberAgentBase implement
   protected abstract connect(uri: string, link: BrokerLink): Promise<BrokerConnection>;
 
   onConnected(listener: (uri: string) => void): void {
-    this.#connectedListeners.push(listener);
+    this.#connectedListeners.add(listener);
   }
 
   protected async start(): Promise<void> {
@@ -109,7 +110,7 @@ export abstract class BrokerSubscriberBase extends SubscriberAgentBase implement
       restored: () => {
         if (!current()) return;
         this.dispatchSync();
-        this.#greeted(uri);
+        this.#connectedListeners.notify(uri, this.logger);
       },
       logger: this.logger,
     };
@@ -117,7 +118,7 @@ export abstract class BrokerSubscriberBase extends SubscriberAgentBase implement
     this.#connections.set(uri, opening);
     return opening.then(
       (connection) => {
-        this.#greeted(uri);
+        this.#connectedListeners.notify(uri, this.logger);
         return connection;
       },
       (err: unknown) => {
@@ -143,16 +144,6 @@ export abstract class BrokerSubscriberBase extends SubscriberAgentBase implement
       this.#track(
         opening.then(work, () => undefined).catch((err: unknown) => this.logger.error({ err, uri }, failure)),
       );
-    }
-  }
-
-  #greeted(uri: string): void {
-    for (const listener of this.#connectedListeners) {
-      try {
-        listener(uri);
-      } catch (err: unknown) {
-        this.logger.error({ err, uri }, "an onConnected listener threw");
-      }
     }
   }
 

@@ -1,4 +1,5 @@
 import * as zmq from "zeromq";
+import { ConnectedListeners } from "../../agents/connected-listeners.js";
 import type { ConnectionAwareSubscriber } from "../../agents/api.js";
 import type { SubscriberAgentOptions } from "../../agents/subscriber-base.js";
 import { HELLO, isHello } from "./hello.js";
@@ -15,7 +16,7 @@ import { ZmqSubscriberBase } from "./subscriber.js";
  */
 export class ZmqSubSubscriber extends ZmqSubscriberBase implements ConnectionAwareSubscriber {
   readonly #loops = new Map<string, ReceiveLoop>();
-  readonly #connectedListeners: ((uri: string) => void)[] = [];
+  readonly #connectedListeners = new ConnectedListeners();
   readonly #pending = new Set<Promise<void>>();
 
   constructor(options: ZmqOptions, agentOptions: SubscriberAgentOptions = {}) {
@@ -27,7 +28,7 @@ export class ZmqSubSubscriber extends ZmqSubscriberBase implements ConnectionAwa
   }
 
   onConnected(listener: (uri: string) => void): void {
-    this.#connectedListeners.push(listener);
+    this.#connectedListeners.add(listener);
   }
 
   protected async start(): Promise<void> {
@@ -71,7 +72,7 @@ export class ZmqSubSubscriber extends ZmqSubscriberBase implements ConnectionAwa
         if (!isHello(frames)) return this.take(frames);
         if (greeted) this.dispatchSync();
         greeted = true;
-        this.#greeted(uri);
+        this.#connectedListeners.notify(uri, this.logger);
       },
     );
     this.#loops.set(uri, loop);
@@ -86,16 +87,6 @@ export class ZmqSubSubscriber extends ZmqSubscriberBase implements ConnectionAwa
     for (const topic of this.topics) socket.subscribe(topic);
     socket.connect(uri);
     return socket;
-  }
-
-  #greeted(uri: string): void {
-    for (const listener of this.#connectedListeners) {
-      try {
-        listener(uri);
-      } catch (err: unknown) {
-        this.logger.error({ err, uri }, "an onConnected listener threw");
-      }
-    }
   }
 
   #track(work: Promise<void>): void {
