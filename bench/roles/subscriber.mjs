@@ -5,6 +5,7 @@ import { unpack } from "msgpackr";
 import * as zmq from "zeromq";
 import { loadFromConfig } from "../../dist/index.js";
 import { BENCH_TABLE, END_TABLE, PROBE_TABLE, TOPIC, nowNs } from "../lib/events.mjs";
+import { percentile } from "../lib/stats.mjs";
 import { rawBrokerSubscriber } from "./raw-brokers.mjs";
 import { closeWith, on, options, report } from "./role.mjs";
 
@@ -36,8 +37,7 @@ function onEvent(table, key) {
 
 function summary(values) {
   const sorted = Float64Array.from(values).sort();
-  const at = (p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-  return { p50: at(50), p99: at(99), p999: at(99.9), max: sorted[sorted.length - 1] };
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), p999: percentile(sorted, 99.9), max: sorted[sorted.length - 1] };
 }
 
 async function ours() {
