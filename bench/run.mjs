@@ -23,7 +23,10 @@ const USAGE = `usage: npm run bench -- [options]
   --count N               events per throughput run (default 200000)
   --size BYTES            size of each event's string value (default 64)
   --rounds N              rounds per scenario; medians are reported (default 5)
-  --latency-seconds S     length of one latency run at 10,000 events/s (default 3)
+  --latency-seconds S     measured length of one latency run at 10,000 events/s
+                          (default 10)
+  --warmup-seconds S      paced events sent first in each latency run, reported
+                          apart as "p99, warm-up" (default 1; 0 for none)
   --burst N               events in the loss scenario's burst (default 200000)
   --memory-events N       events in one memory run (default 1000000)
   --json FILE             also write the results as JSON
@@ -43,6 +46,12 @@ function positive(option, text) {
   return value;
 }
 
+function notNegative(option, text) {
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isFinite(value) || value < 0) fail(`--${option}: must be a number, 0 or more (got ${JSON.stringify(text)})`);
+  return value;
+}
+
 let parsed;
 try {
   parsed = parseArgs({
@@ -51,7 +60,8 @@ try {
       count: { type: "string", default: "200000" },
       size: { type: "string", default: "64" },
       rounds: { type: "string", default: "5" },
-      "latency-seconds": { type: "string", default: "3" },
+      "latency-seconds": { type: "string", default: "10" },
+      "warmup-seconds": { type: "string", default: "1" },
       burst: { type: "string", default: "200000" },
       "memory-events": { type: "string", default: "1000000" },
       json: { type: "string" },
@@ -86,6 +96,7 @@ const options = {
   size: Math.round(positive("size", parsed.size)),
   rounds: Math.round(positive("rounds", parsed.rounds)),
   latencySeconds: positive("latency-seconds", parsed["latency-seconds"]),
+  warmupSeconds: notNegative("warmup-seconds", parsed["warmup-seconds"]),
   burst: Math.round(positive("burst", parsed.burst)),
   memoryEvents: Math.round(positive("memory-events", parsed["memory-events"])),
 };

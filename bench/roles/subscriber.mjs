@@ -1,6 +1,7 @@
 // A subscriber process: ours (loadFromConfig, the network driver) or a raw zeromq.js
 // SUB loop. Counts measured events and reports when `expect` have come; in latency mode
-// also the publish -> callback latency of each; on "measure" its RSS after a GC.
+// also the publish -> callback latency of each (the first `warmup` events apart: the
+// process is still compiling and sizing its heap then); on "measure" its RSS after a GC.
 import { unpack } from "msgpackr";
 import * as zmq from "zeromq";
 import { loadFromConfig } from "../../dist/index.js";
@@ -9,7 +10,7 @@ import { percentile } from "../lib/stats.mjs";
 import { rawBrokerSubscriber } from "./raw-brokers.mjs";
 import { closeWith, on, options, report } from "./role.mjs";
 
-const { impl, addresses, expect, latency = false, overrides = {}, configPath, highWaterMark } = options;
+const { impl, addresses, expect, latency = false, warmup = 0, overrides = {}, configPath, highWaterMark } = options;
 
 let count = 0;
 let first = 0;
@@ -25,7 +26,7 @@ function onEvent(table, key) {
     if (latencies !== null && count < expect) latencies[count] = now - Number(key);
     count += 1;
     last = now;
-    if (count === expect) report({ type: "done", count, first, last, ...(latencies === null ? {} : { latency: summary(latencies) }) });
+    if (count === expect) report({ type: "done", count, first, last, ...(latencies === null ? {} : latencySummaries()) });
   } else if (table === PROBE_TABLE) {
     if (!probed) report({ type: "probed" });
     probed = true;
@@ -33,6 +34,12 @@ function onEvent(table, key) {
     ended = true;
     report({ type: "end", count, first, last });
   }
+}
+
+/** Steady-state latency (after the warm-up events) and, apart, the warm-up's own. */
+function latencySummaries() {
+  const steady = summary(latencies.subarray(warmup));
+  return warmup > 0 ? { latency: steady, warmupLatency: summary(latencies.subarray(0, warmup)) } : { latency: steady };
 }
 
 function summary(values) {
