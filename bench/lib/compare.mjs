@@ -8,16 +8,26 @@ import { median } from "./stats.mjs";
  * returns the medians of the numbers they return (higher is better unless told).
  */
 export async function alternate(rounds, raw, ours, progress) {
-  const rawValues = [];
-  const ourValues = [];
+  const { medians, values } = await rotate(rounds, { raw, ours }, progress);
+  return { raw: medians.raw, ours: medians.ours, rawValues: values.raw, ourValues: values.ours };
+}
+
+/**
+ * Runs each of `runs` (name -> function) `rounds` times, a round running each once and
+ * each round starting one further along, and returns each one's median and values.
+ */
+export async function rotate(rounds, runs, progress) {
+  const names = Object.keys(runs);
+  const values = Object.fromEntries(names.map((name) => [name, []]));
   for (let round = 0; round < rounds; round += 1) {
-    const order = round % 2 === 0 ? [["raw", raw, rawValues], ["ours", ours, ourValues]] : [["ours", ours, ourValues], ["raw", raw, rawValues]];
-    for (const [name, run, values] of order) {
+    for (let i = 0; i < names.length; i += 1) {
+      const name = names[(round + i) % names.length];
       progress(`round ${round + 1}/${rounds}: ${name}`);
-      values.push(await run());
+      values[name].push(await runs[name]());
     }
   }
-  return { raw: median(rawValues), ours: median(ourValues), rawValues, ourValues };
+  const medians = Object.fromEntries(names.map((name) => [name, median(values[name])]));
+  return { medians, values };
 }
 
 /** A row of the results table. */

@@ -13,7 +13,8 @@ export const CONFIG_PATH = fileURLToPath(new URL("../../pubsub.config.yaml", imp
 /**
  * Runs one publisher against `subscribers` subscriber processes and returns what they
  * reported. `publisher` and `subscriber` are role options; `relayed` puts the publisher
- * service between them (the publisher then uses the multiproc driver). `finish` is
+ * service between them (the publisher then uses the multiproc driver), or for a raw
+ * publisher a raw relay (the publisher then pushes to it). `finish` is
  * "done" (each subscriber got `count` events) or "end" (end markers after the sends:
  * for runs that may lose events).
  */
@@ -34,10 +35,12 @@ export async function runOnce({ publisher, subscriber, subscribers = 1, relayed 
     }
     if (relayed) {
       const socket = join(dir, "publisher.sock");
-      const service = new Child("service", { configPath: CONFIG_PATH, overrides: { ...network, publisher_multiproc_socket: socket, ...publisher.serviceOverrides } });
+      // A raw publisher runs beside a raw relay (PUSH -> PULL, XPUB), ours beside ours.
+      const raw = publisher.impl === "raw";
+      const service = new Child("service", { impl: raw ? "raw" : "ours", configPath: CONFIG_PATH, socket, bind: address, highWaterMark: publisher.highWaterMark, overrides: { ...network, publisher_multiproc_socket: socket, ...publisher.serviceOverrides } });
       children.push(service);
       await service.next("ready");
-      publisher = { ...publisher, overrides: { ...publisher.overrides, publisher_multiproc_socket: socket, pub_sub_use_multiproc: true } };
+      publisher = raw ? { ...publisher, connect: `ipc://${socket}` } : { ...publisher, overrides: { ...publisher.overrides, publisher_multiproc_socket: socket, pub_sub_use_multiproc: true } };
     } else {
       publisher = { ...publisher, bind: address, overrides: { ...network, pub_sub_use_multiproc: false, ...publisher.overrides } };
     }

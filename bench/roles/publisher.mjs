@@ -9,8 +9,9 @@ import { END_TABLE, PROBE_TABLE, TOPIC, benchEvent, nowNs, padding, rawPayload }
 import { rawBrokerPublisher } from "./raw-brokers.mjs";
 import { closeWith, on, options, report } from "./role.mjs";
 
-// `bind`: where a raw publisher binds (ZeroMQ) or the broker it publishes to.
-const { impl, bind, count, size = 64, window = 1, rate, perMessage = 1, overrides = {}, configPath, highWaterMark } = options;
+// `bind`: where a raw publisher binds (ZeroMQ) or the broker it publishes to; `connect`:
+// the ipc address a raw publisher pushes to instead (the raw relay's PULL socket).
+const { impl, bind, connect, count, size = 64, window = 1, rate, perMessage = 1, overrides = {}, configPath, highWaterMark } = options;
 const pad = padding(size);
 const topicFrame = Buffer.from(TOPIC);
 
@@ -21,10 +22,11 @@ async function ours() {
 }
 
 async function raw() {
-  const socket = new zmq.Publisher();
+  const socket = connect === undefined ? new zmq.Publisher() : new zmq.Push();
   socket.linger = 0;
   if (highWaterMark !== undefined) socket.sendHighWaterMark = highWaterMark;
-  await socket.bind(bind);
+  if (connect === undefined) await socket.bind(bind);
+  else socket.connect(connect);
   let batch = [];
   return {
     send: (event) => socket.send([topicFrame, rawPayload(event)]),
