@@ -59,7 +59,11 @@ export async function runOnce({ publisher, subscriber, subscribers = 1, relayed 
   } finally {
     await stopAll(children.reverse());
     if (process.env.PUBSUB_BENCH_CPU) {
-      for (const child of children) process.stderr.write(`cpu ${child.role}/${child.impl}: ${((child.cpu?.user ?? 0) / 1e6).toFixed(2)}s user ${((child.cpu?.system ?? 0) / 1e6).toFixed(2)}s system\n`);
+      // Per event: the CPU spent after "ready" (probes included, start-up not) over the events sent.
+      for (const child of children) {
+        const perEvent = child.cpu?.run === undefined ? "" : `, ${(child.cpu.run / (publisher.count ?? 1)).toFixed(2)} µs per event after start-up`;
+        process.stderr.write(`cpu ${child.role}/${child.impl}: ${((child.cpu?.user ?? 0) / 1e6).toFixed(2)}s user ${((child.cpu?.system ?? 0) / 1e6).toFixed(2)}s system${perEvent}\n`);
+      }
     }
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   }

@@ -3,8 +3,12 @@
 /** The options the parent passed. */
 export const options = JSON.parse(process.argv[2] ?? "{}");
 
+/** CPU time when the role said "ready": what it spent starting up is not the run's. */
+let cpuAtReady;
+
 /** Sends a message to the parent. */
 export function report(message) {
+  if (message.type === "ready") cpuAtReady = process.cpuUsage();
   process.send?.(message);
 }
 
@@ -34,7 +38,8 @@ export function closeWith(closer) {
     try {
       await closer();
       const { user, system } = process.cpuUsage();
-      report({ type: "cpu", user, system });
+      const run = process.cpuUsage(cpuAtReady);
+      report({ type: "cpu", user, system, run: run.user + run.system });
     } finally {
       process.exit(0);
     }
