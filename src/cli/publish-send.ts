@@ -55,6 +55,8 @@ export async function holdUntilOpen(gate: Promise<boolean>, source: AsyncIterato
 /**
  * Hands events to a publisher in order without waiting for each (the publisher keeps
  * order), at most {@link MAX_IN_FLIGHT} unsettled, and counts what became of them.
+ * When that many wait and none settles within `stallMs` (no publisher service takes
+ * them), it stops reading: {@link stalled} is then true.
  */
 export class SendTally {
   /** Events handed to the publisher. */
@@ -65,11 +67,16 @@ export class SendTally {
   refused = 0;
   /** Why the first refused event was refused. */
   firstRefusal: unknown;
+  /** True when reading stopped because the events in flight were not taken within `stallMs`. */
+  stalled = false;
   readonly #publisher: PublisherApi;
+  readonly #stallMs: number;
   #batch: Promise<void>[] = [];
 
-  constructor(publisher: PublisherApi) {
+  /** @param stallMs - how long a full window of events may wait to be taken; negative: for ever. */
+  constructor(publisher: PublisherApi, stallMs = -1) {
     this.#publisher = publisher;
+    this.#stallMs = stallMs;
   }
 
   /** Events handed and neither accepted nor refused yet. */
@@ -79,7 +86,10 @@ export class SendTally {
 
   /** Sends `held`'s events, then the rest of `source`, in order. */
   async sendAll(source: AsyncIterator<PubSubEvent>, held?: Held): Promise<void> {
-    for (const event of held?.events ?? []) await this.#send(event);
+    for (const event of held?.events ?? []) {
+      await this.#send(event);
+      if (this.stalled) return;
+    }
     if (held?.ended === true) return;
     let next = held?.next;
     for (;;) {
@@ -87,6 +97,7 @@ export class SendTally {
       next = undefined;
       if (result.done === true) return;
       await this.#send(result.value);
+      if (this.stalled) return;
     }
   }
 
@@ -110,7 +121,24 @@ export class SendTally {
     if (this.#batch.length >= MAX_IN_FLIGHT) {
       const batch = this.#batch;
       this.#batch = [];
-      await Promise.all(batch);
+      this.stalled = !(await settledWithin(Promise.all(batch), this.#stallMs));
     }
+  }
+}
+
+/** True when `work` settled within `ms` (always, in the end, when `ms` is negative). */
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  if (ms < 0) {
+    await work;
+    return true;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work.then(() => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -3,6 +3,7 @@ import { isSubscriptionAware, type PublisherApi } from "../agents/api.js";
 import type { PubSubEvent } from "../agents/event.js";
 import { SendError, UsageError } from "../errors.js";
 import type { PubSubConfig } from "../loader/config.js";
+import { brokerDriverOf } from "../loader/brokers.js";
 import { loadFromConfig } from "../loader/load.js";
 import { inboxAddress, networkAddress } from "./addresses.js";
 import { parseCommandArgs } from "./args.js";
@@ -32,7 +33,9 @@ Options:
       --stdin           read one JSON event per line from stdin:
                         {"table":...,"key":...,"action":...,"value":...,"topic":...};
                         a bad line is reported with its line number and skipped, the
-                        rest still go out, and the exit code is 1
+                        rest still go out, and the exit code is 1; when 1024 events
+                        wait and none is taken for linger_ms (no publisher service,
+                        no broker), it stops reading and says how many were not sent
       --wait-subscribers N
                         straight to the network only: subscribers to wait for before
                         sending (default 1; 0 sends at once, to whoever is there)
@@ -60,6 +63,8 @@ const PUBLISH_OPTIONS = {
 
 /** How long a direct publisher waits for its subscribers by default, in ms. */
 const DEFAULT_WAIT_MS = 5_000;
+/** The publishers' own default `linger_ms`, for a config that leaves it out. */
+const DEFAULT_LINGER_MS = 5_000;
 
 /** `pubsub-run publish`: send one event from flags, or JSON lines from stdin. */
 export async function runPublish(args: readonly string[]): Promise<number> {
@@ -76,7 +81,8 @@ export async function runPublish(args: readonly string[]): Promise<number> {
   const { config } = pubsub;
   let bad = 0;
   const source = single === undefined ? stdinEvents(() => (bad += 1)) : oneEvent(single);
-  const tally = new SendTally(publisher);
+  const linger = lingerOf(config);
+  const tally = new SendTally(publisher, linger.ms);
   try {
     if (config.pub_sub_use_multiproc && (waitSubscribers !== undefined || waitMs !== undefined)) {
       throw new UsageError(
@@ -85,14 +91,16 @@ export async function runPublish(args: readonly string[]): Promise<number> {
     }
     const held = config.pub_sub_use_multiproc ? undefined : await waitForSubscribers(publisher, config, source, waitSubscribers ?? 1, waitMs ?? DEFAULT_WAIT_MS);
     await tally.sendAll(source, held);
-    if (single === undefined && config.pub_sub_use_multiproc) await reportWaiting(tally, config);
+    if (tally.stalled) process.stdin.destroy(); // nothing takes events: stop reading
+    else if (single === undefined && config.pub_sub_use_multiproc) await reportWaiting(tally, config);
   } finally {
     await pubsub.close();
   }
   await tally.settled();
   if (tally.refused > 0) {
     const reason = tally.firstRefusal instanceof Error ? tally.firstRefusal.message : String(tally.firstRefusal);
-    throw new SendError(`pubsub-run publish: ${tally.refused} of ${tally.handed} events not sent: ${reason}`, { cause: tally.firstRefusal });
+    const unread = tally.stalled ? `; stopped reading stdin after ${tally.handed} events, as none was taken for ${linger.ms} ms (${linger.option})` : "";
+    throw new SendError(`pubsub-run publish: ${tally.refused} of ${tally.handed} events not sent: ${reason}${unread}`, { cause: tally.firstRefusal });
   }
   return bad > 0 ? 1 : 0;
 }
@@ -146,6 +154,17 @@ async function reportWaiting(tally: SendTally, config: PubSubConfig): Promise<vo
   process.stderr.write(
     `pubsub-run publish: end of stdin; handing the last ${waiting} events to the transport (they wait here for the publisher service at ${inboxAddress(config)} to take them)\n`,
   );
+}
+
+/**
+ * How long the publisher's `close()` waits for what it holds (the driver's `linger_ms`):
+ * also how long `publish` waits for a full window of events to be taken before it stops
+ * reading stdin. A negative value waits for ever.
+ */
+function lingerOf(config: PubSubConfig): { ms: number; option: string } {
+  const broker = config.pub_sub_use_multiproc ? undefined : brokerDriverOf(config);
+  if (broker !== undefined) return { ms: config[broker.section]?.linger_ms ?? DEFAULT_LINGER_MS, option: `${broker.section}.linger_ms` };
+  return { ms: config.zmq?.linger_ms ?? DEFAULT_LINGER_MS, option: "zmq.linger_ms" };
 }
 
 function stdinEvents(onBad: () => void): AsyncIterator<PubSubEvent> {

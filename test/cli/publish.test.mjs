@@ -150,4 +150,15 @@ describe("pubsub-run publish through the service", () => {
     assert.match(failed, /^pubsub-run publish: 3 of 3 events not sent: .*; publisher_multiproc_socket: no publisher service took it at ipc:\/\/.*; is 'pubsub-run service' running\?$/);
     assert.deepEqual(rest, [""]);
   });
+
+  it("--stdin longer than the window with no service: stops reading after zmq.linger_ms, exit 1, says how far it read", async () => {
+    const { flags } = await sets();
+    // 1,024 events wait for a service that is not there; the rest of the input is not read.
+    const { code, stderr } = await runCli(["publish", "--stdin", "--set", "zmq.linger_ms=200", ...flags], { input: lines(5_000) });
+    assert.equal(code, 1);
+    assert.match(
+      stderr,
+      /^pubsub-run publish: 1024 of 1024 events not sent: .*; publisher_multiproc_socket: no publisher service took it at ipc:\/\/.*; is 'pubsub-run service' running\?; stopped reading stdin after 1024 events, as none was taken for 200 ms \(zmq\.linger_ms\)\n$/,
+    );
+  });
 });
