@@ -71,6 +71,19 @@ describe("zmq_pubsub_driver: transports", () => {
     }
   });
 
+  it("a bind address that is not this host's fails initialize() naming publisher_bind_address, not the port", async () => {
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): never a local address.
+    const config = await configFor({ publisher_bind_address: "192.0.2.1", publisher_port: await freePort() });
+    const publisher = createZmqNetworkDriver(config, quietContext("network")).getPublisher();
+    await assert.rejects(publisher.initialize(), (err) => {
+      assert.equal(err.code, "PUBSUB_ERR_TRANSPORT");
+      assert.equal(err.option, "publisher_bind_address");
+      assert.match(err.message, /^publisher_bind_address: cannot bind tcp:\/\/192\.0\.2\.1:\d+: no such local address; .*--set publisher_bind_address=\.\.\.$/);
+      return true;
+    });
+    await publisher.close();
+  });
+
   it("ipc: the socket file is created on initialize() and removed on close()", async () => {
     const path = join(await socketDir(), "nested", "net.sock");
     const config = await configFor({ publisher_transport: "ipc", publisher_bind_address: path });

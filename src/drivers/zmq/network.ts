@@ -34,6 +34,7 @@ export default function createZmqNetworkDriver(config: PubSubConfig, context?: P
           socket: "pub",
           bind: endpoint,
           option,
+          addressOption: "publisher_bind_address",
           ...(path === undefined
             ? {}
             : { prepare: () => prepareSocketPath(path, option), release: () => removeSocketFile(path) }),

@@ -10,8 +10,19 @@ import { SubscriptionCounter } from "./subscriptions.js";
 
 /** How a publisher reaches its peers. */
 export type PublisherEndpoint =
-  /** Bind an XPUB socket in `initialize()` (the network publisher); `option` names the config option for errors. */
-  | { readonly socket: "pub"; readonly bind: string; readonly option: string; readonly prepare?: () => Promise<void>; readonly release?: () => Promise<void> }
+  /**
+   * Bind an XPUB socket in `initialize()` (the network publisher); `option` names the
+   * config option for errors, `addressOption` the one for a local address that is not
+   * this host's (default: `option`).
+   */
+  | {
+      readonly socket: "pub";
+      readonly bind: string;
+      readonly option: string;
+      readonly addressOption?: string;
+      readonly prepare?: () => Promise<void>;
+      readonly release?: () => Promise<void>;
+    }
   /** Connect a PUSH socket on the first send (the multiproc publisher); the peer may start later. `option` names the config option for errors. */
   | { readonly socket: "push"; readonly connect: string; readonly option: string };
 
@@ -68,7 +79,7 @@ export class ZmqPublisher extends PublisherAgentBase implements SubscriptionAwar
     socket.verbosity = "allSubsUnsubs";
     try {
       await this.#endpoint.prepare?.();
-      await bindExplained(socket, this.#endpoint.bind, this.#endpoint.option);
+      await bindExplained(socket, this.#endpoint.bind, this.#endpoint.option, this.#endpoint.addressOption);
     } catch (err: unknown) {
       socket.close();
       throw err;
