@@ -62,8 +62,20 @@ export function decodeEvent(payload: Uint8Array): PubSubEvent {
  * that is not valid.
  */
 export function decodeEvents(payload: Uint8Array): (PubSubEvent | WireFormatError)[] {
+  const decoded = decodePayload(payload);
+  return Array.isArray(decoded) ? decoded : [decoded];
+}
+
+/**
+ * {@link decodeEvents} without wrapping a single event in an array: the receive path
+ * of every subscriber, where that array was one allocation per event.
+ *
+ * @throws {@link WireFormatError} when the payload is not MessagePack, or is one event
+ * that is not valid.
+ */
+export function decodePayload(payload: Uint8Array): PubSubEvent | (PubSubEvent | WireFormatError)[] {
   const decoded = unpack(payload);
-  if (!Array.isArray(decoded)) return [toEvent(decoded, "payload")];
+  if (!Array.isArray(decoded)) return toEvent(decoded, "payload");
   return decoded.map((item: unknown, index) => {
     try {
       return toEvent(item, `batch item ${index}`);
@@ -150,11 +162,31 @@ export function encodeTopic(topic: string): Uint8Array {
  * @throws {@link WireFormatError} when the bytes are not UTF-8.
  */
 export function decodeTopic(frame: Uint8Array): string {
+  // Most messages carry the topic of the one before: compare the bytes (a few, in
+  // JavaScript) rather than decode them again.
+  if (lastTopicFrame !== undefined && sameBytes(frame, lastTopicFrame)) return lastTopic;
+  let topic: string;
   try {
-    return textDecoder.decode(frame);
+    topic = textDecoder.decode(frame);
   } catch (err: unknown) {
     throw new WireFormatError(`topic frame is not UTF-8 (${frame.length} bytes)`, { cause: err });
   }
+  if (frame.length <= MAX_CACHED_TOPIC_BYTES) {
+    lastTopicFrame = Uint8Array.from(frame); // a copy: the frame's memory is not ours to keep
+    lastTopic = topic;
+  }
+  return topic;
+}
+
+/** The last topic frame {@link decodeTopic} decoded (when short), and its text. */
+let lastTopicFrame: Uint8Array | undefined;
+let lastTopic = "";
+const MAX_CACHED_TOPIC_BYTES = 64;
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { StateError, WireFormatError } from "../errors.js";
 import { createStderrLogger, type Logger } from "../logger.js";
 import type { SubscriberApi } from "./api.js";
-import { decodeEvents, decodeTopic, isEventPayload } from "./codec.js";
+import { decodePayload, decodeTopic, isEventPayload } from "./codec.js";
 import { SEND_ALL_TOPIC, SYNC_ACTION, type EventCallback, type PubSubEvent } from "./event.js";
 
 /** While undecodable messages keep coming, one log line per this many milliseconds. */
@@ -168,7 +168,7 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
    * events) delivers each of its events in order; a bad item is dropped alone.
    */
   protected receive(topic: string | Uint8Array, payload: Uint8Array): void {
-    let events: (PubSubEvent | WireFormatError)[];
+    let decoded: PubSubEvent | (PubSubEvent | WireFormatError)[];
     let onTopic: string;
     try {
       onTopic = typeof topic === "string" ? topic : decodeTopic(topic);
@@ -176,12 +176,17 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
         this.stats.dropped += 1;
         return;
       }
-      events = decodeEvents(payload);
+      decoded = decodePayload(payload);
     } catch (err: unknown) {
       this.dropUndecodable(err);
       return;
     }
-    for (const event of events) {
+    if (!Array.isArray(decoded)) {
+      this.#endBurst();
+      this.#invoke(decoded.table, decoded.key, decoded.action, decoded.value, onTopic);
+      return;
+    }
+    for (const event of decoded) {
       if (event instanceof WireFormatError) {
         this.dropUndecodable(event);
         continue;

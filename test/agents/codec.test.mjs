@@ -39,6 +39,21 @@ describe("wire codec", () => {
     assert.throws(() => decodeTopic(Buffer.from([0xff, 0xfe])), { code: "PUBSUB_ERR_WIRE_FORMAT" });
   });
 
+  it("reads each topic frame as its own bytes say, whatever frame came before", () => {
+    // The decoder remembers the last frame: a frame with other bytes, a changed frame
+    // object, or bad bytes after a good frame are each read afresh.
+    const frame = Buffer.from("tenant-a");
+    assert.equal(decodeTopic(frame), "tenant-a");
+    assert.equal(decodeTopic(Buffer.from("tenant-a")), "tenant-a");
+    frame[7] = "b".charCodeAt(0);
+    assert.equal(decodeTopic(frame), "tenant-b");
+    assert.equal(decodeTopic(Buffer.from("D")), "D");
+    assert.equal(decodeTopic(Buffer.from("Dž")), "Dž");
+    assert.throws(() => decodeTopic(Buffer.from([0x44, 0xff])), { code: "PUBSUB_ERR_WIRE_FORMAT" });
+    assert.equal(decodeTopic(Buffer.alloc(0)), "");
+    assert.equal(decodeTopic(Buffer.from("D")), "D");
+  });
+
   it("refuses a value it cannot encode with PUBSUB_ERR_SEND", () => {
     const loop = {};
     loop.self = loop;
