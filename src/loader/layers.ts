@@ -59,7 +59,7 @@ export function overridesLayer(overrides: readonly string[] | Record<string, unk
     }
     const path = key.split(".");
     setPath(layer.values, path, fromText(path, assignment.slice(eq + 1)));
-    layer.origins.set(path[0] ?? key, `--set ${key}`);
+    layer.origins.set(path.join("."), `--set ${key}`);
   }
   return layer;
 }
@@ -72,7 +72,12 @@ export function mergeLayers(layers: readonly OptionLayer[]): OptionLayer {
   const merged: OptionLayer = { values: {}, origins: new Map() };
   for (const layer of layers) {
     deepAssign(merged.values, layer.values);
-    for (const [key, origin] of layer.origins) merged.origins.set(key, origin);
+    for (const [key, origin] of layer.origins) {
+      // What an earlier layer set inside this option is now this layer's (or merged
+      // with it): its entries no longer say where the value came from.
+      for (const earlier of [...merged.origins.keys()]) if (earlier.startsWith(`${key}.`)) merged.origins.delete(earlier);
+      merged.origins.set(key, origin);
+    }
   }
   return merged;
 }

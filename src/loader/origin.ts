@@ -1,5 +1,5 @@
 import { isPubSubError } from "../errors.js";
-import type { Origins } from "./validate.js";
+import { originOf, type Origins } from "./validate.js";
 
 /**
  * Puts where an option's value came from in front of a coded error about it. A driver
@@ -15,7 +15,7 @@ import type { Origins } from "./validate.js";
  */
 export function withOrigin(err: unknown, origins: Origins): unknown {
   if (!isPubSubError(err) || typeof err.option !== "string") return err;
-  const origin = origins.get(err.option.split(".")[0] ?? err.option);
+  const origin = originOf(origins, err.option.split("."));
   if (origin === undefined || err.message.startsWith(`${origin}: `)) return err;
   const before = err.message;
   err.message = `${origin}: ${before}`;

@@ -4,8 +4,24 @@ import { ConfigError } from "../errors.js";
 import type { PubSubOptions } from "./config.js";
 import { configValidator, optionNames, schemaNodeAt } from "./schema.js";
 
-/** Names where each top-level option came from: a file path, `PUBSUB_X` or `--set x`. */
+/**
+ * Names where each option came from (a file path, `PUBSUB_X` or `--set x`), by dotted
+ * path: a top-level option, or a nested one that was set alone (`--set zmq.linger_ms`).
+ * Read it with {@link originOf}.
+ */
 export type Origins = ReadonlyMap<string, string>;
+
+/**
+ * Where the option at `path` came from: the entry of its longest prefix, so
+ * `zmq.linger_ms` names `--set zmq.linger_ms` when that set it, else whatever set `zmq`.
+ */
+export function originOf(origins: Origins, path: readonly string[]): string | undefined {
+  for (let end = path.length; end > 0; end -= 1) {
+    const origin = origins.get(path.slice(0, end).join("."));
+    if (origin !== undefined) return origin;
+  }
+  return undefined;
+}
 
 /**
  * Validates merged options against the schema, filling defaults and coercing text in
@@ -26,16 +42,16 @@ function describe(error: ErrorObject, options: Record<string, unknown>, origins:
   if (error.keyword === "additionalProperties") {
     const name = String(params["additionalProperty"]);
     const full = [...path, name];
-    const origin = origins.get(full[0] ?? name) ?? fallbackOrigin;
+    const origin = originOf(origins, full) ?? fallbackOrigin;
     return `${origin}: ${full.join(".")}: unknown option; ${suggest(name, path)}`;
   }
   if (error.keyword === "propertyNames" || error.propertyName !== undefined) {
     const name = String(error.propertyName ?? params["propertyName"]);
-    const origin = origins.get(path[0] ?? name) ?? fallbackOrigin;
+    const origin = originOf(origins, [...path, name]) ?? fallbackOrigin;
     return `${origin}: ${[...path, name].join(".")}: invalid name; use letters, digits, '_', '.' and '-'`;
   }
 
-  const origin = origins.get(path[0] ?? "") ?? fallbackOrigin;
+  const origin = originOf(origins, path) ?? fallbackOrigin;
   const where = path.length > 0 ? path.join(".") : "(top level)";
   const got = valueAt(options, path);
   return `${origin}: ${where}: ${problem(error, params)} (got ${show(got)})`;

@@ -88,6 +88,16 @@ describe("validation errors: one line naming file, option, problem and value", (
     await setRejectsWith(["zmq.reconnect_interval_ms=0"], "--set zmq.reconnect_interval_ms: zmq.reconnect_interval_ms: must be >= 1 (got 0)");
   });
 
+  it("inside zmq: names the --set that set the bad value, not another --set of zmq, nor the file's zmq", async () => {
+    await setRejectsWith(["zmq.linger_ms=-5", "zmq.batch=true"], "--set zmq.linger_ms: zmq.linger_ms: must be >= -1 (got -5)");
+    await setRejectsWith(["zmq.batch=true", "zmq.linger_ms=-5"], "--set zmq.linger_ms: zmq.linger_ms: must be >= -1 (got -5)");
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(`${project.dir}/pubsub.config.yaml`, "zmq:\n  linger_ms: -5\n");
+    await assert.rejects(resolveConfig({ cwd: project.dir, env: {}, overrides: ["zmq.batch=true"] }), {
+      message: /^\S*pubsub\.config\.yaml: zmq\.linger_ms: must be >= -1 \(got -5\)$/,
+    });
+  });
+
   it("lists every problem in `problems`, the first in the message", async () => {
     const { writeFile } = await import("node:fs/promises");
     await writeFile(`${project.dir}/pubsub.config.yaml`, "publisher_port: 0\npublisher_prot: 1\n");
