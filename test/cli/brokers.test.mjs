@@ -7,18 +7,11 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runCli } from "../helpers/cli.mjs";
 import { makeProject } from "../helpers/fixtures.mjs";
-import { CliProcess, stopAll } from "../helpers/process.mjs";
+import { processStarter } from "../helpers/process.mjs";
 import { brokerSkipReason, startNats, startRedis } from "../helpers/servers.mjs";
 import { socketDir } from "../helpers/zmq.mjs";
 
-const running = [];
-after(() => stopAll(running));
-
-function start(args, cwd) {
-  const child = new CliProcess(args, { cwd });
-  running.push(child);
-  return child;
-}
+const start = processStarter();
 
 const brokers = [
   { driver: "redis_pubsub_driver", binary: "redis-server", start: startRedis, section: (url) => `redis:\n  url: ${url}\n` },
@@ -65,7 +58,7 @@ for (const broker of brokers) {
     });
 
     it("publish goes straight to the broker; subscribe receives it", async () => {
-      const subscriber = start(["subscribe", "--topic", "tenant-a", "--count", "2"], project.dir);
+      const subscriber = start(["subscribe", "--topic", "tenant-a", "--count", "2"], { cwd: project.dir });
       await subscriber.waitFor(new RegExp(`connected to ${server.url.replace(/[.]/g, "\\.")}`));
       for (const key of ["p1", "p2"]) {
         const sent = await runCli(["publish", "--table", "lport", "--key", key, "--action", "create", "--value", '{"mtu":1450}', "--topic", "tenant-a"], { cwd: project.dir });
@@ -81,11 +74,11 @@ for (const broker of brokers) {
     it("with pub_sub_use_multiproc: true, the publisher service relays workers' events to the broker", async () => {
       const socket = join(await socketDir(), "publisher.sock");
       const sets = ["--set", "pub_sub_use_multiproc=true", "--set", `publisher_multiproc_socket=${socket}`];
-      const service = start(["service", "--json", ...sets], project.dir);
+      const service = start(["service", "--json", ...sets], { cwd: project.dir });
       const ready = JSON.parse(await service.waitFor(/"msg":"ready/));
       assert.equal(ready.inbox, `ipc://${socket}`);
       assert.equal(ready.network, server.url);
-      const subscriber = start(["subscribe", "--count", "100", ...sets], project.dir);
+      const subscriber = start(["subscribe", "--count", "100", ...sets], { cwd: project.dir });
       await subscriber.waitFor(/connected to/);
       const lines = Array.from({ length: 100 }, (_, i) => JSON.stringify({ table: "w1", key: String(i), action: "set", value: i })).join("\n");
       const sent = await runCli(["publish", "--stdin", ...sets], { cwd: project.dir, input: `${lines}\n` });

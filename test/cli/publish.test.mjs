@@ -2,23 +2,16 @@
 // what it did not send) and through the service (when the service is not there).
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import * as zmq from "zeromq";
 import { decodeEvent } from "../../dist/index.js";
 import { freePort } from "../../dist/testing.js";
 import { runCli } from "../helpers/cli.mjs";
 import { MEMORY_DRIVER, makeProject } from "../helpers/fixtures.mjs";
-import { CliProcess, stopAll } from "../helpers/process.mjs";
+import { processStarter } from "../helpers/process.mjs";
 import { socketDir } from "../helpers/zmq.mjs";
 
-const running = [];
-after(() => stopAll(running));
-
-function start(args) {
-  const child = new CliProcess(args);
-  running.push(child);
-  return child;
-}
+const start = processStarter();
 
 /** A port and a socket path of the test's own, as --set flags; `direct` publishes straight to the network. */
 async function sets({ direct = false } = {}) {

@@ -4,21 +4,14 @@ import assert from "node:assert/strict";
 import { lstat } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { freePort } from "../../dist/testing.js";
 import { runCli } from "../helpers/cli.mjs";
 import { makeProject } from "../helpers/fixtures.mjs";
-import { CliProcess, stopAll } from "../helpers/process.mjs";
+import { processStarter } from "../helpers/process.mjs";
 import { rawPush, socketDir } from "../helpers/zmq.mjs";
 
-const running = [];
-after(() => stopAll(running));
-
-function start(args) {
-  const child = new CliProcess(args);
-  running.push(child);
-  return child;
-}
+const start = processStarter();
 
 /** A port and a socket path of the test's own, as --set flags. */
 async function topology() {
@@ -229,8 +222,7 @@ describe("pubsub-run service: signals during start-up", () => {
     const project = await makeProject({ "drivers/slow.mjs": SLOW_DRIVER, "pubsub.config.yaml": "pub_sub_driver: ./drivers/slow.mjs\n" });
     try {
       const { port, socket, sets } = await topology();
-      const service = new CliProcess(["service", ...sets], { cwd: project.dir });
-      running.push(service);
+      const service = start(["service", ...sets], { cwd: project.dir });
       await service.waitFor(/slow driver: connecting/);
       service.kill("SIGTERM");
       assert.deepEqual(await service.exit(), { code: 0, signal: null });

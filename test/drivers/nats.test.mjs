@@ -9,7 +9,7 @@ import createNatsDriver from "../../dist/drivers/nats.js";
 import { ConnectError, InvalidTopicError, decodeEvent, encodeEvent, loadFromConfig } from "../../dist/index.js";
 import { Collector, waitForFlow } from "../../dist/testing.js";
 import { makeProject, recordingLogger } from "../helpers/fixtures.mjs";
-import { brokerDriver } from "../helpers/brokers.mjs";
+import { brokerDriver, itWithCleanups } from "../helpers/brokers.mjs";
 import { brokerSkipReason, freeLoopbackPort, startNats } from "../helpers/servers.mjs";
 
 const TLS = fileURLToPath(new URL("../fixtures/tls/", import.meta.url));
@@ -19,23 +19,14 @@ const driver = (nats, cleanups) => brokerDriver(createNatsDriver, "nats", nats, 
 
 describe("nats_pubsub_driver", { skip: brokerSkipReason("nats-server") }, () => {
   let server;
-  let cleanups;
   before(async () => {
     server = await startNats();
   });
   after(() => server?.close());
 
-  const test = (name, body) =>
-    it(name, async () => {
-      cleanups = [];
-      try {
-        await body();
-      } finally {
-        for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-      }
-    });
+  const test = itWithCleanups;
 
-  test("the wire: subject = topic, body = the shared MessagePack event, read and written by a plain NATS client", async () => {
+  test("the wire: subject = topic, body = the shared MessagePack event, read and written by a plain NATS client", async (cleanups) => {
     const nats = await driver({ servers: [server.url] }, cleanups);
     const plain = await connect({ servers: server.url });
     cleanups.push(() => plain.close());
@@ -53,7 +44,7 @@ describe("nats_pubsub_driver", { skip: brokerSkipReason("nats-server") }, () => 
     assert.deepEqual(got.of("lswitch"), [{ table: "lswitch", key: "s1", action: "delete", value: null, topic: "D" }]);
   });
 
-  test("a subscriber of tenant-a never receives tenant-a.x", async () => {
+  test("a subscriber of tenant-a never receives tenant-a.x", async (cleanups) => {
     const nats = await driver({ servers: [server.url] }, cleanups);
     const { got } = await nats.subscriber(server.url, ["tenant-a"]);
     const publisher = await nats.publisher();
@@ -65,7 +56,7 @@ describe("nats_pubsub_driver", { skip: brokerSkipReason("nats-server") }, () => 
   });
 
   it("close() right after a topic change or a burst does not wait for the server's answer for ever", { timeout: 10_000 }, async () => {
-    cleanups = [];
+    const cleanups = [];
     const nats = await driver({ servers: [server.url] }, cleanups);
     for (let round = 0; round < 5; round += 1) {
       const { subscriber } = await nats.subscriber(server.url, ["a"]);
@@ -79,7 +70,7 @@ describe("nats_pubsub_driver", { skip: brokerSkipReason("nats-server") }, () => 
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
-  test("an event above the server's max_payload is refused with PUBSUB_ERR_SEND; the next one goes out", async () => {
+  test("an event above the server's max_payload is refused with PUBSUB_ERR_SEND; the next one goes out", async (cleanups) => {
     const nats = await driver({ servers: [server.url] }, cleanups);
     const { got } = await nats.subscriber(server.url);
     const publisher = await nats.publisher();
@@ -91,7 +82,7 @@ describe("nats_pubsub_driver", { skip: brokerSkipReason("nats-server") }, () => 
     assert.equal(got.count("huge"), 0);
   });
 
-  test("loadFromConfig refuses a configured topic NATS cannot carry, naming it, and closes what it built", async () => {
+  test("loadFromConfig refuses a configured topic NATS cannot carry, naming it, and closes what it built", async (cleanups) => {
     const project = await makeProject({
       "pubsub.config.yaml": `pub_sub_driver: nats_pubsub_driver\npub_sub_use_multiproc: false\nnats:\n  servers: [${server.url}]\ntopics: [D, "tenant.*"]\n`,
     });
@@ -104,7 +95,7 @@ describe("nats_pubsub_driver", { skip: brokerSkipReason("nats-server") }, () => 
     });
   });
 
-  test("loadFromConfig with a cluster: publishers default to the servers as one address; a dead server is skipped", async () => {
+  test("loadFromConfig with a cluster: publishers default to the servers as one address; a dead server is skipped", async (cleanups) => {
     const dead = `nats://127.0.0.1:${await freeLoopbackPort()}`;
     const project = await makeProject({
       "pubsub.config.yaml": `pub_sub_driver: nats_pubsub_driver\npub_sub_use_multiproc: false\nnats:\n  servers: [${dead}, ${server.url}]\n`,
@@ -117,7 +108,7 @@ describe("nats_pubsub_driver", { skip: brokerSkipReason("nats-server") }, () => 
     await waitForFlow(pubsub.publisher, [got]);
   });
 
-  test("the connection name shows in the server's monitoring", async () => {
+  test("the connection name shows in the server's monitoring", async (cleanups) => {
     const monitoring = await freeLoopbackPort();
     const monitored = await startNats({ args: ["-m", String(monitoring)] });
     cleanups.push(() => monitored.close());
@@ -127,7 +118,7 @@ describe("nats_pubsub_driver", { skip: brokerSkipReason("nats-server") }, () => 
     assert.deepEqual(connz.connections.map((connection) => connection.name), ["api-host-1"]);
   });
 
-  test("a broker that is not there: initialize() and daemonize() fail with PUBSUB_ERR_CONNECT naming the option and servers", async () => {
+  test("a broker that is not there: initialize() and daemonize() fail with PUBSUB_ERR_CONNECT naming the option and servers", async (cleanups) => {
     const url = `nats://127.0.0.1:${await freeLoopbackPort()}`;
     const nats = await driver({ servers: [url] }, cleanups);
     await assert.rejects(nats.publisher(), (err) => {
@@ -150,7 +141,7 @@ describe("nats_pubsub_driver", { skip: brokerSkipReason("nats-server") }, () => 
       await withToken?.close();
     });
 
-    test("nats.user and nats.password; a wrong password fails with PUBSUB_ERR_CONNECT", async () => {
+    test("nats.user and nats.password; a wrong password fails with PUBSUB_ERR_CONNECT", async (cleanups) => {
       const good = await driver({ servers: [withUser.url], user: "alice", password: "wonderland" }, cleanups);
       const { got } = await good.subscriber(withUser.url);
       await waitForFlow(await good.publisher(), [got]);
@@ -158,7 +149,7 @@ describe("nats_pubsub_driver", { skip: brokerSkipReason("nats-server") }, () => 
       await assert.rejects(bad.publisher(), { code: "PUBSUB_ERR_CONNECT", message: /AUTHORIZATION_VIOLATION/ });
     });
 
-    test("nats.token; a wrong one fails with PUBSUB_ERR_CONNECT", async () => {
+    test("nats.token; a wrong one fails with PUBSUB_ERR_CONNECT", async (cleanups) => {
       const good = await driver({ servers: [withToken.url], token: "s3cret-token" }, cleanups);
       const { got } = await good.subscriber(withToken.url);
       await waitForFlow(await good.publisher(), [got]);
@@ -174,7 +165,7 @@ describe("nats_pubsub_driver", { skip: brokerSkipReason("nats-server") }, () => 
     });
     after(() => secure?.close());
 
-    test("nats.tls: the CA and a client certificate; events flow", async () => {
+    test("nats.tls: the CA and a client certificate; events flow", async (cleanups) => {
       const tls = { ca_file: `${TLS}ca.pem`, cert_file: `${TLS}client.pem`, key_file: `${TLS}client.key` };
       const nats = await driver({ servers: [secure.url], tls }, cleanups);
       const { got } = await nats.subscriber(secure.url);
@@ -182,7 +173,7 @@ describe("nats_pubsub_driver", { skip: brokerSkipReason("nats-server") }, () => 
       await waitForFlow(publisher, [got]);
     });
 
-    test("a CA that did not sign the server's certificate: PUBSUB_ERR_CONNECT", async () => {
+    test("a CA that did not sign the server's certificate: PUBSUB_ERR_CONNECT", async (cleanups) => {
       const nats = await driver({ servers: [secure.url], tls: { ca_file: `${TLS}client.pem`, cert_file: `${TLS}client.pem`, key_file: `${TLS}client.key` } }, cleanups);
       await assert.rejects(nats.publisher(), { code: "PUBSUB_ERR_CONNECT" });
     });

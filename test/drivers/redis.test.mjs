@@ -9,7 +9,7 @@ import createRedisDriver from "../../dist/drivers/redis.js";
 import { ConnectError, TransportError, decodeEvent, encodeEvent, loadFromConfig } from "../../dist/index.js";
 import { Collector, waitForFlow } from "../../dist/testing.js";
 import { makeProject, recordingLogger } from "../helpers/fixtures.mjs";
-import { brokerDriver } from "../helpers/brokers.mjs";
+import { brokerDriver, itWithCleanups } from "../helpers/brokers.mjs";
 import { brokerSkipReason, freeLoopbackPort, startRedis } from "../helpers/servers.mjs";
 import { configFor, quietContext } from "../helpers/zmq.mjs";
 
@@ -27,23 +27,14 @@ async function plainClient(url, cleanups, options = {}) {
 
 describe("redis_pubsub_driver", { skip: brokerSkipReason("redis-server") }, () => {
   let server;
-  let cleanups;
   before(async () => {
     server = await startRedis();
   });
   after(() => server?.close());
 
-  const test = (name, body) =>
-    it(name, async () => {
-      cleanups = [];
-      try {
-        await body();
-      } finally {
-        for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-      }
-    });
+  const test = itWithCleanups;
 
-  test("the wire: channel = topic, body = the shared MessagePack event, read and written by a plain Redis client", async () => {
+  test("the wire: channel = topic, body = the shared MessagePack event, read and written by a plain Redis client", async (cleanups) => {
     const redis = await driver({ url: server.url }, cleanups);
     const plain = await plainClient(server.url, cleanups);
     const received = new Promise((resolve) => plain.once("messageBuffer", (channel, body) => resolve([channel.toString(), body])));
@@ -61,7 +52,7 @@ describe("redis_pubsub_driver", { skip: brokerSkipReason("redis-server") }, () =
     assert.deepEqual(got.of("lswitch"), [{ table: "lswitch", key: "s1", action: "delete", value: null, topic: "D" }]);
   });
 
-  test("channel_prefix: the channel is prefix + topic, and deployments with other prefixes never meet", async () => {
+  test("channel_prefix: the channel is prefix + topic, and deployments with other prefixes never meet", async (cleanups) => {
     const a = await driver({ url: server.url, channel_prefix: "a:" }, cleanups);
     const b = await driver({ url: server.url, channel_prefix: "b:" }, cleanups);
     const plain = await plainClient(server.url, cleanups);
@@ -79,7 +70,7 @@ describe("redis_pubsub_driver", { skip: brokerSkipReason("redis-server") }, () =
     assert.equal(fromB.got.count("from-a"), 0);
   });
 
-  test("loadFromConfig: one line of config and the redis section, the same code publishes and receives", async () => {
+  test("loadFromConfig: one line of config and the redis section, the same code publishes and receives", async (cleanups) => {
     const project = await makeProject({
       "pubsub.config.yaml": `pub_sub_driver: redis_pubsub_driver\npub_sub_use_multiproc: false\nredis:\n  url: ${server.url}\ntopics: [D, tenant-a]\n`,
     });
@@ -93,7 +84,7 @@ describe("redis_pubsub_driver", { skip: brokerSkipReason("redis-server") }, () =
     assert.equal(got.of("lport")[0].topic, "tenant-a");
   });
 
-  test("a connection the server drops comes back subscribed, and the callback gets sync", async () => {
+  test("a connection the server drops comes back subscribed, and the callback gets sync", async (cleanups) => {
     const redis = await driver({ url: server.url }, cleanups);
     const { got } = await redis.subscriber(server.url, ["tenant-a"]);
     const publisher = await redis.publisher();
@@ -106,7 +97,7 @@ describe("redis_pubsub_driver", { skip: brokerSkipReason("redis-server") }, () =
   });
 
   it("close() right after a topic change or a burst does not wait for the server's answer for ever", { timeout: 10_000 }, async () => {
-    cleanups = [];
+    const cleanups = [];
     const redis = await driver({ url: server.url }, cleanups);
     for (let round = 0; round < 5; round += 1) {
       const { subscriber } = await redis.subscriber(server.url, ["a"]);
@@ -120,7 +111,7 @@ describe("redis_pubsub_driver", { skip: brokerSkipReason("redis-server") }, () =
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
-  test("a broker that is not there: initialize() and daemonize() fail with PUBSUB_ERR_CONNECT naming the option and URL", async () => {
+  test("a broker that is not there: initialize() and daemonize() fail with PUBSUB_ERR_CONNECT naming the option and URL", async (cleanups) => {
     const url = `redis://127.0.0.1:${await freeLoopbackPort()}`;
     const redis = await driver({ url }, cleanups);
     await assert.rejects(redis.publisher(), (err) => {
@@ -139,7 +130,7 @@ describe("redis_pubsub_driver", { skip: brokerSkipReason("redis-server") }, () =
     });
     after(() => secured?.close());
 
-    test("redis.password authenticates; a wrong one fails with PUBSUB_ERR_CONNECT, the password never shown", async () => {
+    test("redis.password authenticates; a wrong one fails with PUBSUB_ERR_CONNECT, the password never shown", async (cleanups) => {
       const good = await driver({ url: secured.url, password: "s3cret" }, cleanups);
       const { got } = await good.subscriber(secured.url);
       const publisher = await good.publisher();
@@ -153,7 +144,7 @@ describe("redis_pubsub_driver", { skip: brokerSkipReason("redis-server") }, () =
       });
     });
 
-    test("redis.username with redis.password (ACL user); credentials in the URL win and are not shown", async () => {
+    test("redis.username with redis.password (ACL user); credentials in the URL win and are not shown", async (cleanups) => {
       const user = await driver({ url: secured.url, username: "alice", password: "wonderland" }, cleanups);
       await user.publisher();
       const inUrl = secured.url.replace("redis://", "redis://alice:wonderland@");
@@ -175,7 +166,7 @@ describe("redis_pubsub_driver", { skip: brokerSkipReason("redis-server") }, () =
     });
     after(() => secure?.close());
 
-    test("rediss:// with redis.tls: the CA and a client certificate; events flow", async () => {
+    test("rediss:// with redis.tls: the CA and a client certificate; events flow", async (cleanups) => {
       const tls = { ca_file: `${TLS}ca.pem`, cert_file: `${TLS}client.pem`, key_file: `${TLS}client.key` };
       const redis = await driver({ url: secure.url, tls }, cleanups);
       const { got } = await redis.subscriber(secure.url);
@@ -185,12 +176,12 @@ describe("redis_pubsub_driver", { skip: brokerSkipReason("redis-server") }, () =
       await got.until(() => got.count("secret") === 1, "an event over TLS");
     });
 
-    test("without the client certificate the server refuses: PUBSUB_ERR_CONNECT", async () => {
+    test("without the client certificate the server refuses: PUBSUB_ERR_CONNECT", async (cleanups) => {
       const redis = await driver({ url: secure.url, tls: { ca_file: `${TLS}ca.pem` } }, cleanups);
       await assert.rejects(redis.publisher(), { code: "PUBSUB_ERR_CONNECT" });
     });
 
-    test("TLS options with a redis:// URL, or a TLS file that cannot be read: PUBSUB_ERR_TRANSPORT when the driver loads", async () => {
+    test("TLS options with a redis:// URL, or a TLS file that cannot be read: PUBSUB_ERR_TRANSPORT when the driver loads", async (cleanups) => {
       const plainUrl = await configFor({ redis: { url: server.url, tls: { ca_file: `${TLS}ca.pem` } } });
       assert.throws(() => createRedisDriver(plainUrl, quietContext("network")), (err) => {
         assert.ok(err instanceof TransportError);

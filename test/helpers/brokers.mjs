@@ -1,6 +1,7 @@
 // Conformance harnesses and raw clients for the broker drivers (Redis, NATS): each
 // endpoint is a server of its own on a free loopback port, stopped when the endpoint
 // closes; restarting the peer restarts that server on the same port.
+import { it } from "node:test";
 import { Redis } from "ioredis";
 import { connect } from "nats";
 import createNatsDriver from "../../dist/drivers/nats.js";
@@ -110,4 +111,20 @@ export async function brokerDriver(create, section, options, cleanups) {
       return { subscriber, got };
     },
   };
+}
+
+/**
+ * `it(name, body)` whose body gets a list of cleanups (clients to quit, agents to
+ * close), run after the test, last first, whatever became of it; a cleanup that fails
+ * (its server is gone) is ignored.
+ */
+export function itWithCleanups(name, body) {
+  return it(name, async () => {
+    const cleanups = [];
+    try {
+      await body(cleanups);
+    } finally {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    }
+  });
 }

@@ -2,6 +2,7 @@
 // for a line (a handshake), never for a fixed time.
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { after } from "node:test";
 import { CLI } from "./cli.mjs";
 
 /** How long a wait may take before the test fails with the process's output. */
@@ -120,3 +121,16 @@ export async function stopAll(processes) {
   await Promise.all(processes.map((p) => p.stop()));
 }
 
+/**
+ * For one test file: `start(args, options)` starts a {@link CliProcess}, and every
+ * process it started is stopped after the file's tests, whatever became of them.
+ */
+export function processStarter() {
+  const running = [];
+  after(() => stopAll(running));
+  return (args, options) => {
+    const child = new CliProcess(args, options);
+    running.push(child);
+    return child;
+  };
+}
