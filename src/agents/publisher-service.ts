@@ -20,6 +20,11 @@ export interface PublisherServiceStats {
   inbox: SubscriberStats | undefined;
   /** True when events are relayed as raw frames, without decoding. */
   raw: boolean;
+  /**
+   * Events the network publisher could not give every subscriber, a subscriber's queue
+   * being full (the ZeroMQ driver counts them); undefined when it does not count them.
+   */
+  droppedAtHighWaterMark: number | undefined;
 }
 
 /** Options of {@link PublisherService}. */
@@ -90,6 +95,7 @@ export class PublisherService {
       queued: this.#accepted - this.#relayed - this.#failed,
       inbox: inbox === undefined ? undefined : { ...inbox },
       raw: this.#raw,
+      droppedAtHighWaterMark: (this.#outbox as { droppedAtHighWaterMark?: number }).droppedAtHighWaterMark,
     };
   }
 

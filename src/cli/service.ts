@@ -109,8 +109,16 @@ function serviceAddresses(config: PubSubConfig): { inbox: string; network: strin
 }
 
 function statsFields(service: PublisherService): Record<string, unknown> {
-  const { relayed, failed, queued, inbox, raw } = service.stats;
-  return { relayed, failed, queued, undecodable: inbox?.undecodable ?? 0, dropped: (inbox?.dropped ?? 0) + failed, raw };
+  const { relayed, failed, queued, inbox, raw, droppedAtHighWaterMark } = service.stats;
+  return {
+    relayed,
+    failed,
+    queued,
+    undecodable: inbox?.undecodable ?? 0,
+    dropped: (inbox?.dropped ?? 0) + failed,
+    ...(droppedAtHighWaterMark === undefined ? {} : { droppedAtHighWaterMark }),
+    raw,
+  };
 }
 
 function parseCount(text: string): number {

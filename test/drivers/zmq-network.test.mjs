@@ -30,6 +30,81 @@ async function tcpPair(overrides = {}) {
   return { port, api, publisher, subscriber, got, close };
 }
 
+describe("zmq_pubsub_driver: a subscriber that does not keep up", () => {
+  it("misses events at zmq.send_high_water_mark, counted and logged; the publisher does not wait and the others get every event", async () => {
+    const port = await freePort();
+    const context = quietContext("network");
+    const config = await configFor({ publisher_port: port, publisher_bind_address: "127.0.0.1", zmq: { send_high_water_mark: 2_000 } });
+    const publisher = createZmqNetworkDriver(config, context).getPublisher();
+    await publisher.initialize();
+    // Both count as this project's subscribers (they take the welcome message). The slow
+    // one reads nothing until the end, through a small queue and socket buffer.
+    const subscriber = (options) => {
+      const socket = new zmq.Subscriber(options);
+      socket.subscribe("\u0001pubsub.hello");
+      socket.subscribe("D");
+      socket.connect(`tcp://127.0.0.1:${port}`);
+      return socket;
+    };
+    const slow = subscriber({ receiveHighWaterMark: 10, receiveBufferSize: 4096 });
+    const fast = subscriber({ receiveHighWaterMark: 0 });
+    try {
+      await publisher.whenSubscribers(2);
+      let fastGot = 0;
+      let fastOutOfOrder = 0;
+      let caughtUp = () => undefined;
+      const reading = (async () => {
+        for await (const [topic, payload] of fast) {
+          if (topic.toString() !== "D") continue;
+          if (Number(decodeEvent(payload).key) !== fastGot) fastOutOfOrder += 1;
+          fastGot += 1;
+          caughtUp();
+        }
+      })().catch(() => undefined);
+      // ~10 MB in all: more than the slow subscriber's socket buffers and queue hold.
+      // Every 1,000 events, wait for the fast one to have them all, so its own queue
+      // never nears the high-water mark.
+      const count = 30_000;
+      const value = "v".repeat(300);
+      for (let i = 0; i < count; i += 1) {
+        await publisher.sendEvent({ table: "t", key: String(i), action: "set", value });
+        if ((i + 1) % 1_000 === 0) await new Promise((resolve) => (caughtUp = () => fastGot === i + 1 && resolve()), caughtUp());
+      }
+      assert.equal(fastGot, count);
+      assert.equal(fastOutOfOrder, 0);
+      assert.ok(publisher.droppedAtHighWaterMark > 0, "events dropped for the slow subscriber are counted");
+      assert.ok(publisher.droppedAtHighWaterMark < count);
+      const warnings = context.logger.records.filter((r) => r.level === "warn" && /not keeping up/.test(r.msg));
+      assert.equal(warnings.length, 1, "the first drop is logged, the rest counted");
+      assert.ok(warnings[0].obj.dropped >= 1 && warnings[0].obj.sendHighWaterMark === 2_000);
+      await publisher.close();
+      // What the slow one still gets: in order, and short of `count` by the drops.
+      let slowGot = 0;
+      let last = -1;
+      slow.receiveTimeout = 1_000;
+      try {
+        for (;;) {
+          const [topic, payload] = await slow.receive();
+          if (topic.toString() !== "D") continue;
+          const key = Number(decodeEvent(payload).key);
+          assert.ok(key > last, "in order");
+          last = key;
+          slowGot += 1;
+        }
+      } catch (err) {
+        if (err.code !== "EAGAIN") throw err; // nothing more came within the timeout
+      }
+      assert.ok(slowGot < count, `the slow subscriber got ${slowGot} of ${count}`);
+      fast.close();
+      await reading;
+    } finally {
+      await publisher.close();
+      slow.close();
+      if (!fast.closed) fast.close();
+    }
+  });
+});
+
 describe("zmq_pubsub_driver: transports", () => {
   it("refuses a transport this libzmq lacks, naming the supported ones", async () => {
     for (const transport of ["pgm", "epgm", "udp", "inproc"]) {

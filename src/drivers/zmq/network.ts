@@ -40,6 +40,7 @@ export default function createZmqNetworkDriver(config: PubSubConfig, context?: P
             : { prepare: () => prepareSocketPath(path, option), release: () => removeSocketFile(path) }),
         },
         options,
+        context?.logger,
       ),
     getSubscriber: () => new ZmqSubSubscriber(options, agentOptions),
   };

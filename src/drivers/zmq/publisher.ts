@@ -1,7 +1,8 @@
 import * as zmq from "zeromq";
 import type { SubscriptionAwarePublisher } from "../../agents/api.js";
 import { PublisherAgentBase } from "../../agents/publisher-base.js";
-import { StateError } from "../../errors.js";
+import { StateError, isErrnoException } from "../../errors.js";
+import { createStderrLogger, type Logger } from "../../logger.js";
 import { bindExplained } from "./bind.js";
 import { HELLO } from "./hello.js";
 import { applySocketOptions, type ZmqOptions } from "./options.js";
@@ -26,11 +27,21 @@ export type PublisherEndpoint =
   /** Connect a PUSH socket on the first send (the multiproc publisher); the peer may start later. `option` names the config option for errors. */
   | { readonly socket: "push"; readonly connect: string; readonly option: string };
 
+/** While events keep being dropped for a slow subscriber, one log line per this many milliseconds. */
+const DROP_LOG_INTERVAL_MS = 10_000;
+
 /**
  * The ZeroMQ publisher: an XPUB socket bound to the network endpoint, or a PUSH socket
  * connected lazily to the publisher service's IPC socket. {@link PublisherAgentBase}
  * keeps the order and the `close()` flush (bounded by `zmq.linger_ms`); the socket
  * itself also lingers `zmq.linger_ms`, so ZeroMQ keeps sending what it holds.
+ *
+ * A subscriber whose queue is full (`zmq.send_high_water_mark` events) cannot take
+ * more; a PUB socket would drop its events without a word. The XPUB socket here is set
+ * to refuse such a send instead (`ZMQ_XPUB_NODROP`), and the event then goes out to the
+ * subscribers that have room: it is counted in {@link droppedAtHighWaterMark} and
+ * logged (the first, then at most every 10 s), and the publisher never waits for the
+ * slow subscriber.
  */
 export class ZmqPublisher extends PublisherAgentBase implements SubscriptionAwarePublisher {
   readonly #endpoint: PublisherEndpoint;
@@ -40,8 +51,11 @@ export class ZmqPublisher extends PublisherAgentBase implements SubscriptionAwar
   #counter: SubscriptionCounter | undefined;
   /** Waits in {@link whenSubscribers} before the socket is bound. */
   readonly #early: { count: number; resolve: () => void }[] = [];
+  readonly #logger: Logger;
+  #dropped = 0;
+  #dropLoggedAt = -Infinity;
 
-  constructor(endpoint: PublisherEndpoint, options: ZmqOptions) {
+  constructor(endpoint: PublisherEndpoint, options: ZmqOptions, logger: Logger = createStderrLogger()) {
     super({
       lingerMs: options.linger_ms,
       lingerOption: "zmq.linger_ms",
@@ -52,6 +66,16 @@ export class ZmqPublisher extends PublisherAgentBase implements SubscriptionAwar
     });
     this.#endpoint = endpoint;
     this.#options = options;
+    this.#logger = logger;
+  }
+
+  /**
+   * Events that did not reach every subscriber: at least one subscriber's queue was full
+   * (`zmq.send_high_water_mark`), so it missed them. Always 0 for a PUSH publisher,
+   * which waits for room instead.
+   */
+  get droppedAtHighWaterMark(): number {
+    return this.#dropped;
   }
 
   /**
@@ -77,6 +101,10 @@ export class ZmqPublisher extends PublisherAgentBase implements SubscriptionAwar
     socket.sendHighWaterMark = this.#options.send_high_water_mark;
     socket.welcomeMessage = HELLO;
     socket.verbosity = "allSubsUnsubs";
+    // A full subscriber queue makes a send fail at once (EAGAIN) rather than drop
+    // silently or wait: see #sendPast.
+    socket.noDrop = true;
+    socket.sendTimeout = 0;
     try {
       await this.#endpoint.prepare?.();
       await bindExplained(socket, this.#endpoint.bind, this.#endpoint.option, this.#endpoint.addressOption);
@@ -93,7 +121,31 @@ export class ZmqPublisher extends PublisherAgentBase implements SubscriptionAwar
 
   // Not async: the socket's own promise is returned as it is, one promise less per event.
   protected write(topic: Uint8Array, payload: Uint8Array): Promise<void> {
-    return this.#connected().send([topic, payload]);
+    const socket = this.#connected();
+    const sent = socket.send([topic, payload]);
+    return socket instanceof zmq.XPublisher ? sent.catch((err: unknown) => this.#sendPast(err, socket, topic, payload)) : sent;
+  }
+
+  /**
+   * The XPUB socket refused an event because a subscriber's queue is full: sends it to
+   * the subscribers with room (dropping it for the full ones), counts and logs that.
+   */
+  async #sendPast(err: unknown, socket: zmq.XPublisher, topic: Uint8Array, payload: Uint8Array): Promise<void> {
+    if (!isErrnoException(err) || err.code !== "EAGAIN" || socket.closed) throw err;
+    socket.noDrop = false;
+    try {
+      await socket.send([topic, payload]);
+    } finally {
+      if (!socket.closed) socket.noDrop = true;
+    }
+    this.#dropped += 1;
+    const now = Date.now();
+    if (now - this.#dropLoggedAt < DROP_LOG_INTERVAL_MS) return;
+    this.#dropLoggedAt = now;
+    this.#logger.warn(
+      { dropped: this.#dropped, sendHighWaterMark: this.#options.send_high_water_mark },
+      "a subscriber is not keeping up: its queue is full (zmq.send_high_water_mark), so it misses events the others still get (counted in droppedAtHighWaterMark; logged at most every 10 s)",
+    );
   }
 
   protected async release(): Promise<void> {
