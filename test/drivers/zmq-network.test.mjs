@@ -1,6 +1,8 @@
 // The ZeroMQ network driver beyond the conformance suite: transports, high-water marks,
 // a socket that fails under the subscriber, and the welcome message.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import * as zmq from "zeromq";
@@ -104,6 +106,85 @@ describe("zmq_pubsub_driver: a subscriber that does not keep up", () => {
     }
   });
 });
+
+describe("zmq_pubsub_driver: the event loop keeps turning under load", () => {
+  // Sends and receives that complete at once never yield on their own: the driver lets
+  // timers, I/O and signals in every 512 of them (nonblocking.ts).
+  it("a long burst of awaited sendEvent calls", async () => {
+    const { publisher, got, close } = await tcpPair();
+    try {
+      let turned = false;
+      setImmediate(() => (turned = true));
+      let sentBeforeTurn = 0;
+      const count = 5_000;
+      for (let i = 0; i < count; i += 1) {
+        await publisher.sendEvent({ table: "burst", key: String(i), action: "set", value: null });
+        if (!turned) sentBeforeTurn = i + 1;
+      }
+      assert.ok(turned && sentBeforeTurn <= 1_024, `the loop turned after ${sentBeforeTurn} of ${count} sends`);
+      await got.until(() => got.count("burst") === count, "the burst");
+    } finally {
+      await close();
+    }
+  });
+
+  it("a subscriber draining a backlog", async () => {
+    const port = await freePort();
+    const api = createZmqNetworkDriver(await configFor({ publisher_port: port, publisher_bind_address: "127.0.0.1" }), quietContext("network"));
+    const done = join(await socketDir(), "sent");
+    const count = 30_000;
+    // Another process sends the burst once this subscriber is connected, then says so in a file.
+    const sender = spawn(process.execPath, ["--input-type=module", "-e", SENDER, String(port), String(count), done], { stdio: ["ignore", "ignore", "inherit"] });
+    let delivered = 0;
+    let blocked = false;
+    const subscriber = api.getSubscriber();
+    subscriber.initialize((table) => {
+      if (table !== "burst") return;
+      delivered += 1;
+      // The first event: hold the event loop until every event was sent, as a slow
+      // callback would, so the rest wait in the subscriber's queue.
+      if (!blocked) {
+        blocked = true;
+        while (!existsSync(done)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      }
+    });
+    subscriber.registerListenAddress(`tcp://127.0.0.1:${port}`);
+    try {
+      await subscriber.daemonize();
+      // Between two turns of the event loop, how many events were delivered at most.
+      let longest = 0;
+      let atLastTurn = 0;
+      await new Promise((resolve) => {
+        const tick = () => {
+          longest = Math.max(longest, delivered - atLastTurn);
+          atLastTurn = delivered;
+          if (delivered === count) resolve();
+          else setImmediate(tick);
+        };
+        setImmediate(tick);
+      });
+      assert.ok(longest <= 1_024, `${longest} events were delivered without the event loop turning`);
+    } finally {
+      sender.kill();
+      await subscriber.close();
+    }
+  });
+});
+
+/** The sending process of the backlog test: our network publisher, waiting for its subscriber. */
+const SENDER = `
+import { writeFileSync } from "node:fs";
+import createZmqNetworkDriver from ${JSON.stringify(new URL("../../dist/drivers/zmq.js", import.meta.url).href)};
+import { resolveConfig } from ${JSON.stringify(new URL("../../dist/index.js", import.meta.url).href)};
+const [port, count, done] = process.argv.slice(1);
+const { config } = await resolveConfig({ cwd: "/", env: {}, overrides: { publisher_port: Number(port), publisher_bind_address: "127.0.0.1" } });
+const publisher = createZmqNetworkDriver(config).getPublisher();
+await publisher.initialize();
+await publisher.whenSubscribers(1);
+for (let i = 0; i < Number(count); i += 1) await publisher.sendEvent({ table: "burst", key: String(i), action: "set", value: null });
+await publisher.close();
+writeFileSync(done, "");
+`;
 
 describe("zmq_pubsub_driver: transports", () => {
   it("refuses a transport this libzmq lacks, naming the supported ones", async () => {

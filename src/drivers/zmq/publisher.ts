@@ -1,10 +1,11 @@
 import * as zmq from "zeromq";
 import type { SubscriptionAwarePublisher } from "../../agents/api.js";
 import { PublisherAgentBase } from "../../agents/publisher-base.js";
-import { StateError, isErrnoException } from "../../errors.js";
+import { StateError } from "../../errors.js";
 import { createStderrLogger, type Logger } from "../../logger.js";
 import { bindExplained } from "./bind.js";
 import { HELLO } from "./hello.js";
+import { isNothingQueued, nextTurn, TurnTaker } from "./nonblocking.js";
 import { applySocketOptions, type ZmqOptions } from "./options.js";
 import { tcpReleased } from "./released.js";
 import { SubscriptionCounter } from "./subscriptions.js";
@@ -52,6 +53,7 @@ export class ZmqPublisher extends PublisherAgentBase implements SubscriptionAwar
   /** Waits in {@link whenSubscribers} before the socket is bound. */
   readonly #early: { count: number; resolve: () => void }[] = [];
   readonly #logger: Logger;
+  readonly #turns = new TurnTaker();
   #dropped = 0;
   #dropLoggedAt = -Infinity;
 
@@ -102,7 +104,8 @@ export class ZmqPublisher extends PublisherAgentBase implements SubscriptionAwar
     socket.welcomeMessage = HELLO;
     socket.verbosity = "allSubsUnsubs";
     // A full subscriber queue makes a send fail at once (EAGAIN) rather than drop
-    // silently or wait: see #sendPast.
+    // silently or wait: see #sendPast. No timeout also spares zeromq.js a readiness
+    // check per send (nonblocking.ts).
     socket.noDrop = true;
     socket.sendTimeout = 0;
     try {
@@ -119,11 +122,33 @@ export class ZmqPublisher extends PublisherAgentBase implements SubscriptionAwar
     for (const waiter of this.#early.splice(0)) void counter.when(waiter.count).then(waiter.resolve);
   }
 
-  // Not async: the socket's own promise is returned as it is, one promise less per event.
+  // Not async: one promise less per event. The socket's send timeout is 0 (see
+  // nonblocking.ts): a send that cannot complete at once fails with EAGAIN and is
+  // handled by #sendPast (XPUB: a full subscriber queue) or #sendWaiting (PUSH: no
+  // room, or no service yet).
   protected write(topic: Uint8Array, payload: Uint8Array): Promise<void> {
     const socket = this.#connected();
+    if (this.#turns.take()) return nextTurn().then(() => this.#send(socket, topic, payload));
+    return this.#send(socket, topic, payload);
+  }
+
+  #send(socket: zmq.XPublisher | zmq.Push, topic: Uint8Array, payload: Uint8Array): Promise<void> {
     const sent = socket.send([topic, payload]);
-    return socket instanceof zmq.XPublisher ? sent.catch((err: unknown) => this.#sendPast(err, socket, topic, payload)) : sent;
+    return socket instanceof zmq.XPublisher
+      ? sent.catch((err: unknown) => this.#sendPast(err, socket, topic, payload))
+      : sent.catch((err: unknown) => this.#sendWaiting(err, socket, topic, payload));
+  }
+
+  /** The PUSH socket could not take the event at once: waits for it to, as long as it takes. */
+  async #sendWaiting(err: unknown, socket: zmq.Push, topic: Uint8Array, payload: Uint8Array): Promise<void> {
+    if (!isNothingQueued(err) || socket.closed) throw err;
+    socket.sendTimeout = -1;
+    try {
+      await socket.send([topic, payload]);
+    } finally {
+      if (!socket.closed) socket.sendTimeout = 0;
+    }
+    this.#turns.reset();
   }
 
   /**
@@ -131,7 +156,7 @@ export class ZmqPublisher extends PublisherAgentBase implements SubscriptionAwar
    * the subscribers with room (dropping it for the full ones), counts and logs that.
    */
   async #sendPast(err: unknown, socket: zmq.XPublisher, topic: Uint8Array, payload: Uint8Array): Promise<void> {
-    if (!isErrnoException(err) || err.code !== "EAGAIN" || socket.closed) throw err;
+    if (!isNothingQueued(err) || socket.closed) throw err;
     socket.noDrop = false;
     try {
       await socket.send([topic, payload]);
@@ -172,6 +197,7 @@ export class ZmqPublisher extends PublisherAgentBase implements SubscriptionAwar
     // Queue nothing in libzmq before the service answers: a send resolves only once a
     // connection took it, so events `close()` gives up on are rejected, not dropped.
     socket.immediate = true;
+    socket.sendTimeout = 0; // see #sendWaiting
     socket.connect(this.#endpoint.connect);
     this.#socket = socket;
     return socket;

@@ -1,9 +1,10 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type * as zmq from "zeromq";
 import type { Logger } from "../../logger.js";
+import { isNothingQueued, nextTurn, TurnTaker } from "./nonblocking.js";
 
 /** A socket we receive multipart messages from. */
-export type ReceivingSocket = zmq.Socket & AsyncIterable<Buffer[]>;
+export type ReceivingSocket = zmq.Subscriber | zmq.Pull;
 
 /** What a {@link ReceiveLoop} needs from its owner. */
 export interface ReceiveLoopHooks {
@@ -101,16 +102,40 @@ export class ReceiveLoop {
   async #receive(socket: ReceivingSocket): Promise<void> {
     let failure: unknown;
     try {
-      for await (const frames of socket) {
+      // Receive timeout 0: a message already queued is taken without zeromq.js's
+      // readiness check; when none is, wait for the next (nonblocking.ts).
+      socket.receiveTimeout = 0;
+      const turns = new TurnTaker();
+      while (!socket.closed) {
+        let frames: Buffer[];
+        try {
+          frames = await socket.receive();
+        } catch (err: unknown) {
+          if (socket.closed) break;
+          if (!isNothingQueued(err)) throw err;
+          frames = await this.#receiveWaiting(socket);
+          turns.reset();
+        }
         this.#received += 1;
         this.#hooks.take(frames);
+        if (turns.take()) await nextTurn();
       }
     } catch (err: unknown) {
-      failure = err;
+      if (!socket.closed) failure = err;
     }
     if (this.#stopping || socket !== this.#socket) return;
     this.#hooks.logger.error({ err: failure }, "a subscriber socket failed; opening a new one");
     await this.#recover(socket);
+  }
+
+  /** Nothing was queued: waits for the next message, then goes back to taking them at once. */
+  async #receiveWaiting(socket: ReceivingSocket): Promise<Buffer[]> {
+    socket.receiveTimeout = -1;
+    try {
+      return await socket.receive();
+    } finally {
+      if (!socket.closed) socket.receiveTimeout = 0;
+    }
   }
 
   async #recover(broken: ReceivingSocket): Promise<void> {

@@ -1,5 +1,6 @@
 import type * as zmq from "zeromq";
 import { isHelloSubscription } from "./hello.js";
+import { isNothingQueued } from "./nonblocking.js";
 
 /** How often an idle publisher's socket is looked at, in milliseconds. */
 const LOOK_INTERVAL_MS = 50;
@@ -101,8 +102,4 @@ export class SubscriptionCounter {
       waiter.resolve();
     }
   }
-}
-
-function isNothingQueued(err: unknown): boolean {
-  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "EAGAIN";
 }

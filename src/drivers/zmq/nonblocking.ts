@@ -1,0 +1,39 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
+
+/**
+ * Unless a socket's send or receive timeout is 0, zeromq.js asks libzmq whether the
+ * socket is ready (`ZMQ_EVENTS`, about a microsecond) before every `send` and `receive`.
+ * With a timeout of 0 it tries at once and fails with `EAGAIN` when it cannot, so our
+ * hot paths run with 0 and fall back to a waiting call on `EAGAIN`. A timeout of 0 also
+ * turns off zeromq.js's own guard against starving the event loop (a loop of awaited
+ * calls that all complete at once never lets timers or signals in), so such loops
+ * call {@link TurnTaker.take} between operations.
+ */
+
+/** Operations between two turns of the event loop, as zeromq.js allows itself. */
+export const OPERATIONS_PER_TURN = 512;
+
+/** True for the error of a non-blocking call that could not complete: nothing queued, no room. */
+export function isNothingQueued(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "EAGAIN";
+}
+
+/** Counts operations that completed at once and says when to let the event loop turn. */
+export class TurnTaker {
+  #count = 0;
+
+  /** Counts one operation; true when the caller should `await` {@link turn} before the next. */
+  take(): boolean {
+    this.#count += 1;
+    if (this.#count < OPERATIONS_PER_TURN) return false;
+    this.#count = 0;
+    return true;
+  }
+
+  /** The event loop turned anyway (the caller waited for the socket): start counting again. */
+  reset(): void {
+    this.#count = 0;
+  }
+}
+
+export { nextTurn };
