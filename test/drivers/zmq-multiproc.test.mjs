@@ -277,3 +277,46 @@ describe("zmq_pubsub_multiproc_driver: undecodable messages", () => {
     }
   });
 });
+
+describe("zmq_pubsub_multiproc_driver: drain()", () => {
+  it("delivers the whole backlog that had arrived when it started, then closes", async () => {
+    const path = join(await socketDir(), "drain.sock");
+    const api = await driverAt(path);
+    let delivered = 0;
+    const subscriber = api.getSubscriber();
+    // A slow callback (50 µs an event): the events wait in the subscriber's queue.
+    subscriber.initialize(() => {
+      delivered += 1;
+      const until = process.hrtime.bigint() + 50_000n;
+      while (process.hrtime.bigint() < until);
+    });
+    await subscriber.daemonize();
+    const [socket] = subscriber.sockets;
+    // The sender's connection ends once it sent everything: all of it has arrived then.
+    const disconnected = new Promise((resolve) => socket.events.on("disconnect", resolve));
+    const count = 20_000;
+    const sender = spawn(process.execPath, ["--input-type=module", "-e", BACKLOG_SENDER, `ipc://${path}`, String(count)], { stdio: ["ignore", "ignore", "inherit"] });
+    try {
+      await disconnected;
+      const backlog = count - delivered;
+      await subscriber.drain(60_000);
+      assert.ok(backlog > 1_000, `a backlog of ${backlog} events when drain() started`);
+      assert.equal(delivered, count, "every event that had arrived was delivered");
+    } finally {
+      sender.kill();
+      await subscriber.close();
+    }
+  });
+});
+
+/** Sends `count` events to `address` through a PUSH socket, then exits once they are written. */
+const BACKLOG_SENDER = `
+import * as zmq from ${JSON.stringify(new URL("../../node_modules/zeromq/lib/index.js", import.meta.url).href)};
+import { encodeEvent, encodeTopic } from ${JSON.stringify(new URL("../../dist/index.js", import.meta.url).href)};
+const [address, count] = process.argv.slice(1);
+const push = new zmq.Push({ linger: 10000 });
+push.connect(address);
+const topic = encodeTopic("t");
+for (let i = 0; i < Number(count); i += 1) await push.send([topic, encodeEvent({ table: "t", key: String(i), action: "set", value: null }, "t")]);
+push.close();
+`;

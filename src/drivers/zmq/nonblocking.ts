@@ -15,7 +15,19 @@ export const OPERATIONS_PER_TURN = 512;
 
 /** True for the error of a non-blocking call that could not complete: nothing queued, no room. */
 export function isNothingQueued(err: unknown): boolean {
-  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "EAGAIN";
+  return errorCode(err) === "EAGAIN";
+}
+
+/**
+ * True when zeromq.js refused a call because a bind or unbind of the socket is under way
+ * (`EBUSY`, thrown at once): the same call succeeds once it is done.
+ */
+export function isBlockedByBind(err: unknown): boolean {
+  return errorCode(err) === "EBUSY";
+}
+
+function errorCode(err: unknown): unknown {
+  return typeof err === "object" && err !== null ? (err as { code?: unknown }).code : undefined;
 }
 
 /** Counts operations that completed at once and says when to let the event loop turn. */

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type * as zmq from "zeromq";
 import type { Logger } from "../../logger.js";
-import { isNothingQueued, nextTurn, TurnTaker } from "./nonblocking.js";
+import { isBlockedByBind, isNothingQueued, nextTurn, TurnTaker } from "./nonblocking.js";
 
 /** A socket we receive multipart messages from. */
 export type ReceivingSocket = zmq.Subscriber | zmq.Pull;
@@ -106,14 +106,25 @@ export class ReceiveLoop {
       // readiness check; when none is, wait for the next (nonblocking.ts).
       socket.receiveTimeout = 0;
       const turns = new TurnTaker();
+      let wait = false;
       while (!socket.closed) {
         let frames: Buffer[];
         try {
-          frames = await socket.receive();
+          frames = wait ? await this.#receiveWaiting(socket) : await socket.receive();
         } catch (err: unknown) {
           if (socket.closed) break;
-          if (!isNothingQueued(err)) throw err;
-          frames = await this.#receiveWaiting(socket);
+          if (isBlockedByBind(err)) {
+            // drain() is unbinding the socket: what is queued stays readable once it is done.
+            await nextTurn();
+            turns.reset();
+            continue;
+          }
+          if (wait || !isNothingQueued(err)) throw err;
+          wait = true; // nothing queued: the next receive waits for a message
+          continue;
+        }
+        if (wait) {
+          wait = false;
           turns.reset();
         }
         this.#received += 1;
