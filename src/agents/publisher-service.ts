@@ -21,10 +21,11 @@ export interface PublisherServiceStats {
   /** True when events are relayed as raw frames, without decoding. */
   raw: boolean;
   /**
-   * Events the network publisher could not give every subscriber, a subscriber's queue
-   * being full (the ZeroMQ driver counts them); undefined when it does not count them.
+   * Times an event found a subscriber's queue full at the network publisher, so that
+   * subscriber missed events (the ZeroMQ driver counts them); undefined when the
+   * network publisher does not count them.
    */
-  droppedAtHighWaterMark: number | undefined;
+  queueOverflows: number | undefined;
 }
 
 /** Options of {@link PublisherService}. */
@@ -95,7 +96,7 @@ export class PublisherService {
       queued: this.#accepted - this.#relayed - this.#failed,
       inbox: inbox === undefined ? undefined : { ...inbox },
       raw: this.#raw,
-      droppedAtHighWaterMark: (this.#outbox as { droppedAtHighWaterMark?: number }).droppedAtHighWaterMark,
+      queueOverflows: (this.#outbox as { queueOverflows?: number }).queueOverflows,
     };
   }
 

@@ -109,14 +109,14 @@ function serviceAddresses(config: PubSubConfig): { inbox: string; network: strin
 }
 
 function statsFields(service: PublisherService): Record<string, unknown> {
-  const { relayed, failed, queued, inbox, raw, droppedAtHighWaterMark } = service.stats;
+  const { relayed, failed, queued, inbox, raw, queueOverflows } = service.stats;
   return {
     relayed,
     failed,
     queued,
     undecodable: inbox?.undecodable ?? 0,
     dropped: (inbox?.dropped ?? 0) + failed,
-    ...(droppedAtHighWaterMark === undefined ? {} : { droppedAtHighWaterMark }),
+    ...(queueOverflows === undefined ? {} : { queueOverflows }),
     raw,
   };
 }

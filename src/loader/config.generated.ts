@@ -51,7 +51,7 @@ export interface PubSubOptions {
    */
   zmq?: {
     /**
-     * Events a publisher queues per subscriber. Past it a subscriber that does not keep up misses events (the network publisher counts them in droppedAtHighWaterMark and logs them) and a multiproc PUSH sender waits. 0 means no limit. ZeroMQ's own default, 1000, drops bursts.
+     * Events a publisher queues per subscriber. Past it a subscriber that does not keep up misses events (the network publisher counts each overflow in queueOverflows and logs it) and a multiproc PUSH sender waits. 0 means no limit. ZeroMQ's own default, 1000, drops bursts.
      */
     send_high_water_mark?: number;
     /**

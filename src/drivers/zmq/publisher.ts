@@ -28,8 +28,8 @@ export type PublisherEndpoint =
   /** Connect a PUSH socket on the first send (the multiproc publisher); the peer may start later. `option` names the config option for errors. */
   | { readonly socket: "push"; readonly connect: string; readonly option: string };
 
-/** While events keep being dropped for a slow subscriber, one log line per this many milliseconds. */
-const DROP_LOG_INTERVAL_MS = 10_000;
+/** While subscribers' queues keep overflowing, one log line per this many milliseconds. */
+const OVERFLOW_LOG_INTERVAL_MS = 10_000;
 
 /**
  * The ZeroMQ publisher: an XPUB socket bound to the network endpoint, or a PUSH socket
@@ -39,10 +39,12 @@ const DROP_LOG_INTERVAL_MS = 10_000;
  *
  * A subscriber whose queue is full (`zmq.send_high_water_mark` events) cannot take
  * more; a PUB socket would drop its events without a word. The XPUB socket here is set
- * to refuse such a send instead (`ZMQ_XPUB_NODROP`), and the event then goes out to the
- * subscribers that have room: it is counted in {@link droppedAtHighWaterMark} and
- * logged (the first, then at most every 10 s), and the publisher never waits for the
- * slow subscriber.
+ * to refuse such a send instead (`ZMQ_XPUB_NODROP`); the event then goes out to the
+ * subscribers that have room, and the overflow is counted in {@link queueOverflows}
+ * and logged (the first, then at most every 10 s). The publisher never waits for the
+ * slow subscriber. libzmq then leaves that subscriber out until it has read half its
+ * queue, so it misses the events sent meanwhile too, uncounted: the counter says how
+ * often a queue overflowed, not how many events were missed.
  */
 export class ZmqPublisher extends PublisherAgentBase implements SubscriptionAwarePublisher {
   readonly #endpoint: PublisherEndpoint;
@@ -54,8 +56,8 @@ export class ZmqPublisher extends PublisherAgentBase implements SubscriptionAwar
   readonly #early: { count: number; resolve: () => void }[] = [];
   readonly #logger: Logger;
   readonly #turns = new TurnTaker();
-  #dropped = 0;
-  #dropLoggedAt = -Infinity;
+  #overflows = 0;
+  #overflowLoggedAt = -Infinity;
 
   constructor(endpoint: PublisherEndpoint, options: ZmqOptions, logger: Logger = createStderrLogger()) {
     super({
@@ -72,12 +74,12 @@ export class ZmqPublisher extends PublisherAgentBase implements SubscriptionAwar
   }
 
   /**
-   * Events that did not reach every subscriber: at least one subscriber's queue was full
-   * (`zmq.send_high_water_mark`), so it missed them. Always 0 for a PUSH publisher,
-   * which waits for room instead.
+   * Times an event found a subscriber's queue full (`zmq.send_high_water_mark`). That
+   * subscriber missed the event, and misses the ones after it until it has read half its
+   * queue. Always 0 for a PUSH publisher, which waits for room instead.
    */
-  get droppedAtHighWaterMark(): number {
-    return this.#dropped;
+  get queueOverflows(): number {
+    return this.#overflows;
   }
 
   /**
@@ -157,19 +159,21 @@ export class ZmqPublisher extends PublisherAgentBase implements SubscriptionAwar
    */
   async #sendPast(err: unknown, socket: zmq.XPublisher, topic: Uint8Array, payload: Uint8Array): Promise<void> {
     if (!isNothingQueued(err) || socket.closed) throw err;
-    socket.noDrop = false;
+    setNoDrop(socket, false);
+    let sent: Promise<void>;
     try {
-      await socket.send([topic, payload]);
+      sent = socket.send([topic, payload]); // sent, or refused, before send() returns (no timeout)
     } finally {
-      if (!socket.closed) socket.noDrop = true;
+      setNoDrop(socket, true);
     }
-    this.#dropped += 1;
+    await sent;
+    this.#overflows += 1;
     const now = Date.now();
-    if (now - this.#dropLoggedAt < DROP_LOG_INTERVAL_MS) return;
-    this.#dropLoggedAt = now;
+    if (now - this.#overflowLoggedAt < OVERFLOW_LOG_INTERVAL_MS) return;
+    this.#overflowLoggedAt = now;
     this.#logger.warn(
-      { dropped: this.#dropped, sendHighWaterMark: this.#options.send_high_water_mark },
-      "a subscriber is not keeping up: its queue is full (zmq.send_high_water_mark), so it misses events the others still get (counted in droppedAtHighWaterMark; logged at most every 10 s)",
+      { queueOverflows: this.#overflows, sendHighWaterMark: this.#options.send_high_water_mark },
+      "a subscriber is not keeping up: its queue is full (zmq.send_high_water_mark), so it misses events until it has read half of it, while the others still get them (overflows counted in queueOverflows; logged at most every 10 s)",
     );
   }
 
@@ -201,5 +205,22 @@ export class ZmqPublisher extends PublisherAgentBase implements SubscriptionAwar
     socket.connect(this.#endpoint.connect);
     this.#socket = socket;
     return socket;
+  }
+}
+
+/**
+ * Sets `ZMQ_XPUB_NODROP` on a bound socket. libzmq applies it at once, but zeromq.js
+ * warns through `process.emitWarning` that an option set after a bind takes effect only
+ * at the next one, for every option not on its own list: that warning, wrong here,
+ * would print twice on every overflow. It is silenced for this one synchronous call.
+ */
+function setNoDrop(socket: zmq.XPublisher, value: boolean): void {
+  if (socket.closed) return;
+  const emitWarning = process.emitWarning;
+  process.emitWarning = (() => undefined) as typeof process.emitWarning;
+  try {
+    socket.noDrop = value;
+  } finally {
+    process.emitWarning = emitWarning;
   }
 }
