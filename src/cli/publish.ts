@@ -5,6 +5,7 @@ import { SendError, UsageError } from "../errors.js";
 import type { PubSubConfig } from "../loader/config.js";
 import { brokerDriverOf } from "../loader/brokers.js";
 import { loadFromConfig } from "../loader/load.js";
+import { schemaNodeAt } from "../loader/schema.js";
 import { inboxAddress, networkAddress } from "./addresses.js";
 import { parseCommandArgs } from "./args.js";
 import { eventFromFlags, lineEvents } from "./publish-input.js";
@@ -63,8 +64,6 @@ const PUBLISH_OPTIONS = {
 
 /** How long a direct publisher waits for its subscribers by default, in ms. */
 const DEFAULT_WAIT_MS = 5_000;
-/** The publishers' own default `linger_ms`, for a config that leaves it out. */
-const DEFAULT_LINGER_MS = 5_000;
 
 /** `pubsub-run publish`: send one event from flags, or JSON lines from stdin. */
 export async function runPublish(args: readonly string[]): Promise<number> {
@@ -163,8 +162,9 @@ async function reportWaiting(tally: SendTally, config: PubSubConfig): Promise<vo
  */
 function lingerOf(config: PubSubConfig): { ms: number; option: string } {
   const broker = config.pub_sub_use_multiproc ? undefined : brokerDriverOf(config);
-  if (broker !== undefined) return { ms: config[broker.section]?.linger_ms ?? DEFAULT_LINGER_MS, option: `${broker.section}.linger_ms` };
-  return { ms: config.zmq?.linger_ms ?? DEFAULT_LINGER_MS, option: "zmq.linger_ms" };
+  const section = broker?.section ?? "zmq";
+  const ms = config[section]?.linger_ms ?? (schemaNodeAt([section, "linger_ms"])?.default as number);
+  return { ms, option: `${section}.linger_ms` };
 }
 
 function stdinEvents(onBad: () => void): AsyncIterator<PubSubEvent> {

@@ -1,4 +1,5 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { isErrnoException } from "../../errors.js";
 
 /**
  * Unless a socket's send or receive timeout is 0, zeromq.js asks libzmq whether the
@@ -15,7 +16,7 @@ export const OPERATIONS_PER_TURN = 512;
 
 /** True for the error of a non-blocking call that could not complete: nothing queued, no room. */
 export function isNothingQueued(err: unknown): boolean {
-  return errorCode(err) === "EAGAIN";
+  return isErrnoException(err) && err.code === "EAGAIN";
 }
 
 /**
@@ -23,18 +24,31 @@ export function isNothingQueued(err: unknown): boolean {
  * (`EBUSY`, thrown at once): the same call succeeds once it is done.
  */
 export function isBlockedByBind(err: unknown): boolean {
-  return errorCode(err) === "EBUSY";
+  return isErrnoException(err) && err.code === "EBUSY";
 }
 
-function errorCode(err: unknown): unknown {
-  return typeof err === "object" && err !== null ? (err as { code?: unknown }).code : undefined;
+/**
+ * Runs `call` with the socket's `timeout` option at -1, so it waits as long as it takes,
+ * then sets the option back to 0 (unless the socket was closed meanwhile).
+ */
+export async function waiting<T>(
+  socket: { readonly closed: boolean; sendTimeout?: number; receiveTimeout?: number },
+  timeout: "sendTimeout" | "receiveTimeout",
+  call: () => Promise<T>,
+): Promise<T> {
+  socket[timeout] = -1;
+  try {
+    return await call();
+  } finally {
+    if (!socket.closed) socket[timeout] = 0;
+  }
 }
 
 /** Counts operations that completed at once and says when to let the event loop turn. */
 export class TurnTaker {
   #count = 0;
 
-  /** Counts one operation; true when the caller should `await` {@link turn} before the next. */
+  /** Counts one operation; true when the caller should `await` {@link nextTurn} before the next. */
   take(): boolean {
     this.#count += 1;
     if (this.#count < OPERATIONS_PER_TURN) return false;

@@ -5,7 +5,7 @@ import { StateError } from "../../errors.js";
 import { createStderrLogger, type Logger } from "../../logger.js";
 import { bindExplained } from "./bind.js";
 import { HELLO } from "./hello.js";
-import { isNothingQueued, nextTurn, TurnTaker } from "./nonblocking.js";
+import { isNothingQueued, nextTurn, TurnTaker, waiting } from "./nonblocking.js";
 import { applySocketOptions, type ZmqOptions } from "./options.js";
 import { tcpReleased } from "./released.js";
 import { SubscriptionCounter } from "./subscriptions.js";
@@ -144,12 +144,7 @@ export class ZmqPublisher extends PublisherAgentBase implements SubscriptionAwar
   /** The PUSH socket could not take the event at once: waits for it to, as long as it takes. */
   async #sendWaiting(err: unknown, socket: zmq.Push, topic: Uint8Array, payload: Uint8Array): Promise<void> {
     if (!isNothingQueued(err) || socket.closed) throw err;
-    socket.sendTimeout = -1;
-    try {
-      await socket.send([topic, payload]);
-    } finally {
-      if (!socket.closed) socket.sendTimeout = 0;
-    }
+    await waiting(socket, "sendTimeout", () => socket.send([topic, payload]));
     this.#turns.reset();
   }
 

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type * as zmq from "zeromq";
 import type { Logger } from "../../logger.js";
-import { isBlockedByBind, isNothingQueued, nextTurn, TurnTaker } from "./nonblocking.js";
+import { isBlockedByBind, isNothingQueued, nextTurn, TurnTaker, waiting } from "./nonblocking.js";
 
 /** A socket we receive multipart messages from. */
 export type ReceivingSocket = zmq.Subscriber | zmq.Pull;
@@ -110,7 +110,7 @@ export class ReceiveLoop {
       while (!socket.closed) {
         let frames: Buffer[];
         try {
-          frames = wait ? await this.#receiveWaiting(socket) : await socket.receive();
+          frames = await (wait ? waiting(socket, "receiveTimeout", () => socket.receive()) : socket.receive());
         } catch (err: unknown) {
           if (socket.closed) break;
           if (isBlockedByBind(err)) {
@@ -137,16 +137,6 @@ export class ReceiveLoop {
     if (this.#stopping || socket !== this.#socket) return;
     this.#hooks.logger.error({ err: failure }, "a subscriber socket failed; opening a new one");
     await this.#recover(socket);
-  }
-
-  /** Nothing was queued: waits for the next message, then goes back to taking them at once. */
-  async #receiveWaiting(socket: ReceivingSocket): Promise<Buffer[]> {
-    socket.receiveTimeout = -1;
-    try {
-      return await socket.receive();
-    } finally {
-      if (!socket.closed) socket.receiveTimeout = 0;
-    }
   }
 
   async #recover(broken: ReceivingSocket): Promise<void> {
