@@ -89,6 +89,16 @@ function payloadsAfterProbes(sub) {
   return sub.messages.map(([, payload]) => payload).filter((payload) => !payload.includes(Buffer.from("probe")));
 }
 
+/** A running subscriber of `network`'s driver, connected to the service's port, collecting. */
+async function networkSubscriber(network, port) {
+  const got = new Collector();
+  const subscriber = network.getSubscriber();
+  subscriber.initialize(got.callback);
+  subscriber.registerListenAddress(`tcp://127.0.0.1:${port}`);
+  await subscriber.daemonize();
+  return { subscriber, got };
+}
+
 describe("PublisherService: the raw relay", () => {
   it("relays the frames as they came, byte for byte, and says so in stats.raw", async () => {
     const { port, socket, service } = await zmqService();
@@ -156,11 +166,7 @@ describe("PublisherService: decode and re-encode", () => {
     const network = createZmqNetworkDriver(config, quietContext("network"));
     const service = new PublisherService(inbox, network.getPublisher(), { logger: recordingLogger() });
     await service.start();
-    const got = new Collector();
-    const subscriber = network.getSubscriber();
-    subscriber.initialize(got.callback);
-    subscriber.registerListenAddress(`tcp://127.0.0.1:${port}`);
-    await subscriber.daemonize();
+    const { subscriber, got } = await networkSubscriber(network, port);
     try {
       assert.equal(service.stats.raw, false);
       await waitForFlow(worker, [got]);
@@ -185,11 +191,7 @@ describe("PublisherService: sync", () => {
     const { port, socket, inbox, network, service } = await zmqService();
     const worker = createZmqMultiprocDriver(await configFor({ publisher_multiproc_socket: socket }), quietContext("worker")).getPublisher();
     await worker.initialize();
-    const got = new Collector();
-    const subscriber = network.getSubscriber();
-    subscriber.initialize(got.callback);
-    subscriber.registerListenAddress(`tcp://127.0.0.1:${port}`);
-    await subscriber.daemonize();
+    const { subscriber, got } = await networkSubscriber(network, port);
     try {
       await waitForFlow(worker, [got]);
       assert.equal(got.syncs, 0);

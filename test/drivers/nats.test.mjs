@@ -9,7 +9,7 @@ import createNatsDriver from "../../dist/drivers/nats.js";
 import { ConnectError, InvalidTopicError, decodeEvent, encodeEvent, loadFromConfig } from "../../dist/index.js";
 import { Collector, waitForFlow } from "../../dist/testing.js";
 import { makeProject, recordingLogger } from "../helpers/fixtures.mjs";
-import { brokerDriver, itWithCleanups } from "../helpers/brokers.mjs";
+import { brokerDriver, closeRightAfterChanges, itWithCleanups } from "../helpers/brokers.mjs";
 import { brokerSkipReason, freeLoopbackPort, startNats } from "../helpers/servers.mjs";
 
 const TLS = fileURLToPath(new URL("../fixtures/tls/", import.meta.url));
@@ -57,17 +57,7 @@ describe("nats_pubsub_driver", { skip: brokerSkipReason("nats-server") }, () => 
 
   it("close() right after a topic change or a burst does not wait for the server's answer for ever", { timeout: 10_000 }, async () => {
     const cleanups = [];
-    const nats = await driver({ servers: [server.url] }, cleanups);
-    for (let round = 0; round < 5; round += 1) {
-      const { subscriber } = await nats.subscriber(server.url, ["a"]);
-      subscriber.registerTopic("b");
-      subscriber.unregisterTopic("a");
-      await subscriber.close();
-      const publisher = await nats.publisher();
-      for (let i = 0; i < 1024; i += 1) void publisher.sendEvent({ table: "burst", key: String(i), action: "set", value: i }).catch(() => undefined);
-      await publisher.close();
-    }
-    for (const cleanup of cleanups.reverse()) await cleanup();
+    await closeRightAfterChanges(await driver({ servers: [server.url] }, cleanups), server.url, 1024, cleanups);
   });
 
   test("an event above the server's max_payload is refused with PUBSUB_ERR_SEND; the next one goes out", async (cleanups) => {

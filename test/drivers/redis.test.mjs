@@ -9,7 +9,7 @@ import createRedisDriver from "../../dist/drivers/redis.js";
 import { ConnectError, TransportError, decodeEvent, encodeEvent, loadFromConfig } from "../../dist/index.js";
 import { Collector, waitForFlow } from "../../dist/testing.js";
 import { makeProject, recordingLogger } from "../helpers/fixtures.mjs";
-import { brokerDriver, itWithCleanups } from "../helpers/brokers.mjs";
+import { brokerDriver, closeRightAfterChanges, itWithCleanups } from "../helpers/brokers.mjs";
 import { brokerSkipReason, freeLoopbackPort, startRedis } from "../helpers/servers.mjs";
 import { configFor, quietContext } from "../helpers/zmq.mjs";
 
@@ -98,17 +98,7 @@ describe("redis_pubsub_driver", { skip: brokerSkipReason("redis-server") }, () =
 
   it("close() right after a topic change or a burst does not wait for the server's answer for ever", { timeout: 10_000 }, async () => {
     const cleanups = [];
-    const redis = await driver({ url: server.url }, cleanups);
-    for (let round = 0; round < 5; round += 1) {
-      const { subscriber } = await redis.subscriber(server.url, ["a"]);
-      subscriber.registerTopic("b");
-      subscriber.unregisterTopic("a");
-      await subscriber.close();
-      const publisher = await redis.publisher();
-      for (let i = 0; i < 2048; i += 1) void publisher.sendEvent({ table: "burst", key: String(i), action: "set", value: i }).catch(() => undefined);
-      await publisher.close();
-    }
-    for (const cleanup of cleanups.reverse()) await cleanup();
+    await closeRightAfterChanges(await driver({ url: server.url }, cleanups), server.url, 2048, cleanups);
   });
 
   test("a broker that is not there: initialize() and daemonize() fail with PUBSUB_ERR_CONNECT naming the option and URL", async (cleanups) => {

@@ -114,6 +114,25 @@ export async function brokerDriver(create, section, options, cleanups) {
 }
 
 /**
+ * Five rounds of: a subscriber that changes its topics and closes at once, then a
+ * publisher that closes right after a burst of `burst` unawaited sends. Every close()
+ * must return without waiting for the server's answer for ever; the cleanups run last,
+ * awaited, so one that fails fails the test.
+ */
+export async function closeRightAfterChanges(broker, address, burst, cleanups) {
+  for (let round = 0; round < 5; round += 1) {
+    const { subscriber } = await broker.subscriber(address, ["a"]);
+    subscriber.registerTopic("b");
+    subscriber.unregisterTopic("a");
+    await subscriber.close();
+    const publisher = await broker.publisher();
+    for (let i = 0; i < burst; i += 1) void publisher.sendEvent({ table: "burst", key: String(i), action: "set", value: i }).catch(() => undefined);
+    await publisher.close();
+  }
+  for (const cleanup of cleanups.reverse()) await cleanup();
+}
+
+/**
  * `it(name, body)` whose body gets a list of cleanups (clients to quit, agents to
  * close), run after the test, last first, whatever became of it; a cleanup that fails
  * (its server is gone) is ignored.

@@ -1,12 +1,14 @@
 // Configs and raw ZeroMQ sockets for the ZeroMQ driver tests. What this module creates
 // on disk (the empty project configFor resolves in, every socketDir) is removed by an
 // `after` hook it registers on the importing test file.
+import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after } from "node:test";
 import * as zmq from "zeromq";
 import { resolveConfig } from "../../dist/index.js";
+import { waitForFlow } from "../../dist/testing.js";
 import { makeProject, recordingLogger } from "./fixtures.mjs";
 
 const emptyProject = await makeProject();
@@ -67,4 +69,24 @@ export async function rawPush(address) {
   socket.linger = 0;
   socket.connect(address);
   return { send: (frames) => socket.send(frames), close: async () => socket.close() };
+}
+
+/**
+ * Closes the subscriber's one socket under it and checks what must follow: one "sync",
+ * a new socket in its place, the subscriber still running, then events flowing again.
+ * `checkNew()` adds the caller's own checks once the new socket is there.
+ */
+export async function assertSocketReplaced({ subscriber, publisher, got }, checkNew = async () => {}) {
+  assert.equal(subscriber.sockets.length, 1);
+  const broken = subscriber.sockets[0];
+  broken.close();
+  await got.until(() => got.syncs === 1, "a sync notice after the socket failed");
+  assert.equal(subscriber.sockets.length, 1);
+  assert.notEqual(subscriber.sockets[0], broken);
+  assert.equal(subscriber.isRunning, true);
+  await checkNew();
+  await waitForFlow(publisher, [got]);
+  await publisher.sendEvent({ table: "after", key: "1", action: "set", value: null });
+  await got.until(() => got.count("after") === 1, "an event after the socket was replaced");
+  assert.equal(subscriber.stats.syncs, 1);
 }
