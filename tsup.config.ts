@@ -15,6 +15,8 @@ export default defineConfig([
       "drivers/redis": "src/drivers/redis/index.ts",
       "drivers/nats": "src/drivers/nats/index.ts",
       testing: "src/testing/index.ts",
+      wire: "src/wire.ts",
+      internal: "src/internal.ts",
     },
     format: ["esm"],
     dts: true,

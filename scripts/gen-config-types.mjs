@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates src/loader/config.generated.ts from schema/pubsub.schema.json, so the
+// Generates src/config.generated.ts from schema/pubsub.schema.json, so the
 // TypeScript config type is never a second hand-kept copy of the schema.
 // `node scripts/gen-config-types.mjs --check` exits 1 when the file is stale.
 import { readFile, writeFile } from "node:fs/promises";
@@ -8,7 +8,7 @@ import { compile } from "json-schema-to-typescript";
 
 const root = new URL("../", import.meta.url);
 const schemaPath = fileURLToPath(new URL("schema/pubsub.schema.json", root));
-const outPath = fileURLToPath(new URL("src/loader/config.generated.ts", root));
+const outPath = fileURLToPath(new URL("src/config.generated.ts", root));
 
 export async function generate() {
   const schema = JSON.parse(await readFile(schemaPath, "utf8"));

@@ -119,6 +119,65 @@ export function isPubSubError(value: unknown): value is PubSubError {
   return typeof code === "string" && code.startsWith("PUBSUB_ERR_");
 }
 
+/**
+ * Every error code, the class that carries it and what it means: the one table of codes.
+ * A test checks it both ways against the classes this module exports and against the
+ * README's "Error codes" table, row for row.
+ */
+export const ERROR_CODES: Readonly<Record<string, { readonly className: string; readonly meaning: string }>> = Object.freeze({
+  PUBSUB_ERR_CONFIG: { className: "ConfigError", meaning: "an option has a wrong type, range or name; `problems` lists every one" },
+  PUBSUB_ERR_CONFIG_SYNTAX: { className: "ConfigSyntaxError", meaning: "a config file is not valid YAML, JSON or INI (file and line named)" },
+  PUBSUB_ERR_CONFIG_NOT_FOUND: { className: "ConfigNotFoundError", meaning: "an explicitly named config file does not exist or cannot be read" },
+  PUBSUB_ERR_UNKNOWN_DRIVER: { className: "UnknownDriverError", meaning: "a driver name is no known alias, path or installed package" },
+  PUBSUB_ERR_DRIVER_NOT_FOUND: { className: "DriverNotFoundError", meaning: "a driver module path or package does not exist" },
+  PUBSUB_ERR_DRIVER_LOAD: { className: "DriverLoadError", meaning: "importing a driver module failed (it threw, or a package it needs is missing)" },
+  PUBSUB_ERR_DRIVER_SHAPE: { className: "DriverShapeError", meaning: "a driver module, its factory's result (agents, description) or an agent has the wrong shape" },
+  PUBSUB_ERR_DRIVER_FACTORY: { className: "DriverFactoryError", meaning: "a driver factory threw; the original error is `cause`" },
+  PUBSUB_ERR_USAGE: { className: "UsageError", meaning: "a command line is malformed (unknown flag or command, missing value)" },
+  PUBSUB_ERR_STATE: { className: "StateError", meaning: "an agent was used out of order (started before `initialize`, used after `close`)" },
+  PUBSUB_ERR_WIRE_FORMAT: {
+    className: "WireFormatError",
+    meaning: "a received message is not an event (not MessagePack, not a map, no `action`); subscribers count and drop these",
+  },
+  PUBSUB_ERR_TRANSPORT: {
+    className: "TransportError",
+    meaning: "a transport or endpoint cannot be used: unsupported transport, port in use, socket path not writable",
+  },
+  PUBSUB_ERR_SEND: {
+    className: "SendError",
+    meaning: "an event was not sent: the publisher is closed, `close()` gave up after its linger time, the transport refused it, or the value cannot be encoded",
+  },
+  PUBSUB_ERR_INVALID_TOPIC: {
+    className: "InvalidTopicError",
+    meaning: "a topic the transport cannot carry as it is: a NATS subject that is empty or holds whitespace, `*`, `>` or an empty token; refused by `sendEvent` and `registerTopic`",
+  },
+  PUBSUB_ERR_CONNECT: {
+    className: "ConnectError",
+    meaning: "a broker (Redis, NATS) could not be reached, or refused the connection, within its `connect_timeout_ms` when a publisher initialised or a subscriber started; later outages are reconnected, not thrown",
+  },
+});
+
+/**
+ * The wording of the failures that recur across the code: one template each, so every
+ * "not installed" says how to install, every bind and connect failure names the option
+ * and the address the same way.
+ */
+export const errorMessages = Object.freeze({
+  /** `who` needs a package that is not installed. */
+  packageMissing: (who: string, pkg: string): string =>
+    `${who} needs the package '${pkg}', which is not installed; install it with: npm install ${pkg}`,
+  /** A package `who` needs is installed but failed to load. */
+  packageBroken: (who: string, pkg: string, reason: string): string =>
+    `${who}: the package '${pkg}' failed to load (${reason}); reinstall it with: npm install ${pkg}`,
+  /** The endpoint an option chose cannot be bound; `fix` says what to change. */
+  cannotBind: (option: string, endpoint: string, fix: string): string => `${option}: cannot bind ${endpoint}: ${fix}`,
+  /** A server an option names cannot be reached; `timeout` is the option that bounded the wait and its value. */
+  cannotConnect: (option: string, server: string, address: string, reason: string, timeout: { option: string; ms: number }): string =>
+    `${option}: cannot connect to the ${server} at ${address}: ${reason}; check that it runs and the address and credentials are right (${timeout.option} is ${timeout.ms})`,
+  /** An option's value is wrong: where it came from, the option, what is wrong, the value. */
+  badOption: (origin: string, option: string, problem: string, got: string): string => `${origin}: ${option}: ${problem} (got ${got})`,
+});
+
 /** Narrows an unknown caught value to a Node.js system error carrying a `code`. */
 export function isErrnoException(value: unknown): value is NodeJS.ErrnoException {
   return value instanceof Error && typeof (value as NodeJS.ErrnoException).code === "string";

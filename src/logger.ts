@@ -1,13 +1,4 @@
-/**
- * The logging surface pubsub uses: a subset of pino's, so a pino logger can be passed
- * wherever a {@link Logger} is expected.
- */
-export interface Logger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+import type { Logger } from "./contract.js";
 
 const LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 /** A log level, lowest first; `silent` logs nothing. */

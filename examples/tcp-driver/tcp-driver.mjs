@@ -153,8 +153,17 @@ class TcpSubscriber extends SubscriberAgentBase {
 
 /** The driver module's default export: the factory the loader calls with the effective config. */
 export default function createTcpDriver(config, context) {
+  const host = config.publisher_bind_address === "*" ? "127.0.0.1" : config.publisher_bind_address;
   return {
     getPublisher: () => new TcpPublisher(config),
     getSubscriber: () => new TcpSubscriber({ logger: context?.logger }),
+    // What the loader and pubsub-run need to know: the publisher binds (one per host,
+    // workers go through the publisher service), and where subscribers connect.
+    description: {
+      topology: "bind",
+      address: `tcp://${config.publisher_bind_address}:${config.publisher_port}`,
+      listenAddresses: [`tcp://${host}:${config.publisher_port}`],
+      linger: { option: "the tcp driver's linger time", ms: 5000 },
+    },
   };
 }

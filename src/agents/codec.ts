@@ -1,6 +1,6 @@
 import { Packr, type Options } from "msgpackr";
 import { SendError, WireFormatError } from "../errors.js";
-import type { PubSubEvent } from "./event.js";
+import type { PubSubEvent } from "../contract.js";
 
 // Plain MessagePack maps, no msgpackr records or extensions: a Dragonflow peer decodes
 // these with `msgpack.unpackb` and we decode what `msgpack.packb` produces. `undefined`
@@ -135,12 +135,12 @@ function unpack(payload: Uint8Array): unknown {
 
 function toEvent(decoded: unknown, what: string): PubSubEvent {
   if (typeof decoded !== "object" || decoded === null || Array.isArray(decoded) || decoded instanceof Uint8Array) {
-    throw new WireFormatError(`${what} is not a MessagePack map (got ${describe(decoded)})`);
+    throw new WireFormatError(`${what} is not a MessagePack map (got ${kindOf(decoded)})`);
   }
   const map = decoded as Record<string, unknown>;
   const action = map["action"];
   if (typeof action !== "string" || action === "") {
-    throw new WireFormatError(`${what} has no action (got ${describe(action)})`);
+    throw new WireFormatError(`${what} has no action (got ${kindOf(action)})`);
   }
   return {
     table: nullableText(map, "table"),
@@ -162,26 +162,37 @@ export function encodeTopic(topic: string): Uint8Array {
  * @throws {@link WireFormatError} when the bytes are not UTF-8.
  */
 export function decodeTopic(frame: Uint8Array): string {
-  // Most messages carry the topic of the one before: compare the bytes (a few, in
-  // JavaScript) rather than decode them again.
-  if (lastTopicFrame !== undefined && sameBytes(frame, lastTopicFrame)) return lastTopic;
-  let topic: string;
   try {
-    topic = textDecoder.decode(frame);
+    return textDecoder.decode(frame);
   } catch (err: unknown) {
     throw new WireFormatError(`topic frame is not UTF-8 (${frame.length} bytes)`, { cause: err });
   }
-  if (frame.length <= MAX_CACHED_TOPIC_BYTES) {
-    lastTopicFrame = Uint8Array.from(frame); // a copy: the frame's memory is not ours to keep
-    lastTopic = topic;
-  }
-  return topic;
 }
 
-/** The last topic frame {@link decodeTopic} decoded (when short), and its text. */
-let lastTopicFrame: Uint8Array | undefined;
-let lastTopic = "";
+/** Topic frames longer than this are decoded every time, not remembered. */
 const MAX_CACHED_TOPIC_BYTES = 64;
+
+/**
+ * {@link decodeTopic} for one receiver: most messages carry the topic of the one
+ * before, so it compares the bytes (a few, in JavaScript) with the last short frame it
+ * decoded rather than decode them again. One per subscriber: the last topic is that
+ * subscriber's, never shared.
+ */
+export class TopicDecoder {
+  #lastFrame: Uint8Array | undefined;
+  #lastTopic = "";
+
+  /** The topic of `frame`. @throws {@link WireFormatError} when the bytes are not UTF-8. */
+  decode(frame: Uint8Array): string {
+    if (this.#lastFrame !== undefined && sameBytes(frame, this.#lastFrame)) return this.#lastTopic;
+    const topic = decodeTopic(frame);
+    if (frame.length <= MAX_CACHED_TOPIC_BYTES) {
+      this.#lastFrame = Uint8Array.from(frame); // a copy: the frame's memory is not ours to keep
+      this.#lastTopic = topic;
+    }
+    return topic;
+  }
+}
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -224,10 +235,10 @@ function nullableText(map: Record<string, unknown>, name: string): string | null
   if (value === undefined || value === null) return null;
   if (typeof value === "string") return value;
   if (value instanceof Uint8Array) return decodeTopic(value);
-  throw new WireFormatError(`payload field ${name} must be a string or nil (got ${describe(value)})`);
+  throw new WireFormatError(`payload field ${name} must be a string or nil (got ${kindOf(value)})`);
 }
 
-function describe(value: unknown): string {
+function kindOf(value: unknown): string {
   if (value === null || value === undefined) return "nil";
   if (Array.isArray(value)) return "an array";
   if (value instanceof Uint8Array) return "binary";

@@ -1,4 +1,4 @@
-import type { Logger } from "../logger.js";
+import type { Logger } from "../contract.js";
 
 /**
  * The listeners of a `ConnectionAwareSubscriber`: `onConnected` adds one, and a

@@ -1,8 +1,7 @@
 import { PubSubError, SendError, StateError } from "../errors.js";
-import type { PublisherApi } from "./api.js";
+import { type PublisherApi, type PubSubEvent, type RawFrameSink, resolveTopic } from "../contract.js";
 import { encodeBatch, encodeEvent, encodeTopic, isSingleEventPayload } from "./codec.js";
-import { resolveTopic, type PubSubEvent } from "./event.js";
-import type { RawFrameSink } from "./raw-frames.js";
+import { within } from "./deadline.js";
 import { SendQueue, type SendGrouping } from "./send-queue.js";
 
 /** Topic frames kept encoded, so a publisher on a few topics encodes each once. */
@@ -78,7 +77,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * class MyPublisher extends PublisherAgentBase {
  *   protected async open() { this.server = await listen(port); }
  *   protected async write(topic: Uint8Array, payload: Uint8Array) { await this.server.broadcast(topic, payload); }
- *   protected async release() { await this.server.close(); }
+ *   protected async release(remainingMs: number) { await this.server.close(remainingMs); }
  * }
  * ```
  */
@@ -114,8 +113,12 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
    * Releases the transport. Called once, by `close()`, after the queue drained or the
    * linger time ran out, and only when {@link open} was called. A {@link write} still in
    * flight should fail rather than hang.
+   *
+   * @param remainingMs - the linger time left once the queue drained, in milliseconds
+   * (0 when it ran out; -1: no limit): how long a driver may still wait for its peer to
+   * confirm what {@link write} handed over.
    */
-  protected abstract release(): Promise<void>;
+  protected abstract release(remainingMs: number): Promise<void>;
 
   /**
    * Refuses a topic the transport cannot carry as it is (a NATS subject cannot hold
@@ -142,7 +145,7 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
         this.#opening = undefined;
         throw err;
       }
-      if (this.#state === "opening") this.#state = "open";
+      if ((this.#state as State) === "opening") this.#state = "open"; // unless close() ran meanwhile
       return;
     }
     await this.#opening;
@@ -169,9 +172,12 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
     if (this.#state === "closed") return;
     const opened = this.#opening;
     this.#state = "closed";
-    await this.#drainWithin(this.#lingerMs);
+    const closingAt = Date.now();
+    // A peer that never comes cannot hang close(): the queue gets the linger time at most.
+    await within(this.#queue.close(), this.#lingerMs);
     this.#released = true;
-    if (opened !== undefined && (await opened.then(() => true, () => false))) await this.release();
+    const wasOpened = opened !== undefined && (await opened.then(() => true).catch(() => false));
+    if (wasOpened) await this.release(this.#lingerMs < 0 ? -1 : Math.max(0, this.#lingerMs - (Date.now() - closingAt)));
     await this.#queue.flush();
   }
 
@@ -197,20 +203,6 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
 
   #gaveUp(): string {
     return `the publisher closed before this event could be sent (${this.#lingerOption} of ${this.#lingerMs} ms expired)${this.#unsentHint}`;
-  }
-
-  /** Waits for the queue to drain, at most `linger` ms (-1: forever); a peer that never comes cannot hang `close()`. */
-  async #drainWithin(linger: number): Promise<void> {
-    if (linger < 0) return this.#queue.close();
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, linger);
-    });
-    try {
-      await Promise.race([this.#queue.close(), expired]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   #topicFrame(topic: string): Uint8Array {

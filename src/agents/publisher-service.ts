@@ -1,9 +1,6 @@
-import { createStderrLogger, type Logger } from "../logger.js";
+import { createStderrLogger } from "../logger.js";
 import { TransportError } from "../errors.js";
-import { isDrainable, isSubscriptionAware, type PublisherApi, type SubscriberApi } from "./api.js";
-import { SEND_ALL_TOPIC, SYNC_ACTION, type PubSubEvent } from "./event.js";
-import { isRawFrameSink, isRawFrameSource } from "./raw-frames.js";
-import type { SubscriberStats } from "./subscriber-base.js";
+import { isDrainable, isRawFrameSink, isRawFrameSource, isSubscriptionAware, type Logger, type PublisherApi, type PubSubEvent, SEND_ALL_TOPIC, type SubscriberApi, type SubscriberStats, SYNC_ACTION } from "../contract.js";
 
 /** While relaying keeps failing, one log line per this many milliseconds. */
 const FAILURE_LOG_INTERVAL_MS = 1_000;

@@ -1,25 +1,10 @@
 import { StateError, WireFormatError } from "../errors.js";
-import { createStderrLogger, type Logger } from "../logger.js";
-import type { SubscriberApi } from "./api.js";
-import { decodePayload, decodeTopic, isEventPayload } from "./codec.js";
-import { SEND_ALL_TOPIC, SYNC_ACTION, type EventCallback, type PubSubEvent } from "./event.js";
+import { createStderrLogger } from "../logger.js";
+import { type EventCallback, type Logger, type PubSubEvent, SEND_ALL_TOPIC, SYNC_ACTION, type SubscriberApi, type SubscriberStats } from "../contract.js";
+import { decodePayload, isEventPayload, TopicDecoder } from "./codec.js";
 
 /** While undecodable messages keep coming, one log line per this many milliseconds. */
 const BURST_LOG_INTERVAL_MS = 10_000;
-
-/** Counters every subscriber keeps; read them with {@link SubscriberAgentBase.stats}. */
-export interface SubscriberStats {
-  /** Events handed to the callback. */
-  delivered: number;
-  /** Messages dropped: undecodable, or on a topic this subscriber did not register. */
-  dropped: number;
-  /** The part of `dropped` that could not be decoded (garbage on the wire). */
-  undecodable: number;
-  /** `"sync"` notices given to the callback after a lost connection came back. */
-  syncs: number;
-  /** Callback calls that threw or rejected. */
-  callbackErrors: number;
-}
 
 /** Options every subscriber built on {@link SubscriberAgentBase} accepts. */
 export interface SubscriberAgentOptions {
@@ -58,6 +43,7 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
   protected readonly logger: Logger;
   /** Counters of delivered and dropped events; the object is live, not a copy. */
   readonly stats: SubscriberStats = { delivered: 0, dropped: 0, undecodable: 0, syncs: 0, callbackErrors: 0 };
+  readonly #topicDecoder = new TopicDecoder();
   #burst = 0;
   #burstLoggedAt = 0;
 
@@ -171,7 +157,7 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
     let decoded: PubSubEvent | (PubSubEvent | WireFormatError)[];
     let onTopic: string;
     try {
-      onTopic = typeof topic === "string" ? topic : decodeTopic(topic);
+      onTopic = typeof topic === "string" ? topic : this.#topicDecoder.decode(topic);
       if (!this.acceptsTopic(onTopic)) {
         this.stats.dropped += 1;
         return;
@@ -204,7 +190,7 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
    */
   protected acceptRaw(payload: Uint8Array): boolean {
     if (!isEventPayload(payload)) {
-      this.dropUndecodable(new WireFormatError(`payload is not a MessagePack map or array (${payload.length} bytes, first byte ${describeByte(payload[0])})`));
+      this.dropUndecodable(new WireFormatError(`payload is not a MessagePack map or array (${payload.length} bytes, first byte ${hexByte(payload[0])})`));
       return false;
     }
     this.#endBurst();
@@ -275,6 +261,6 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
   }
 }
 
-function describeByte(byte: number | undefined): string {
+function hexByte(byte: number | undefined): string {
   return byte === undefined ? "none" : `0x${byte.toString(16).padStart(2, "0")}`;
 }

@@ -1,7 +1,7 @@
-import type { DriverRole } from "../agents/api.js";
-import { brokerDriverOf } from "../loader/brokers.js";
+import type { DriverRole } from "../contract.js";
 import { DriverAgents } from "../loader/driver-agents.js";
-import { DRIVER_OPTION } from "../loader/driver-for-role.js";
+import { DRIVER_OPTION } from "../loader/drivers.js";
+import { listenAddresses } from "../loader/load.js";
 import { resolveConfig } from "../loader/resolve-config.js";
 import { createStderrLogger } from "../logger.js";
 import { parseCommandArgs } from "./args.js";
@@ -43,22 +43,25 @@ export async function runCheck(args: readonly string[]): Promise<number> {
         "the publisher service is not needed and pub_sub_multiproc_driver and publisher_multiproc_socket are ignored",
     );
   }
-  const broker = brokerDriverOf(config);
-  if (broker !== undefined) notes.push(brokerNote(broker.alias, config.pub_sub_use_multiproc));
   // Creating the drivers runs their own checks (the ZeroMQ network driver refuses a
   // transport it cannot bind), so check refuses what `service` would.
   const agents = new DriverAgents(resolved, createStderrLogger());
   const drivers: Record<string, unknown> = {};
   for (const role of roles) {
-    const { mod } = await agents.driver(role);
+    const { mod, description } = await agents.driver(role);
     drivers[role] = {
       option: DRIVER_OPTION[role],
       name: mod.resolved.name,
       source: mod.resolved.source,
       module: mod.resolved.importTarget,
+      topology: description.topology,
+      address: description.address,
     };
   }
-  const report = { configFile: resolved.filepath, config, drivers, notes };
+  const network = (await agents.driver("network")).description;
+  if (network.topology === "broker") notes.push(brokerNote(config.pub_sub_driver, config.pub_sub_use_multiproc));
+  const publishers = listenAddresses(config, network, resolved.origins).map((address) => network.redact?.(address) ?? address);
+  const report = { configFile: resolved.filepath, config: { ...config, publishers }, drivers, notes };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return 0;
 }

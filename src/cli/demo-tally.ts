@@ -1,4 +1,5 @@
-import { SYNC_ACTION } from "../agents/event.js";
+import { within } from "../agents/deadline.js";
+import { SYNC_ACTION } from "../contract.js";
 
 interface WorkerCount {
   received: number;
@@ -53,20 +54,16 @@ export class DemoTally {
   }
 
   /** Resolves when every sent event arrived, or after `timeoutMs`. */
-  settled(timeoutMs: number): Promise<void> {
+  async settled(timeoutMs: number): Promise<void> {
     const arrived = (): boolean => [...this.#workers.values()].every((c) => c.sent === undefined || c.received >= c.sent);
-    if (arrived()) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.#onChange = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
+    if (arrived()) return;
+    const allArrived = new Promise<void>((resolve) => {
       this.#onChange = () => {
-        if (arrived()) done();
+        if (arrived()) resolve();
       };
     });
+    await within(allArrived, timeoutMs);
+    this.#onChange = undefined;
   }
 
   /** The live line: per-worker counts, the total and the rate since the last line. */

@@ -1,14 +1,14 @@
 import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
 import { setTimeout as delay } from "node:timers/promises";
-import { isConnectionAware, type PublisherApi, type SubscriberApi } from "../agents/api.js";
+import { EXPIRED, within } from "../agents/deadline.js";
+import { isConnectionAware, type Logger, type PublisherApi, type SubscriberApi } from "../contract.js";
 import type { PublisherService } from "../agents/publisher-service.js";
 import { ConfigError, TransportError, UsageError } from "../errors.js";
-import { brokerDriverOf } from "../loader/brokers.js";
+import { DriverAgents } from "../loader/driver-agents.js";
 import { loadFromConfig } from "../loader/load.js";
-import type { PubSubConfig } from "../loader/config.js";
-import { resolveConfig } from "../loader/resolve-config.js";
-import { loadPublisherService } from "../loader/service.js";
+import { resolveConfig, type ResolvedConfig } from "../loader/resolve-config.js";
+import { loadPublisherService } from "../loader/load-service.js";
 import { parseCommandArgs } from "./args.js";
 import { DemoTally } from "./demo-tally.js";
 import { createCliLogger } from "./log.js";
@@ -76,15 +76,18 @@ async function runPrimary(
   seconds: number | undefined,
 ): Promise<number> {
   const logger = createCliLogger({ json: false, name: "pubsub-demo", debug: args.includes("--debug") });
-  const { config, service } = await startService(source, logger);
+  const resolved = await resolveConfig(source);
+  const service = await startService(resolved, logger);
   const tally = new DemoTally();
   let subscriber: SubscriberApi | undefined;
   try {
-    const pubsub = await loadFromConfig({ ...source, publisher: false, logger });
+    const pubsub = await loadFromConfig({ resolved, publisher: false, logger });
     subscriber = pubsub.subscriber as SubscriberApi;
-    await connect(subscriber, tally, config.publishers);
+    const redact = pubsub.drivers.network?.redact ?? ((address: string) => address);
+    const publishers = pubsub.config.publishers.map(redact);
+    await connect(subscriber, tally, publishers);
     const up = service === undefined ? "workers publish straight to the broker" : "service up";
-    logger.info({ workers, publishers: config.publishers }, `ready: ${up}, subscriber connected; forking ${workers} workers`);
+    logger.info({ workers, publishers }, `ready: ${up}, subscriber connected; forking ${workers} workers`);
 
     cluster.setupPrimary({ args: ["demo", ...args] });
     const forked = Array.from({ length: workers }, () => cluster.fork());
@@ -105,24 +108,19 @@ async function runPrimary(
 
 /**
  * Starts the publisher service the config asks for. With `pub_sub_use_multiproc: false`
- * there is none: that works with a driver that binds nothing (a broker), where each
- * worker publishes straight to it, but not with one every worker would bind.
+ * there is none: that works with a driver that connects to a broker (its description
+ * says so), where each worker publishes straight to it, but not with one every worker
+ * would bind.
  */
-async function startService(
-  source: { configPath: string | undefined; overrides: string[] },
-  logger: ReturnType<typeof createCliLogger>,
-): Promise<{ config: PubSubConfig; service: PublisherService | undefined }> {
-  const resolved = await resolveConfig(source);
-  const { config } = resolved;
-  if (config.pub_sub_use_multiproc) return loadPublisherService({ ...source, logger });
-  if (brokerDriverOf(config) === undefined) {
-    const origin = resolved.origins.get("pub_sub_use_multiproc") ?? "config";
-    throw new ConfigError(
-      `${origin}: pub_sub_use_multiproc is false, so every demo worker would bind ${config.publisher_transport}://${config.publisher_bind_address}:${config.publisher_port} itself; ` +
-        "set pub_sub_use_multiproc=true, or use a broker driver (redis_pubsub_driver, nats_pubsub_driver)",
-    );
-  }
-  return { config, service: undefined };
+async function startService(resolved: ResolvedConfig, logger: Logger): Promise<PublisherService | undefined> {
+  if (resolved.config.pub_sub_use_multiproc) return (await loadPublisherService({ resolved, logger })).service;
+  const { description } = await new DriverAgents(resolved, logger).driver("network");
+  if (description.topology === "broker") return undefined;
+  const origin = resolved.origins.get("pub_sub_use_multiproc") ?? "config";
+  throw new ConfigError(
+    `${origin}: pub_sub_use_multiproc is false, so every demo worker would bind ${description.address} itself; ` +
+      "set pub_sub_use_multiproc=true, or use a driver that connects to a broker (such as redis_pubsub_driver)",
+  );
 }
 
 /** Resolves on the first SIGINT/SIGTERM, or after `seconds`, with what it was. */
@@ -147,17 +145,10 @@ async function connect(subscriber: SubscriberApi, tally: DemoTally, publishers: 
   else connected();
   subscriber.initialize((table, key, action, value) => tally.take(table, action, value));
   await subscriber.daemonize();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () => reject(new TransportError(`publishers: the subscriber reached none of ${publishers.join(", ")} in ${CONNECT_TIMEOUT_MS / 1000}s; make publishers name the service's address`)),
-      CONNECT_TIMEOUT_MS,
+  if ((await within(greeted, CONNECT_TIMEOUT_MS)) === EXPIRED) {
+    throw new TransportError(
+      `publishers: the subscriber reached none of ${publishers.join(", ")} in ${CONNECT_TIMEOUT_MS / 1000}s; make publishers name the service's address`,
     );
-  });
-  try {
-    await Promise.race([greeted, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

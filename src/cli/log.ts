@@ -1,6 +1,7 @@
 import pino from "pino";
 import { prettyFactory } from "pino-pretty";
-import { errorSummary, type Logger } from "../logger.js";
+import type { Logger } from "../contract.js";
+import { errorSummary } from "../logger.js";
 
 /** Options of {@link createCliLogger}. */
 export interface CliLoggerOptions {

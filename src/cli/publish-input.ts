@@ -1,6 +1,6 @@
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
-import type { PubSubEvent } from "../agents/event.js";
+import type { PubSubEvent } from "../contract.js";
 import { UsageError } from "../errors.js";
 import { isPlainObject } from "../loader/text-values.js";
 

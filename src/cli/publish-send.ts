@@ -1,5 +1,5 @@
-import type { PublisherApi, SubscriptionAwarePublisher } from "../agents/api.js";
-import type { PubSubEvent } from "../agents/event.js";
+import { EXPIRED, within } from "../agents/deadline.js";
+import type { PublisherApi, PubSubEvent, SubscriptionAwarePublisher } from "../contract.js";
 
 /** Sends in flight before reading more input waits for them: bounds memory on a long stdin. */
 const MAX_IN_FLIGHT = 1024;
@@ -8,18 +8,16 @@ const MAX_IN_FLIGHT = 1024;
  * A bounded wait for subscribers: `opened` resolves true once `count` of them are
  * connected to `publisher`, false after `ms`. `cancel()` ends the wait (and its timer).
  */
-export function subscribersWithin(publisher: SubscriptionAwarePublisher, count: number, ms: number): { opened: Promise<boolean>; cancel: () => void } {
-  let timer: NodeJS.Timeout | undefined;
-  let settle: (open: boolean) => void = () => undefined;
-  const opened = new Promise<boolean>((resolve, reject) => {
-    settle = (open) => {
-      clearTimeout(timer);
-      resolve(open);
-    };
-    timer = setTimeout(() => settle(false), ms);
-    publisher.whenSubscribers(count).then(() => settle(true), reject);
-  });
-  return { opened, cancel: () => settle(false) };
+export function subscribersWithin(
+  publisher: SubscriptionAwarePublisher,
+  count: number,
+  ms: number,
+): { opened: Promise<boolean>; cancel: () => void } {
+  let cancel: () => void = () => undefined;
+  const cancelled = new Promise<false>((resolve) => (cancel = () => resolve(false)));
+  const came = publisher.whenSubscribers(count).then(() => true);
+  const opened = within(Promise.race([came, cancelled]), ms).then((outcome) => outcome === true);
+  return { opened, cancel };
 }
 
 /** What {@link holdUntilOpen} read while it waited. */
@@ -121,24 +119,7 @@ export class SendTally {
     if (this.#batch.length >= MAX_IN_FLIGHT) {
       const batch = this.#batch;
       this.#batch = [];
-      this.stalled = !(await settledWithin(Promise.all(batch), this.#stallMs));
+      this.stalled = (await within(Promise.all(batch), this.#stallMs)) === EXPIRED;
     }
-  }
-}
-
-/** True when `work` settled within `ms` (always, in the end, when `ms` is negative). */
-async function settledWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
-  if (ms < 0) {
-    await work;
-    return true;
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([work.then(() => true), timedOut]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -1,12 +1,7 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { isSubscriptionAware, type PublisherApi } from "../agents/api.js";
-import type { PubSubEvent } from "../agents/event.js";
-import { SendError, UsageError } from "../errors.js";
-import type { PubSubConfig } from "../loader/config.js";
-import { brokerDriverOf } from "../loader/brokers.js";
+import { type DriverDescription, isSubscriptionAware, type PublisherApi, type PubSubEvent } from "../contract.js";
+import { SendError, StateError, UsageError } from "../errors.js";
 import { loadFromConfig } from "../loader/load.js";
-import { schemaNodeAt } from "../loader/schema.js";
-import { inboxAddress, networkAddress } from "./addresses.js";
 import { parseCommandArgs } from "./args.js";
 import { eventFromFlags, lineEvents } from "./publish-input.js";
 import { holdUntilOpen, SendTally, subscribersWithin, type Held } from "./publish-send.js";
@@ -80,7 +75,10 @@ export async function runPublish(args: readonly string[]): Promise<number> {
   const { config } = pubsub;
   let bad = 0;
   const source = single === undefined ? stdinEvents(() => (bad += 1)) : oneEvent(single);
-  const linger = lingerOf(config);
+  // The publisher's driver: the multiproc one through the service, else the network one.
+  const driver = config.pub_sub_use_multiproc ? pubsub.drivers.multiproc : pubsub.drivers.network;
+  if (driver === undefined) throw new StateError("loadFromConfig() described no driver for the publisher");
+  const { linger } = driver;
   const tally = new SendTally(publisher, linger.ms);
   try {
     if (config.pub_sub_use_multiproc && (waitSubscribers !== undefined || waitMs !== undefined)) {
@@ -88,10 +86,10 @@ export async function runPublish(args: readonly string[]): Promise<number> {
         "pubsub-run publish: --wait-subscribers and --wait-ms apply when pub_sub_use_multiproc is false (publishing straight to the network); through the publisher service, run 'pubsub-run service --wait-subscribers N' instead",
       );
     }
-    const held = config.pub_sub_use_multiproc ? undefined : await waitForSubscribers(publisher, config, source, waitSubscribers ?? 1, waitMs ?? DEFAULT_WAIT_MS);
+    const held = config.pub_sub_use_multiproc ? undefined : await waitForSubscribers(publisher, driver, config.pub_sub_driver, source, waitSubscribers ?? 1, waitMs ?? DEFAULT_WAIT_MS);
     await tally.sendAll(source, held);
     if (tally.stalled) process.stdin.destroy(); // nothing takes events: stop reading
-    else if (single === undefined && config.pub_sub_use_multiproc) await reportWaiting(tally, config);
+    else if (single === undefined && config.pub_sub_use_multiproc) await reportWaiting(tally, driver);
   } finally {
     await pubsub.close();
   }
@@ -112,7 +110,8 @@ export async function runPublish(args: readonly string[]): Promise<number> {
  */
 async function waitForSubscribers(
   publisher: PublisherApi,
-  config: PubSubConfig,
+  network: DriverDescription,
+  driverName: string,
   source: AsyncIterator<PubSubEvent>,
   count: number,
   ms: number,
@@ -120,7 +119,7 @@ async function waitForSubscribers(
   if (count === 0 || ms === 0) return undefined;
   if (!isSubscriptionAware(publisher)) {
     process.stderr.write(
-      `pubsub-run publish: pub_sub_driver ${config.pub_sub_driver} cannot tell when subscribers are connected; sending without waiting (subscribers that connect later miss these events)\n`,
+      `pubsub-run publish: pub_sub_driver ${driverName} cannot tell when subscribers are connected; sending without waiting (subscribers that connect later miss these events)\n`,
     );
     return undefined;
   }
@@ -136,7 +135,7 @@ async function waitForSubscribers(
   const who = count === 1 ? "no subscriber" : `${publisher.subscribers} of ${count} subscribers (--wait-subscribers)`;
   const unsent = `${held.events.length} event${held.events.length === 1 ? "" : "s"} ${held.ended ? "not sent" : "read from stdin not sent, the rest not read"}`;
   throw new SendError(
-    `pubsub-run publish: ${who} connected to ${networkAddress(config)} within ${ms} ms (--wait-ms); ${unsent}; start the subscribers first, give them longer with --wait-ms, or pass --wait-subscribers 0 to send anyway`,
+    `pubsub-run publish: ${who} connected to ${network.address} within ${ms} ms (--wait-ms); ${unsent}; start the subscribers first, give them longer with --wait-ms, or pass --wait-subscribers 0 to send anyway`,
   );
 }
 
@@ -146,25 +145,13 @@ async function waitForSubscribers(
  * at once are not reported). Straight to the network nothing waits for a peer: PUB
  * sockets send to whoever is connected.
  */
-async function reportWaiting(tally: SendTally, config: PubSubConfig): Promise<void> {
+async function reportWaiting(tally: SendTally, inbox: DriverDescription): Promise<void> {
   await nextTurn();
   const waiting = tally.waiting;
   if (waiting === 0) return;
   process.stderr.write(
-    `pubsub-run publish: end of stdin; handing the last ${waiting} events to the transport (they wait here for the publisher service at ${inboxAddress(config)} to take them)\n`,
+    `pubsub-run publish: end of stdin; handing the last ${waiting} events to the transport (they wait here for the publisher service at ${inbox.address} to take them)\n`,
   );
-}
-
-/**
- * How long the publisher's `close()` waits for what it holds (the driver's `linger_ms`):
- * also how long `publish` waits for a full window of events to be taken before it stops
- * reading stdin. A negative value waits for ever.
- */
-function lingerOf(config: PubSubConfig): { ms: number; option: string } {
-  const broker = config.pub_sub_use_multiproc ? undefined : brokerDriverOf(config);
-  const section = broker?.section ?? "zmq";
-  const ms = config[section]?.linger_ms ?? (schemaNodeAt([section, "linger_ms"])?.default as number);
-  return { ms, option: `${section}.linger_ms` };
 }
 
 function stdinEvents(onBad: () => void): AsyncIterator<PubSubEvent> {

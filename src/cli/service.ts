@@ -1,8 +1,6 @@
-import type { PubSubConfig } from "../loader/config.js";
-import { createPublisherService } from "../loader/service.js";
+import { createPublisherService, type LoadedService } from "../loader/load-service.js";
 import type { PublisherService } from "../agents/publisher-service.js";
 import { UsageError } from "../errors.js";
-import { inboxAddress, networkAddress } from "./addresses.js";
 import { parseCommandArgs } from "./args.js";
 import { createCliLogger } from "./log.js";
 import { untilSignal } from "./signals.js";
@@ -69,7 +67,7 @@ export async function runService(args: readonly string[]): Promise<number> {
       await loaded.service.stop(); // the signal came while the config and drivers loaded
       return undefined;
     }
-    const addresses = serviceAddresses(loaded.config);
+    const addresses = serviceAddresses(loaded);
     if (waitForSubscribers > 0) {
       logger.info({ network: addresses.network, waitForSubscribers }, `waiting for ${waitForSubscribers} subscribers before taking events`);
     }
@@ -103,9 +101,9 @@ export async function runService(args: readonly string[]): Promise<number> {
   return 0;
 }
 
-/** Where the service listens and sends, as the log's ready line shows it (a broker driver binds nothing: it sends to the broker). */
-function serviceAddresses(config: PubSubConfig): { inbox: string; network: string } {
-  return { inbox: inboxAddress(config), network: networkAddress(config) };
+/** Where the service listens and sends, as the drivers describe it (a broker driver binds nothing: it sends to the broker). */
+function serviceAddresses(loaded: LoadedService): { inbox: string; network: string } {
+  return { inbox: loaded.drivers.multiproc.address, network: loaded.drivers.network.address };
 }
 
 function statsFields(service: PublisherService): Record<string, unknown> {

@@ -1,7 +1,6 @@
 import { loadFromConfig } from "../loader/load.js";
 import { UsageError } from "../errors.js";
-import { SYNC_ACTION } from "../agents/event.js";
-import { isConnectionAware, type SubscriberApi } from "../agents/api.js";
+import { isConnectionAware, type SubscriberApi, SYNC_ACTION } from "../contract.js";
 import { parseCommandArgs } from "./args.js";
 import { untilSignal } from "./signals.js";
 
@@ -69,7 +68,8 @@ export async function runSubscribe(args: readonly string[]): Promise<number> {
   }
   const signals = untilSignal(() => pubsub.close(), { debug: values.debug });
   const { config } = pubsub;
-  process.stderr.write(`pubsub-run subscribe: ready; topics ${config.topics.join(", ")}; publishers ${config.publishers.join(", ")}\n`);
+  const redact = pubsub.drivers.network?.redact ?? ((address: string) => address);
+  process.stderr.write(`pubsub-run subscribe: ready; topics ${config.topics.join(", ")}; publishers ${config.publishers.map(redact).join(", ")}\n`);
   await Promise.race([done, signals.signalled]);
   signals.dispose();
   await pubsub.close();

@@ -1,11 +1,8 @@
-import type { DriverRole, PubSubApi, PublisherApi, SubscriberApi } from "../agents/api.js";
-import { DriverShapeError } from "../errors.js";
-import type { Logger } from "../logger.js";
-import { loadDriverModule, type LoadedDriverModule } from "./driver-for-role.js";
-import { createDriver } from "./import-driver.js";
+import type { DriverDescription, DriverRole, Logger, PubSubApi, PublisherApi, SubscriberApi } from "../contract.js";
+import { DriverFactoryError, DriverShapeError, isPubSubError } from "../errors.js";
+import { importDriverModule, missingMethods, shapeOf, type DriverModule } from "./drivers.js";
 import { explainingOrigin } from "./origin.js";
 import type { ResolvedConfig } from "./resolve-config.js";
-import { missingMethods } from "./shape.js";
 
 const PUBLISHER_METHODS = Object.freeze(["initialize", "sendEvent", "close"]);
 const SUBSCRIBER_METHODS = Object.freeze([
@@ -18,10 +15,15 @@ const SUBSCRIBER_METHODS = Object.freeze([
   "close",
 ]);
 
-/** A role's driver module and what its factory returned. */
+/** What a driver that does not describe itself is taken to be. */
+const UNDESCRIBED_LINGER_MS = 5_000;
+
+/** A role's driver module, what its factory returned and what it says about itself. */
 export interface CreatedDriver {
-  mod: LoadedDriverModule;
+  mod: DriverModule;
   api: PubSubApi;
+  /** The driver's own description, or what is assumed of a driver without one. */
+  description: DriverDescription;
 }
 
 /**
@@ -59,25 +61,78 @@ export class DriverAgents {
   driver(role: DriverRole): Promise<CreatedDriver> {
     let pending = this.#drivers.get(role);
     if (pending === undefined) {
-      const { config, origins } = this.#resolved;
-      pending = loadDriverModule(this.#resolved, role).then(async (mod) => ({
-        mod,
-        api: await explainingOrigin(origins, () =>
-          createDriver(mod.factory, mod.resolved, mod.lookup, config, { role, logger: this.#logger }),
-        ),
-      }));
+      pending = this.#create(role);
       this.#drivers.set(role, pending);
     }
     return pending;
   }
+
+  async #create(role: DriverRole): Promise<CreatedDriver> {
+    const { origins } = this.#resolved;
+    const mod = await importDriverModule(this.#resolved, role);
+    const api = await explainingOrigin(origins, () => createDriver(mod, this.#resolved, role, this.#logger));
+    return { mod, api, description: api.description ?? undescribed(mod) };
+  }
+}
+
+/**
+ * Calls a driver factory and checks what it returned. A coded error the factory throws
+ * passes through as it is; any other is wrapped in a {@link DriverFactoryError}.
+ */
+async function createDriver(mod: DriverModule, resolved: ResolvedConfig, role: DriverRole, logger: Logger): Promise<PubSubApi> {
+  let api: unknown;
+  try {
+    api = await mod.factory(resolved.config, { role, logger });
+  } catch (err: unknown) {
+    if (isPubSubError(err)) throw err;
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new DriverFactoryError(`${mod.label}: driver factory of '${mod.resolved.specifier}' threw: ${reason}`, { cause: err });
+  }
+  const missing = missingMethods(api, ["getPublisher", "getSubscriber"]);
+  if (missing.length > 0) {
+    throw new DriverShapeError(
+      `${mod.label}: driver factory of '${mod.resolved.specifier}' returned ${shapeOf(api)}, without ${missing.join(", ")}; it must return { getPublisher(), getSubscriber() }`,
+    );
+  }
+  const description = (api as PubSubApi).description;
+  if (description !== undefined && !isDescription(description)) {
+    throw new DriverShapeError(
+      `${mod.label}: driver factory of '${mod.resolved.specifier}' returned a description that is ${shapeOf(description)}; it needs topology ("bind" or "broker"), address, listenAddresses and linger { option, ms }`,
+    );
+  }
+  return api as PubSubApi;
+}
+
+function isDescription(value: unknown): value is DriverDescription {
+  if (typeof value !== "object" || value === null) return false;
+  const d = value as Partial<DriverDescription>;
+  return (
+    (d.topology === "bind" || d.topology === "broker") &&
+    typeof d.address === "string" &&
+    Array.isArray(d.listenAddresses) &&
+    d.listenAddresses.every((address) => typeof address === "string") &&
+    typeof d.linger?.option === "string" &&
+    typeof d.linger.ms === "number" &&
+    (d.redact === undefined || typeof d.redact === "function")
+  );
+}
+
+/** What is assumed of a driver without a description: it binds, at an address it does not say. */
+function undescribed(mod: DriverModule): DriverDescription {
+  return {
+    topology: "bind",
+    address: `the address of driver '${mod.resolved.name}'`,
+    listenAddresses: [],
+    linger: { option: "the linger time", ms: UNDESCRIBED_LINGER_MS },
+  };
 }
 
 /** Checks an agent a driver returned has every method of the contract. */
-function checkAgent<T>(agent: unknown, getter: string, methods: readonly string[], mod: LoadedDriverModule): T {
+function checkAgent<T>(agent: unknown, getter: string, methods: readonly string[], mod: DriverModule): T {
   const missing = missingMethods(agent, methods);
   if (missing.length > 0) {
     const what = typeof agent === "object" && agent !== null ? `an object without ${missing.join(", ")}` : String(agent);
-    throw new DriverShapeError(`${mod.lookup.label}: ${getter}() of '${mod.resolved.specifier}' returned ${what}`);
+    throw new DriverShapeError(`${mod.label}: ${getter}() of '${mod.resolved.specifier}' returned ${what}`);
   }
   return agent as T;
 }

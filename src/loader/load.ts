@@ -1,13 +1,18 @@
-import type { DriverRole, PublisherApi, SubscriberApi } from "../agents/api.js";
-import { SEND_ALL_TOPIC, type EventCallback } from "../agents/event.js";
-import { createStderrLogger, type Logger } from "../logger.js";
-import type { PubSubConfig } from "./config.js";
+import { type DriverDescription, type DriverRole, type EventCallback, type Logger, type PubSubConfig, type PublisherApi, SEND_ALL_TOPIC, type SubscriberApi } from "../contract.js";
+import { ConfigError } from "../errors.js";
+import { createStderrLogger } from "../logger.js";
 import { DriverAgents } from "./driver-agents.js";
 import { withOrigin } from "./origin.js";
-import { resolveConfig, type ResolveConfigOptions } from "./resolve-config.js";
+import type { Origins } from "./validate.js";
+import { resolveConfig, type ResolveConfigOptions, type ResolvedConfig } from "./resolve-config.js";
 
 /** Options of {@link loadFromConfig}: where the config is, and what to build from it. */
 export interface LoadOptions extends ResolveConfigOptions {
+  /**
+   * A config already resolved with `resolveConfig()`: used as it is, instead of
+   * finding and resolving one from the other options.
+   */
+  resolved?: ResolvedConfig | undefined;
   /**
    * When given, the subscriber is initialised with this callback and started
    * (`daemonize()`); otherwise it is returned registered but not started.
@@ -23,10 +28,15 @@ export interface LoadOptions extends ResolveConfigOptions {
 
 /** What {@link loadFromConfig} returns: ready agents, the effective config, one `close()`. */
 export interface LoadedPubSub {
-  /** The effective, validated config. */
-  config: PubSubConfig;
+  /**
+   * The effective, validated config. `publishers` is filled in: when the config names
+   * none, with the network driver's default listen addresses.
+   */
+  config: PubSubConfig & { readonly publishers: string[] };
   /** The config file used, or null when defaults applied. */
   filepath: string | null;
+  /** What the drivers in use say about themselves, by role (only the roles loaded). */
+  drivers: Readonly<Partial<Record<DriverRole, DriverDescription>>>;
   /**
    * The initialised publisher: from the multiproc driver when `pub_sub_use_multiproc`
    * is true (through the publisher service), else from the network driver. Null when
@@ -60,7 +70,7 @@ export interface LoadedPubSub {
  * ```
  */
 export async function loadFromConfig(options: LoadOptions = {}): Promise<LoadedPubSub> {
-  const resolved = await resolveConfig(options);
+  const resolved = options.resolved ?? (await resolveConfig(options));
   const { config } = resolved;
   const logger = options.logger ?? createStderrLogger();
   const wantPublisher = options.publisher ?? true;
@@ -80,17 +90,23 @@ export async function loadFromConfig(options: LoadOptions = {}): Promise<LoadedP
     if (failed !== undefined) throw failed.reason;
   };
 
+  const drivers: Partial<Record<DriverRole, DriverDescription>> = {};
+  let publishers: string[] = config.publishers ?? [];
   try {
     if (wantPublisher) {
+      drivers[publisherRole] = (await agents.driver(publisherRole)).description;
       publisher = await agents.publisher(publisherRole);
       await publisher.initialize();
     }
     if (wantSubscriber) {
       subscriber = await agents.subscriber("network");
+      const network = (await agents.driver("network")).description;
+      drivers.network = network;
+      publishers = listenAddresses(config, network, resolved.origins);
       // Exactly the configured topics: a subscriber starts with "D", which a config may leave out.
       if (!config.topics.includes(SEND_ALL_TOPIC)) subscriber.unregisterTopic(SEND_ALL_TOPIC);
       for (const topic of config.topics) subscriber.registerTopic(topic);
-      for (const uri of config.publishers) subscriber.registerListenAddress(uri);
+      for (const uri of publishers) subscriber.registerListenAddress(uri);
       if (options.onEvent !== undefined) {
         subscriber.initialize(options.onEvent);
         await subscriber.daemonize();
@@ -101,5 +117,20 @@ export async function loadFromConfig(options: LoadOptions = {}): Promise<LoadedP
     throw withOrigin(err, resolved.origins);
   }
 
-  return { config, filepath: resolved.filepath, publisher, subscriber, close };
+  return { config: Object.freeze({ ...config, publishers }), filepath: resolved.filepath, drivers, publisher, subscriber, close };
+}
+
+/**
+ * The addresses a subscriber listens at: `publishers` when the config names them, else
+ * the network driver's default listen addresses.
+ *
+ * @throws {@link ConfigError} when there are neither.
+ */
+export function listenAddresses(config: PubSubConfig, network: DriverDescription, origins: Origins): string[] {
+  if (config.publishers !== undefined) return config.publishers;
+  if (network.listenAddresses.length > 0) return [...network.listenAddresses];
+  const origin = origins.get("pub_sub_driver") ?? "config";
+  throw new ConfigError(
+    `${origin}: publishers: not set, and pub_sub_driver '${config.pub_sub_driver}' names no default listen address; set publishers to the addresses its subscribers connect to`,
+  );
 }

@@ -1,7 +1,7 @@
-import { dirname } from "node:path";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { ConfigError } from "../errors.js";
-import type { PubSubConfig } from "./config.js";
-import { defaultMultiprocSocket, defaultPublishers } from "./defaults.js";
+import type { PubSubConfig } from "../contract.js";
 import { displayPath } from "./display-path.js";
 import { findConfig } from "./find.js";
 import { envLayer, fileLayer, mergeLayers, overridesLayer, type OptionLayer } from "./layers.js";
@@ -53,7 +53,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
   const layers: OptionLayer[] = [];
   if (found !== null) {
     if (!isPlainObject(found.contents)) {
-      throw new ConfigError(`${fileOrigin}: the file must hold a mapping of option names to values (got ${describeType(found.contents)})`);
+      throw new ConfigError(`${fileOrigin}: the file must hold a mapping of option names to values (got ${typeName(found.contents)})`);
     }
     layers.push(fileLayer(found.contents, fileOrigin));
   }
@@ -61,22 +61,50 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
   if (options.overrides !== undefined) layers.push(overridesLayer(options.overrides));
   const merged = mergeLayers(layers);
 
-  const valid = validateOptions(merged.values, merged.origins, fileOrigin);
-  const config = Object.freeze({
-    ...valid,
-    publisher_multiproc_socket: valid.publisher_multiproc_socket ?? defaultMultiprocSocket(env),
-    publishers: valid.publishers ?? defaultPublishers(valid as Required<typeof valid>),
-  }) as PubSubConfig;
-
   return {
-    config,
+    config: effective(validateOptions(merged.values, merged.origins, fileOrigin), env),
     filepath: found?.filepath ?? null,
     baseDir: found === null ? cwd : dirname(found.filepath),
     origins: merged.origins,
   };
 }
 
-function describeType(value: unknown): string {
+/**
+ * The effective config of `options`, an object of option values as a config file
+ * holds them: validated, every default filled in, frozen. For drivers created without
+ * the loader (tests, tools); nothing is read from files or the environment.
+ *
+ * @throws {@link ConfigError} naming the option and what is wrong with it.
+ * @example
+ * ```ts
+ * const api = createZmqNetworkDriver(withDefaults({ publisher_port: 9000 }), context);
+ * ```
+ */
+export function withDefaults(options: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env): PubSubConfig {
+  const merged = mergeLayers([overridesLayer(options)]);
+  return effective(validateOptions(merged.values, merged.origins, "withDefaults()"), env);
+}
+
+function effective(valid: ReturnType<typeof validateOptions>, env: NodeJS.ProcessEnv): PubSubConfig {
+  return Object.freeze({
+    ...valid,
+    publisher_multiproc_socket: valid.publisher_multiproc_socket ?? defaultMultiprocSocket(env),
+  }) as PubSubConfig;
+}
+
+/**
+ * The default multiproc socket: `$XDG_RUNTIME_DIR/pubsub/publisher.sock` where the
+ * session has a runtime directory, else `<tmpdir>/pubsub-<uid>/publisher.sock`, so two
+ * users on one host never share a socket.
+ */
+function defaultMultiprocSocket(env: NodeJS.ProcessEnv): string {
+  const runtimeDir = env["XDG_RUNTIME_DIR"];
+  if (runtimeDir !== undefined && runtimeDir !== "") return join(runtimeDir, "pubsub", "publisher.sock");
+  const uid = typeof process.getuid === "function" ? process.getuid() : "user";
+  return join(tmpdir(), `pubsub-${uid}`, "publisher.sock");
+}
+
+function typeName(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   return `a ${typeof value}`;

@@ -1,6 +1,6 @@
 import { Ajv, type ValidateFunction } from "ajv";
 import schemaJson from "../../schema/pubsub.schema.json" with { type: "json" };
-import type { PubSubOptions } from "./config.js";
+import type { PubSubOptions } from "../contract.js";
 
 /** A node of the JSON Schema, as far as the loader reads it. */
 export interface SchemaNode {

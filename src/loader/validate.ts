@@ -1,7 +1,7 @@
 import type { ErrorObject } from "ajv";
 import { closest, distance } from "fastest-levenshtein";
-import { ConfigError } from "../errors.js";
-import type { PubSubOptions } from "./config.js";
+import { ConfigError, errorMessages } from "../errors.js";
+import type { PubSubOptions } from "../contract.js";
 import { configValidator, optionNames, schemaNodeAt } from "./schema.js";
 
 /**
@@ -31,11 +31,11 @@ export function originOf(origins: Origins, path: readonly string[]): string | un
 export function validateOptions(options: Record<string, unknown>, origins: Origins, fallbackOrigin: string): PubSubOptions {
   const validate = configValidator();
   if (validate(options)) return options;
-  const problems = [...new Set((validate.errors ?? []).map((error) => describe(error, options, origins, fallbackOrigin)))];
+  const problems = [...new Set((validate.errors ?? []).map((error) => problemLine(error, options, origins, fallbackOrigin)))];
   throw new ConfigError(problems[0] ?? `${fallbackOrigin}: invalid configuration`, { problems });
 }
 
-function describe(error: ErrorObject, options: Record<string, unknown>, origins: Origins, fallbackOrigin: string): string {
+function problemLine(error: ErrorObject, options: Record<string, unknown>, origins: Origins, fallbackOrigin: string): string {
   const path = error.instancePath.split("/").slice(1).map(unescapePointer);
   const params = error.params as Record<string, unknown>;
 
@@ -54,7 +54,7 @@ function describe(error: ErrorObject, options: Record<string, unknown>, origins:
   const origin = originOf(origins, path) ?? fallbackOrigin;
   const where = path.length > 0 ? path.join(".") : "(top level)";
   const got = valueAt(options, path);
-  return `${origin}: ${where}: ${problem(error, params)} (got ${show(got)})`;
+  return errorMessages.badOption(origin, where, problem(error, params), show(got));
 }
 
 function problem(error: ErrorObject, params: Record<string, unknown>): string {

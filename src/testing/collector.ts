@@ -1,4 +1,5 @@
-import type { EventCallback } from "../agents/event.js";
+import type { EventCallback } from "../contract.js";
+import { Changes, DEFAULT_TIMEOUT_MS, until } from "./until.js";
 
 /** One event as a subscriber's callback received it. */
 export interface ReceivedEvent {
@@ -9,15 +10,10 @@ export interface ReceivedEvent {
   topic: string | null;
 }
 
-interface Waiter {
-  test: () => boolean;
-  resolve: () => void;
-}
-
 /**
  * Records what a subscriber's callback receives and lets a test wait for a condition on
- * it. Waiting is event driven (checked on every arrival), bounded by a deadline that
- * fails with a description of what was awaited and what arrived.
+ * it, through {@link until}: checked on every arrival, bounded by a deadline that fails
+ * naming what was awaited and what arrived.
  *
  * @example
  * ```ts
@@ -31,12 +27,13 @@ export class Collector {
   readonly events: ReceivedEvent[] = [];
   /** How long {@link until} waits before failing, in milliseconds. */
   timeoutMs: number;
-  readonly #waiters = new Set<Waiter>();
+  /** Notified on every arrival: pass it to {@link until} to wait on several collectors at once. */
+  readonly changes = new Changes();
   /** Events per table (`null` for none), so {@link count} stays cheap inside {@link until} tests. */
   readonly #counts = new Map<string | null, number>();
   #plain = 0;
 
-  constructor(timeoutMs = 15_000) {
+  constructor(timeoutMs = DEFAULT_TIMEOUT_MS) {
     this.timeoutMs = timeoutMs;
   }
 
@@ -45,12 +42,7 @@ export class Collector {
     this.events.push({ table, key, action, value, topic });
     this.#counts.set(table, (this.#counts.get(table) ?? 0) + 1);
     if (table !== PROBE_TABLE && action !== "sync") this.#plain += 1;
-    for (const waiter of this.#waiters) {
-      if (waiter.test()) {
-        this.#waiters.delete(waiter);
-        waiter.resolve();
-      }
-    }
+    this.changes.notify();
   };
 
   /** Events of `table` (all but probes and `"sync"` notices when omitted). */
@@ -72,22 +64,12 @@ export class Collector {
 
   /** Resolves once `test()` holds; rejects after {@link timeoutMs} naming `what`. */
   until(test: () => boolean, what: string): Promise<void> {
-    if (test()) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        test,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      };
-      const timer = setTimeout(() => {
-        this.#waiters.delete(waiter);
-        const summary = `${this.events.length} events arrived (${this.syncs} sync)`;
-        reject(new Error(`timed out after ${this.timeoutMs} ms waiting for ${what}; ${summary}`));
-      }, this.timeoutMs);
-      this.#waiters.add(waiter);
-    });
+    return until(test, what, { changes: this.changes, timeoutMs: this.timeoutMs, status: () => this.status() });
+  }
+
+  /** What arrived so far, for a failure message. */
+  status(): string {
+    return `${this.events.length} events arrived (${this.syncs} sync)`;
   }
 }
 

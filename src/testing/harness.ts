@@ -1,4 +1,4 @@
-import type { PubSubApi, PublisherApi } from "../agents/api.js";
+import type { PubSubApi, PublisherApi } from "../contract.js";
 
 /**
  * What a driver supports, for the scenarios that not every transport can pass. `true`
@@ -37,7 +37,7 @@ export interface RawSender {
 }
 
 /**
- * Describes a driver to {@link runConformance}.
+ * Describes a driver to {@link runConformance} (node:test) or {@link conformanceCases} (any runner).
  *
  * @example
  * ```ts

@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { pack } from "msgpackr";
-import { decodeEvent, decodeEvents, decodeTopic, encodeBatch, encodeEvent, encodeTopic } from "../../dist/index.js";
+import { decodeEvent, decodeTopic, encodeEvent, encodeTopic } from "../../dist/wire.js";
+import { decodeEvents, encodeBatch } from "../../dist/internal.js";
 
 describe("wire codec", () => {
   it("round-trips every field type and sets topic to the topic sent on", () => {

@@ -8,16 +8,16 @@ import { Packr } from "msgpackr";
 import * as zmq from "zeromq";
 import createZmqNetworkDriver from "../../dist/drivers/zmq.js";
 import createZmqMultiprocDriver from "../../dist/drivers/zmq-multiproc.js";
-import { PublisherService, encodeBatch, encodeEvent } from "../../dist/index.js";
-import { Collector, freePort, waitForFlow } from "../../dist/testing.js";
+import { PublisherService } from "../../dist/index.js";
+import { encodeEvent } from "../../dist/wire.js";
+import { encodeBatch } from "../../dist/internal.js";
+import { Changes, Session, freePort, until, waitForFlow } from "../../dist/testing.js";
 import createTcpDriver from "../../examples/tcp-driver/tcp-driver.mjs";
 import { recordingLogger } from "../helpers/fixtures.mjs";
 import { configFor, quietContext, rawPush, socketDir } from "../helpers/zmq.mjs";
 
-const WAIT_MS = 15_000;
-
-/** A zmq multiproc inbox and a zmq network outbox: the pair that relays raw frames. */
-async function zmqService() {
+/** A zmq multiproc inbox and a zmq network outbox: the pair that relays raw frames; `session` stops the service. */
+async function zmqService(session) {
   const port = await freePort();
   const socket = join(await socketDir(), "publisher.sock");
   const config = await configFor({ publisher_port: port, publisher_bind_address: "127.0.0.1", publisher_multiproc_socket: socket });
@@ -25,6 +25,7 @@ async function zmqService() {
   const inbox = createZmqMultiprocDriver(config, { role: "multiproc", logger }).getSubscriber();
   const network = createZmqNetworkDriver(config, quietContext("network"));
   const service = new PublisherService(inbox, network.getPublisher(), { logger });
+  session.track({ close: () => service.stop() });
   await service.start();
   return { port, socket, inbox, network, service, logger };
 }
@@ -36,12 +37,12 @@ function rawSubscriber(port) {
   socket.subscribe("D");
   socket.connect(`tcp://127.0.0.1:${port}`);
   const messages = [];
-  const waiters = new Set();
+  const changes = new Changes();
   const reading = (async () => {
     try {
       for await (const frames of socket) {
         messages.push(frames);
-        for (const check of waiters) check();
+        changes.notify();
       }
     } catch {
       // closed
@@ -49,22 +50,8 @@ function rawSubscriber(port) {
   })();
   return {
     messages,
-    until(test, what) {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`no ${what} within ${WAIT_MS} ms; ${messages.length} messages arrived`));
-        }, WAIT_MS);
-        const check = () => {
-          if (!test()) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve();
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    changes,
+    until: (test, what) => until(test, what, { changes, status: () => `${messages.length} messages arrived` }),
     async close() {
       socket.close();
       await reading;
@@ -74,14 +61,10 @@ function rawSubscriber(port) {
 
 /** Pushes probes into the inbox until one reaches `sub`: every connection and subscription is in place. */
 async function rawFlow(push, sub) {
-  const probe = () => void push.send([Buffer.from("D"), encodeEvent({ table: "probe", key: null, action: "probe", value: null }, "D")]);
-  probe();
-  const timer = setInterval(probe, 20);
-  try {
-    await sub.until(() => sub.messages.length > 0, "probe through the service");
-  } finally {
-    clearInterval(timer);
-  }
+  await until(() => sub.messages.length > 0, "a probe through the service", {
+    changes: sub.changes,
+    probe: () => push.send([Buffer.from("D"), encodeEvent({ table: "probe", key: null, action: "probe", value: null }, "D")]),
+  });
 }
 
 /** The payloads `sub` received after the probes, as Buffers. */
@@ -90,21 +73,19 @@ function payloadsAfterProbes(sub) {
 }
 
 /** A running subscriber of `network`'s driver, connected to the service's port, collecting. */
-async function networkSubscriber(network, port) {
-  const got = new Collector();
-  const subscriber = network.getSubscriber();
-  subscriber.initialize(got.callback);
-  subscriber.registerListenAddress(`tcp://127.0.0.1:${port}`);
-  await subscriber.daemonize();
-  return { subscriber, got };
+function networkSubscriber(session, network, port) {
+  return session.subscriber({ api: network, address: `tcp://127.0.0.1:${port}` });
 }
 
 describe("PublisherService: the raw relay", () => {
   it("relays the frames as they came, byte for byte, and says so in stats.raw", async () => {
-    const { port, socket, service } = await zmqService();
-    const push = await rawPush(`ipc://${socket}`);
-    const sub = rawSubscriber(port);
+    const session = new Session();
     try {
+      const { port, socket, service } = await zmqService(session);
+      const sub = rawSubscriber(port);
+      session.track(sub);
+      const push = await rawPush(`ipc://${socket}`);
+      session.track(push);
       assert.equal(service.stats.raw, true);
       await rawFlow(push, sub);
       // Keys in another order and one this project does not know: re-encoding would change both.
@@ -115,17 +96,18 @@ describe("PublisherService: the raw relay", () => {
       const [topic] = sub.messages.at(-1);
       assert.equal(topic.toString(), "D");
     } finally {
-      await push.close();
-      await service.stop();
-      await sub.close();
+      await session.close();
     }
   });
 
   it("drops payloads that cannot be events, counts them as undecodable, logs once per burst; batches pass", async () => {
-    const { port, socket, service, logger } = await zmqService();
-    const push = await rawPush(`ipc://${socket}`);
-    const sub = rawSubscriber(port);
+    const session = new Session();
     try {
+      const { port, socket, service, logger } = await zmqService(session);
+      const sub = rawSubscriber(port);
+      session.track(sub);
+      const push = await rawPush(`ipc://${socket}`);
+      session.track(push);
       await rawFlow(push, sub);
       const relayedBefore = service.stats.relayed;
       for (const garbage of ["not msgpack", "\u00c1", ""]) await push.send([Buffer.from("D"), Buffer.from(garbage, "latin1")]);
@@ -146,28 +128,27 @@ describe("PublisherService: the raw relay", () => {
       assert.match(warnings[0].obj.err.message, /^payload is not a MessagePack map or array \(11 bytes, first byte 0x6e\)$/);
       assert.deepEqual(warnings[1].obj, { dropped: 3 });
     } finally {
-      await push.close();
-      await service.stop();
-      await sub.close();
+      await session.close();
     }
   });
 });
 
 describe("PublisherService: decode and re-encode", () => {
   it("relays through the callback and sendEvent when the inbox cannot hand over raw frames", async () => {
-    const inboxPort = await freePort();
-    const port = await freePort();
-    const config = await configFor({ publisher_port: port, publisher_bind_address: "127.0.0.1" });
-    const workers = createTcpDriver({ ...config, publisher_port: inboxPort }, quietContext("multiproc"));
-    const worker = workers.getPublisher();
-    await worker.initialize();
-    const inbox = workers.getSubscriber();
-    inbox.registerListenAddress(`tcp://127.0.0.1:${inboxPort}`);
-    const network = createZmqNetworkDriver(config, quietContext("network"));
-    const service = new PublisherService(inbox, network.getPublisher(), { logger: recordingLogger() });
-    await service.start();
-    const { subscriber, got } = await networkSubscriber(network, port);
+    const session = new Session();
     try {
+      const inboxPort = await freePort();
+      const port = await freePort();
+      const config = await configFor({ publisher_port: port, publisher_bind_address: "127.0.0.1" });
+      const workers = createTcpDriver({ ...config, publisher_port: inboxPort }, quietContext("multiproc"));
+      const worker = await session.publisher({ api: workers, address: `tcp://127.0.0.1:${inboxPort}` });
+      const inbox = workers.getSubscriber();
+      inbox.registerListenAddress(`tcp://127.0.0.1:${inboxPort}`);
+      const network = createZmqNetworkDriver(config, quietContext("network"));
+      const service = new PublisherService(inbox, network.getPublisher(), { logger: recordingLogger() });
+      session.track({ close: () => service.stop() });
+      await service.start();
+      const { got } = await networkSubscriber(session, network, port);
       assert.equal(service.stats.raw, false);
       await waitForFlow(worker, [got]);
       await worker.sendEvent({ table: "lport", key: "p1", action: "create", value: { mtu: 1450, big: 2 ** 40 } }, "D");
@@ -179,20 +160,19 @@ describe("PublisherService: decode and re-encode", () => {
       ]);
       assert.equal(service.stats.failed, 0);
     } finally {
-      await worker.close();
-      await service.stop();
-      await subscriber.close();
+      await session.close();
     }
   });
 });
 
 describe("PublisherService: sync", () => {
   it("a sync from the inbox (its socket failed and was replaced) goes to every subscriber on topic D", async () => {
-    const { port, socket, inbox, network, service } = await zmqService();
-    const worker = createZmqMultiprocDriver(await configFor({ publisher_multiproc_socket: socket }), quietContext("worker")).getPublisher();
-    await worker.initialize();
-    const { subscriber, got } = await networkSubscriber(network, port);
+    const session = new Session();
     try {
+      const { port, socket, inbox, network } = await zmqService(session);
+      const workers = createZmqMultiprocDriver(await configFor({ publisher_multiproc_socket: socket }), quietContext("worker"));
+      const worker = await session.publisher({ api: workers, address: `ipc://${socket}` });
+      const { got } = await networkSubscriber(session, network, port);
       await waitForFlow(worker, [got]);
       assert.equal(got.syncs, 0);
       inbox.sockets[0].close();
@@ -202,9 +182,7 @@ describe("PublisherService: sync", () => {
       await worker.sendEvent({ table: "t", key: "after", action: "set", value: null });
       await got.until(() => got.count("t") === 1, "an event through the replaced inbox socket");
     } finally {
-      await worker.close();
-      await service.stop();
-      await subscriber.close();
+      await session.close();
     }
   });
 });

@@ -2,12 +2,14 @@
 // failures handed to their callers (mapped), grouping of what waits.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { SendQueue } from "../../dist/index.js";
+import { SendQueue } from "../../dist/internal.js";
+import { Changes, until } from "../../dist/testing.js";
 
 /** A writer whose writes finish when the test says: `release()` ends the oldest. */
 function manualWriter() {
   const written = [];
   const open = [];
+  const opened = new Changes();
   let inFlight = 0;
   let most = 0;
   const write = (item) => {
@@ -24,10 +26,11 @@ function manualWriter() {
           } else reject(err);
         },
       });
+      opened.notify();
     });
   };
   const release = async (err) => {
-    while (open.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    await until(() => open.length > 0, "the queue's next write", { changes: opened });
     open.shift().finish(err);
   };
   return { write, written, release, most: () => most, open };

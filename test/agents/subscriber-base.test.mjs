@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { SEND_ALL_TOPIC, StateError, SubscriberAgentBase, encodeEvent, resolveTopic } from "../../dist/index.js";
+import { SEND_ALL_TOPIC, StateError, SubscriberAgentBase, resolveTopic } from "../../dist/index.js";
+import { encodeEvent } from "../../dist/wire.js";
 import { recordingLogger } from "../helpers/fixtures.mjs";
 
 /** A subscriber that records which hooks the base called. */

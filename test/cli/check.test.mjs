@@ -27,13 +27,16 @@ describe("pubsub-run check", () => {
     const report = JSON.parse(stdout);
     assert.equal(report.configFile, `${project.dir}/pubsub.config.yaml`);
     assert.equal(report.config.publisher_port, 1000);
-    assert.deepEqual(report.config.publishers, ["tcp://127.0.0.1:1000"]);
+    assert.deepEqual(report.config.publishers, ["memory://bus"], "the network driver's own default listen address");
     assert.equal(report.drivers.network.option, "pub_sub_driver");
+    assert.equal(report.drivers.network.topology, "broker");
+    assert.equal(report.drivers.network.address, "memory");
     assert.equal(report.drivers.network.name, "mem");
     assert.equal(report.drivers.network.source, "alias");
     assert.equal(report.drivers.network.module, `file://${project.dir}/drivers/memory.mjs`);
     assert.equal(report.drivers.multiproc.source, "path");
-    assert.deepEqual(report.notes, []);
+    assert.equal(report.notes.length, 1);
+    assert.match(report.notes[0], /^pub_sub_driver mem is a broker driver: it binds nothing .* pub_sub_use_multiproc is true, so workers publish into the publisher service/);
   });
 
   it("says the multiproc options are ignored when pub_sub_use_multiproc is false", async () => {

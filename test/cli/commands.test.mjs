@@ -150,7 +150,7 @@ describe("pubsub-run demo", () => {
   it("refuses pub_sub_use_multiproc=false with a driver every worker would bind", async () => {
     await failsWith(
       ["demo", "--set", "pub_sub_use_multiproc=false"],
-      /^pubsub-run: --set pub_sub_use_multiproc: pub_sub_use_multiproc is false, so every demo worker would bind tcp:\/\/\*:8866 itself; set pub_sub_use_multiproc=true, or use a broker driver/,
+      /^pubsub-run: --set pub_sub_use_multiproc: pub_sub_use_multiproc is false, so every demo worker would bind tcp:\/\/\*:8866 itself; set pub_sub_use_multiproc=true, or use a driver that connects to a broker/,
     );
   });
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import * as zmq from "zeromq";
-import { decodeEvent } from "../../dist/index.js";
+import { decodeEvent } from "../../dist/wire.js";
 import { freePort } from "../../dist/testing.js";
 import { runCli } from "../helpers/cli.mjs";
 import { MEMORY_DRIVER, makeProject } from "../helpers/fixtures.mjs";

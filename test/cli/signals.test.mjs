@@ -37,7 +37,7 @@ describe("pubsub-run: a stop that fails on a signal", () => {
   before(async () => {
     project = await makeProject({
       "drivers/stuck.mjs": FAILING_CLOSE_DRIVER,
-      "pubsub.config.yaml": "pub_sub_driver: ./drivers/stuck.mjs\n",
+      "pubsub.config.yaml": "pub_sub_driver: ./drivers/stuck.mjs\npublishers: [stuck://1]\n",
     });
   });
   after(() => project.cleanup());

@@ -5,8 +5,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as zmq from "zeromq";
 import createZmqNetworkDriver from "../../dist/drivers/zmq.js";
-import { decodeEvent, decodeEvents } from "../../dist/index.js";
-import { Collector, freePort, waitForFlow } from "../../dist/testing.js";
+import { decodeEvent } from "../../dist/wire.js";
+import { decodeEvents } from "../../dist/internal.js";
+import { Collector, freePort, until, waitForFlow } from "../../dist/testing.js";
 import { configFor, quietContext } from "../helpers/zmq.mjs";
 
 /** A publisher, our subscriber and a raw SUB of topic "B", all on one tcp endpoint. */
@@ -39,12 +40,9 @@ async function setup(zmqOptions) {
 
 /** Resolves once the raw SUB receives: warm-up events go out until one arrives. */
 async function rawConnected(raw, publisher) {
-  const timer = setInterval(() => void publisher.sendEvent({ table: "warm", key: "k", action: "set", value: 1 }, "B"), 20);
-  try {
-    await raw.receive();
-  } finally {
-    clearInterval(timer);
-  }
+  await until(raw.receive(), "a warm-up event at the raw SUB of B", {
+    probe: () => publisher.sendEvent({ table: "warm", key: "k", action: "set", value: 1 }, "B"),
+  });
 }
 
 /** Reads the raw socket until `count` events of table "burst" have come: [messages, events]. */

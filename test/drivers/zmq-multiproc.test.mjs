@@ -9,33 +9,31 @@ import { createInterface } from "node:readline";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import createZmqMultiprocDriver from "../../dist/drivers/zmq-multiproc.js";
-import { encodeEvent, encodeTopic } from "../../dist/index.js";
-import { Collector, waitForFlow } from "../../dist/testing.js";
+import { encodeEvent, encodeTopic } from "../../dist/wire.js";
+import { Session, waitForFlow } from "../../dist/testing.js";
 import { recordingLogger } from "../helpers/fixtures.mjs";
 import { assertSocketReplaced, configFor, quietContext, rawPush, socketDir } from "../helpers/zmq.mjs";
 
+/** The multiproc driver on the socket `path`, as an endpoint for {@link Session}. */
 async function driverAt(path, zmqOptions = {}) {
   const config = await configFor({ publisher_multiproc_socket: path, zmq: zmqOptions });
-  return createZmqMultiprocDriver(config, quietContext("multiproc"));
+  return { api: createZmqMultiprocDriver(config, quietContext("multiproc")), address: `ipc://${path}` };
 }
 
-/** Subscribers a test could not start: closed after the file's tests, whatever happened. */
-const unstarted = [];
-after(() => Promise.all(unstarted.map((subscriber) => subscriber.close())));
+/** What a test opened and did not close itself: closed after the file's tests, whatever happened. */
+const leftOver = new Session();
+after(() => leftOver.close());
 
-async function runningSubscriber(api) {
-  const got = new Collector();
-  const subscriber = api.getSubscriber();
-  subscriber.initialize(got.callback);
-  await subscriber.daemonize();
-  return { subscriber, got };
+/** A running subscriber of `endpoint` (the service's side: bound at its own socket, no listen address needed). */
+function runningSubscriber(endpoint, session = leftOver) {
+  return session.subscriber(endpoint, []);
 }
 
-/** An initialised subscriber, not started (its start is expected to fail), closed by the `after` hook. */
-async function idleSubscriber(api) {
-  const subscriber = api.getSubscriber();
+/** An initialised subscriber, not started (its start is expected to fail). */
+async function idleSubscriber(endpoint) {
+  const subscriber = endpoint.api.getSubscriber();
   subscriber.initialize(() => {});
-  unstarted.push(subscriber);
+  leftOver.track(subscriber);
   return subscriber;
 }
 
@@ -66,16 +64,15 @@ describe("zmq_pubsub_multiproc_driver: the socket file", () => {
   it("replaces a stale socket file left by a dead process", async () => {
     const path = join(await socketDir(), "publisher.sock");
     await staleSocket(path);
-    const api = await driverAt(path);
-    const { subscriber, got } = await runningSubscriber(api);
+    const endpoint = await driverAt(path);
+    const session = new Session();
     try {
-      const publisher = api.getPublisher();
-      await publisher.initialize();
+      const { got } = await runningSubscriber(endpoint, session);
+      const publisher = await session.publisher(endpoint);
       await publisher.sendEvent({ table: "t", key: "k", action: "set", value: 1 });
       await got.until(() => got.count("t") === 1, "an event through the replaced socket");
-      await publisher.close();
     } finally {
-      await subscriber.close();
+      await session.close();
     }
   });
 
@@ -117,26 +114,25 @@ describe("zmq_pubsub_multiproc_driver: the socket file", () => {
 describe("zmq_pubsub_multiproc_driver: the worker side", () => {
   it("connects lazily: events sent before the service starts arrive once it does", async () => {
     const path = join(await socketDir(), "publisher.sock");
-    const api = await driverAt(path);
-    const publisher = api.getPublisher();
-    await publisher.initialize();
-    const accepted = [];
-    for (let i = 0; i < 100; i += 1) accepted.push(publisher.sendEvent({ table: "early", key: String(i), action: "set", value: i }));
-    await assert.rejects(lstat(path), { code: "ENOENT" }, "the publisher must not create the service's socket");
-    const { subscriber, got } = await runningSubscriber(api);
+    const endpoint = await driverAt(path);
+    const session = new Session();
     try {
+      const publisher = await session.publisher(endpoint);
+      const accepted = [];
+      for (let i = 0; i < 100; i += 1) accepted.push(publisher.sendEvent({ table: "early", key: String(i), action: "set", value: i }));
+      await assert.rejects(lstat(path), { code: "ENOENT" }, "the publisher must not create the service's socket");
+      const { got } = await runningSubscriber(endpoint, session);
       await Promise.all(accepted);
       await got.until(() => got.count("early") === 100, "100 events sent before the service started");
       assert.deepEqual(got.of("early").map((event) => Number(event.key)), [...Array(100).keys()]);
     } finally {
-      await publisher.close();
-      await subscriber.close();
+      await session.close();
     }
   });
 
   it("close() with no service gives up after zmq.linger_ms and rejects the events it could not send", async () => {
     const path = join(await socketDir(), "nobody.sock");
-    const publisher = (await driverAt(path, { linger_ms: 100, send_high_water_mark: 1 })).getPublisher();
+    const publisher = (await driverAt(path, { linger_ms: 100, send_high_water_mark: 1 })).api.getPublisher();
     await publisher.initialize();
     const outcomes = [];
     for (let i = 0; i < 5; i += 1) {
@@ -166,16 +162,17 @@ describe("zmq_pubsub_multiproc_driver: the PULL socket fails under the service",
     const path = join(await socketDir(), "publisher.sock");
     const logger = recordingLogger();
     const config = await configFor({ publisher_multiproc_socket: path, zmq: { reconnect_interval_ms: retryMs } });
-    const api = createZmqMultiprocDriver(config, { role: "multiproc", logger });
-    const { subscriber, got } = await runningSubscriber(api);
-    const publisher = api.getPublisher();
-    await publisher.initialize();
-    await waitForFlow(publisher, [got]);
-    const close = async () => {
-      await publisher.close();
-      await subscriber.close();
-    };
-    return { path, logger, subscriber, publisher, got, close };
+    const endpoint = { api: createZmqMultiprocDriver(config, { role: "multiproc", logger }), address: `ipc://${path}` };
+    const session = new Session();
+    try {
+      const { subscriber, got } = await runningSubscriber(endpoint, session);
+      const publisher = await session.publisher(endpoint);
+      await waitForFlow(publisher, [got]);
+      return { path, logger, subscriber, publisher, got, close: () => session.close() };
+    } catch (err) {
+      await session.close();
+      throw err;
+    }
   }
 
   const logged = (logger, pattern, level) => logger.records.filter((r) => (level === undefined || r.level === level) && pattern.test(r.msg ?? ""));
@@ -244,7 +241,7 @@ describe("zmq_pubsub_multiproc_driver: undecodable messages", () => {
     const path = join(await socketDir(), "publisher.sock");
     const logger = recordingLogger();
     const config = await configFor({ publisher_multiproc_socket: path });
-    const { subscriber, got } = await runningSubscriber(createZmqMultiprocDriver(config, { role: "multiproc", logger }));
+    const { subscriber, got } = await runningSubscriber({ api: createZmqMultiprocDriver(config, { role: "multiproc", logger }), address: `ipc://${path}` });
     const raw = await rawPush(`ipc://${path}`);
     try {
       const topic = encodeTopic("D");
@@ -272,7 +269,7 @@ describe("zmq_pubsub_multiproc_driver: undecodable messages", () => {
 describe("zmq_pubsub_multiproc_driver: drain()", () => {
   it("delivers the whole backlog that had arrived when it started, then closes", async () => {
     const path = join(await socketDir(), "drain.sock");
-    const api = await driverAt(path);
+    const { api } = await driverAt(path);
     let delivered = 0;
     const subscriber = api.getSubscriber();
     // A slow callback (50 µs an event): the events wait in the subscriber's queue.
@@ -303,7 +300,7 @@ describe("zmq_pubsub_multiproc_driver: drain()", () => {
 /** Sends `count` events to `address` through a PUSH socket, then exits once they are written. */
 const BACKLOG_SENDER = `
 import * as zmq from ${JSON.stringify(new URL("../../node_modules/zeromq/lib/index.js", import.meta.url).href)};
-import { encodeEvent, encodeTopic } from ${JSON.stringify(new URL("../../dist/index.js", import.meta.url).href)};
+import { encodeEvent, encodeTopic } from ${JSON.stringify(new URL("../../dist/wire.js", import.meta.url).href)};
 const [address, count] = process.argv.slice(1);
 const push = new zmq.Push({ linger: 10000 });
 push.connect(address);

@@ -7,29 +7,24 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import * as zmq from "zeromq";
 import createZmqNetworkDriver from "../../dist/drivers/zmq.js";
-import { decodeEvent, encodeEvent, encodeTopic } from "../../dist/index.js";
-import { Collector, freePort, waitForFlow } from "../../dist/testing.js";
+import { decodeEvent, encodeEvent, encodeTopic } from "../../dist/wire.js";
+import { Changes, Collector, Session, freePort, until, waitForFlow } from "../../dist/testing.js";
 import { recordingLogger } from "../helpers/fixtures.mjs";
 import { assertSocketReplaced, configFor, quietContext, rawPublisher, socketDir } from "../helpers/zmq.mjs";
 
-/** A publisher and a running subscriber of a fresh tcp endpoint, events flowing. */
+/** A publisher and a running subscriber of a fresh tcp endpoint, events flowing; `close()` closes both. */
 async function tcpPair(overrides = {}) {
   const port = await freePort();
   const config = await configFor({ publisher_port: port, publisher_bind_address: "127.0.0.1", ...overrides });
   const api = createZmqNetworkDriver(config, quietContext("network"));
-  const got = new Collector();
-  const subscriber = api.getSubscriber();
-  subscriber.initialize(got.callback);
-  subscriber.registerListenAddress(`tcp://127.0.0.1:${port}`);
-  await subscriber.daemonize();
-  const publisher = api.getPublisher();
-  await publisher.initialize();
-  await waitForFlow(publisher, [got]);
-  const close = async () => {
-    await publisher.close();
-    await subscriber.close();
-  };
-  return { port, api, publisher, subscriber, got, close };
+  const session = new Session({ endpoint: async () => ({ api, address: `tcp://127.0.0.1:${port}` }) });
+  try {
+    const { publisher, subscriber, got } = await session.pair();
+    return { port, api, publisher, subscriber, got, close: () => session.close() };
+  } catch (err) {
+    await session.close();
+    throw err;
+  }
 }
 
 describe("zmq_pubsub_driver: a subscriber that does not keep up", () => {
@@ -57,13 +52,13 @@ describe("zmq_pubsub_driver: a subscriber that does not keep up", () => {
       await publisher.whenSubscribers(2);
       let fastGot = 0;
       let fastOutOfOrder = 0;
-      let caughtUp = () => undefined;
+      const fastChanges = new Changes();
       const reading = (async () => {
         for await (const [topic, payload] of fast) {
           if (topic.toString() !== "D") continue;
           if (Number(decodeEvent(payload).key) !== fastGot) fastOutOfOrder += 1;
           fastGot += 1;
-          caughtUp();
+          fastChanges.notify();
         }
       })().catch(() => undefined);
       // ~10 MB in all: more than the slow subscriber's socket buffers and queue hold.
@@ -73,7 +68,7 @@ describe("zmq_pubsub_driver: a subscriber that does not keep up", () => {
       const value = "v".repeat(300);
       for (let i = 0; i < count; i += 1) {
         await publisher.sendEvent({ table: "t", key: String(i), action: "set", value });
-        if ((i + 1) % 1_000 === 0) await new Promise((resolve) => (caughtUp = () => fastGot === i + 1 && resolve()), caughtUp());
+        if ((i + 1) % 1_000 === 0) await until(() => fastGot === i + 1, `the fast subscriber to have ${i + 1} events`, { changes: fastChanges });
       }
       assert.equal(fastGot, count);
       assert.equal(fastOutOfOrder, 0);
@@ -372,19 +367,12 @@ describe("zmq_pubsub_driver: volume and failures", () => {
     try {
       other.subscribe("D");
       other.connect(`tcp://127.0.0.1:${port}`);
-      const first = (async () => {
-        for await (const frames of other) return frames;
-      })();
-      let first_;
-      const timer = setInterval(() => void publisher.sendEvent({ table: "plain", key: "k", action: "set", value: 1 }), 20);
-      try {
-        first_ = await first;
-      } finally {
-        clearInterval(timer);
-      }
-      assert.equal(first_.length, 2, "a plain SUB of D got something that is not [topic, payload]");
-      assert.equal(first_[0].toString(), "D");
-      assert.equal(decodeEvent(first_[1]).table, "plain");
+      const first = await until(other.receive(), "a first message at a plain SUB of D", {
+        probe: () => publisher.sendEvent({ table: "plain", key: "k", action: "set", value: 1 }),
+      });
+      assert.equal(first.length, 2, "a plain SUB of D got something that is not [topic, payload]");
+      assert.equal(first[0].toString(), "D");
+      assert.equal(decodeEvent(first[1]).table, "plain");
       assert.equal(got.events.filter((event) => event.table === null && event.action !== "sync").length, 0);
       assert.equal(got.syncs, 0, "the first welcome is not a sync");
     } finally {

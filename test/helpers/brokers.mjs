@@ -6,7 +6,7 @@ import { Redis } from "ioredis";
 import { connect } from "nats";
 import createNatsDriver from "../../dist/drivers/nats.js";
 import createRedisDriver from "../../dist/drivers/redis.js";
-import { Collector } from "../../dist/testing.js";
+import { Session } from "../../dist/testing.js";
 import { startNats, startRedis } from "./servers.mjs";
 import { configFor, quietContext } from "./zmq.mjs";
 
@@ -87,29 +87,18 @@ function bodyOf(frames) {
 }
 
 /**
- * A broker driver made by `create` with the `section` options (`redis` or `nats`), its
- * publishers and subscribers closed after the test through `cleanups`.
+ * A broker driver made by `create` with the `section` options (`redis` or `nats`): its
+ * publishers and running subscribers come from one {@link Session}, closed after the
+ * test through `cleanups`.
  */
 export async function brokerDriver(create, section, options, cleanups) {
   const config = await configFor({ [section]: { reconnect_interval_ms: 50, linger_ms: 2000, ...options } });
   const api = create(config, quietContext("network"));
+  const session = new Session();
+  cleanups.push(() => session.close());
   return {
-    async publisher() {
-      const publisher = api.getPublisher();
-      cleanups.push(() => publisher.close());
-      await publisher.initialize();
-      return publisher;
-    },
-    async subscriber(address, topics = []) {
-      const subscriber = api.getSubscriber();
-      cleanups.push(() => subscriber.close());
-      const got = new Collector();
-      subscriber.initialize(got.callback);
-      subscriber.registerListenAddress(address);
-      for (const topic of topics) subscriber.registerTopic(topic);
-      await subscriber.daemonize();
-      return { subscriber, got };
-    },
+    publisher: () => session.publisher({ api, address: "" }),
+    subscriber: (address, topics = []) => session.subscriber({ api, address }, [address], topics),
   };
 }
 

@@ -3,6 +3,7 @@ import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { Changes, until } from "../../dist/testing.js";
 
 /** File URL of the built package entry, for driver modules written into temp folders. */
 export const DIST_URL = pathToFileURL(new URL("../../dist/index.js", import.meta.url).pathname).href;
@@ -64,6 +65,7 @@ export default function createMemoryDriver(config, context) {
       return publisher;
     },
     getSubscriber: () => new MemorySubscriber({ logger: context.logger }),
+    description: { topology: "broker", address: "memory", listenAddresses: ["memory://bus"], linger: { option: "memory.linger_ms", ms: 0 } },
   };
 }
 `;
@@ -74,25 +76,18 @@ export default function createMemoryDriver(config, context) {
  */
 export function recordingLogger() {
   const records = [];
-  const waiters = new Set();
+  const logged = new Changes();
   const at = (level) => (obj, msg) => {
     records.push({ level, obj, msg });
-    for (const waiter of waiters) waiter();
+    logged.notify();
   };
-  const until = (test, what) =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`timed out waiting for ${what}; logged: ${records.map((r) => `${r.level} ${r.msg}`).join(" | ")}`));
-      }, 15_000);
-      const check = () => {
-        if (!test(records)) return;
-        waiters.delete(check);
-        clearTimeout(timer);
-        resolve();
-      };
-      waiters.add(check);
-      check();
-    });
-  return { records, until, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+  const status = () => `logged: ${records.map((r) => `${r.level} ${r.msg}`).join(" | ")}`;
+  return {
+    records,
+    until: (test, what) => until(() => test(records), what, { changes: logged, status }),
+    debug: at("debug"),
+    info: at("info"),
+    warn: at("warn"),
+    error: at("error"),
+  };
 }

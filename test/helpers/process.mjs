@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { after } from "node:test";
+import { Changes, until } from "../../dist/testing.js";
 import { CLI } from "./cli.mjs";
 
 /** How long a wait may take before the test fails with the process's output. */
@@ -12,7 +13,9 @@ const WAIT_MS = 20_000;
 export class CliProcess {
   stdout = [];
   stderr = [];
-  #waiters = new Set();
+  /** False until the process exited and its output was read to the end. */
+  done = false;
+  #changes = new Changes();
 
   constructor(args, { env = {}, cwd } = {}) {
     this.args = args;
@@ -25,17 +28,16 @@ export class CliProcess {
     for (const stream of ["stdout", "stderr"]) {
       createInterface({ input: this.child[stream] }).on("line", (line) => {
         this[stream].push(line);
-        for (const check of this.#waiters) check();
+        this.#changes.notify();
       });
     }
     this.exited = new Promise((resolve) => {
       this.child.once("close", (code, signal) => {
-        for (const check of this.#waiters) check();
+        this.done = true;
+        this.#changes.notify();
         resolve({ code, signal });
       });
     });
-    this.done = false;
-    this.exited.then(() => (this.done = true));
   }
 
   /** Resolves with the first line of `stream` matching `pattern`; fails if the process exits first. */
@@ -58,7 +60,7 @@ export class CliProcess {
 
   /** Resolves with the exit code and signal. */
   async exit() {
-    const { code, signal } = await this.#race(this.exited, "the process to exit");
+    const { code, signal } = await until(this.exited, `pubsub-run ${this.args[0]} to exit`, { timeoutMs: WAIT_MS, status: () => this.#output() });
     return { code, signal };
   }
 
@@ -79,36 +81,17 @@ export class CliProcess {
     await this.exited;
   }
 
-  #wait(probe, what) {
-    return this.#race(
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const found = probe();
-          if (found !== undefined) {
-            this.#waiters.delete(check);
-            resolve(found);
-          } else if (this.done) {
-            this.#waiters.delete(check);
-            reject(new Error(`pubsub-run ${this.args[0]} exited before ${what}\n${this.#output()}`));
-          }
-        };
-        this.#waiters.add(check);
-        check();
-      }),
-      what,
-    );
-  }
-
-  async #race(promise, what) {
-    let timer;
-    const timeout = new Promise((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`pubsub-run ${this.args[0]}: no ${what} within ${WAIT_MS} ms\n${this.#output()}`)), WAIT_MS);
-    });
-    try {
-      return await Promise.race([promise, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  /** Resolves with what `probe()` found once it finds something; fails if the process exits first. */
+  async #wait(probe, what) {
+    let found;
+    const seen = () => {
+      found = probe();
+      if (found !== undefined) return true;
+      if (this.done) throw new Error(`pubsub-run ${this.args[0]} exited before ${what}\n${this.#output()}`);
+      return false;
+    };
+    await until(seen, `${what} from pubsub-run ${this.args[0]}`, { changes: this.#changes, timeoutMs: WAIT_MS, status: () => this.#output() });
+    return found;
   }
 
   #output() {

@@ -11,13 +11,12 @@ import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import createZmqNetworkDriver from "../../dist/drivers/zmq.js";
 import createZmqMultiprocDriver from "../../dist/drivers/zmq-multiproc.js";
-import { decodeEvent, encodeEvent, encodeTopic } from "../../dist/index.js";
-import { Collector, freePort } from "../../dist/testing.js";
+import { decodeEvent, encodeEvent, encodeTopic } from "../../dist/wire.js";
+import { Changes, Collector, freePort, until } from "../../dist/testing.js";
 import { configFor, quietContext, socketDir } from "../helpers/zmq.mjs";
 
 const PEER = fileURLToPath(new URL("./dragonflow_peer.py", import.meta.url));
 const TIMEOUT_MS = 10_000;
-const PROBE_INTERVAL_MS = 20;
 // Tables the peer treats as control messages (see dragonflow_peer.py).
 const PROBE_TABLE = "__probe__";
 const END_TABLE = "__end__";
@@ -38,8 +37,11 @@ const needsPython =
 class Peer {
   /** Every line printed on stdout, parsed. */
   lines = [];
+  /** Notified on every line printed, and when the peer exits. */
+  changes = new Changes();
+  /** Set when the peer exited with an error. */
+  failure;
   #stderr = "";
-  #waiters = new Set();
 
   constructor(args) {
     this.mode = args[0];
@@ -53,13 +55,19 @@ class Peer {
     });
     createInterface({ input: this.child.stdout }).on("line", (line) => {
       this.lines.push(JSON.parse(line));
-      for (const check of this.#waiters) check();
+      this.changes.notify();
     });
     // "close", not "exit": stdout has been read to the end by then.
-    this.closed = new Promise((resolve) => this.child.once("close", (code, signal) => resolve({ code, signal })));
+    this.closed = new Promise((resolve) =>
+      this.child.once("close", (code, signal) => {
+        if (code !== 0) this.failure = new Error(`dragonflow_peer.py ${this.mode} failed (code ${code}, signal ${signal}): ${this.#stderr.trim()}`);
+        this.changes.notify();
+        resolve({ code, signal });
+      }),
+    );
     // Rejects, with what the peer wrote on stderr, if it fails; never resolves otherwise.
-    this.failed = this.closed.then(({ code, signal }) => {
-      if (code !== 0) throw new Error(`dragonflow_peer.py ${this.mode} failed (code ${code}, signal ${signal}): ${this.#stderr.trim()}`);
+    this.failed = this.closed.then(() => {
+      if (this.failure !== undefined) throw this.failure;
       return new Promise(() => {});
     });
     this.failed.catch(() => {});
@@ -80,36 +88,26 @@ class Peer {
     return Promise.race([promise, this.failed]);
   }
 
+  /** `test(lines)`; throws if the peer failed, so a wait on it ends at once. */
+  holds(test) {
+    if (this.failure !== undefined) throw this.failure;
+    return test(this.lines);
+  }
+
+  /** What the peer printed so far, for a failure message. */
+  status() {
+    return `the peer printed ${JSON.stringify(this.lines)}`;
+  }
+
   /** Resolves once `test(lines)` holds. */
-  async printed(test, what) {
-    let check;
-    let timer;
-    const found = new Promise((resolve, reject) => {
-      check = () => test(this.lines) && resolve();
-      timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; the peer printed ${JSON.stringify(this.lines)}`)), TIMEOUT_MS);
-    });
-    this.#waiters.add(check);
-    check();
-    try {
-      await this.watch(found);
-    } finally {
-      clearTimeout(timer);
-      this.#waiters.delete(check);
-    }
+  printed(test, what) {
+    return until(() => this.holds(test), what, { changes: this.changes, timeoutMs: TIMEOUT_MS, status: () => this.status() });
   }
 
   /** Resolves once the peer exited with code 0. */
   async exited() {
-    let timer;
-    const late = new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`dragonflow_peer.py ${this.mode} did not exit; stderr: ${this.#stderr.trim()}`)), TIMEOUT_MS);
-    });
-    try {
-      const { code, signal } = await Promise.race([this.closed, late]);
-      assert.equal(code, 0, `dragonflow_peer.py ${this.mode} exited with code ${code}, signal ${signal}: ${this.#stderr.trim()}`);
-    } finally {
-      clearTimeout(timer);
-    }
+    const { code, signal } = await until(this.closed, `dragonflow_peer.py ${this.mode} to exit`, { timeoutMs: TIMEOUT_MS, status: () => `stderr: ${this.#stderr.trim()}` });
+    assert.equal(code, 0, `dragonflow_peer.py ${this.mode} exited with code ${code}, signal ${signal}: ${this.#stderr.trim()}`);
   }
 
   /** Kills the peer if it still runs, and waits for it. */
@@ -160,14 +158,13 @@ async function ourNetworkPublisher(t) {
  * gets through says the path delivers.
  */
 async function probeUntilReady(publisher, peers) {
-  const probe = () => publisher.sendEvent({ table: PROBE_TABLE, key: null, action: "probe", value: null }, "D").catch(() => {});
-  probe();
-  const timer = setInterval(probe, PROBE_INTERVAL_MS);
-  try {
-    await Promise.all(peers.map((peer) => peer.printed((lines) => lines.some((line) => line.ready), "its first probe")));
-  } finally {
-    clearInterval(timer);
-  }
+  const ready = (lines) => lines.some((line) => line.ready);
+  await until(() => peers.every((peer) => peer.holds(ready)), `a first probe at each of ${peers.length} Python subscribers`, {
+    changes: peers.map((peer) => peer.changes),
+    timeoutMs: TIMEOUT_MS,
+    status: () => peers.map((peer) => peer.status()).join("; "),
+    probe: () => publisher.sendEvent({ table: PROBE_TABLE, key: null, action: "probe", value: null }, "D"),
+  });
 }
 
 /** What the Python subscriber prints for an event we sent on `topic`. */

@@ -2,16 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
-import {
-  BUILTIN_DRIVERS,
-  ConfigError,
-  DriverFactoryError,
-  DriverLoadError,
-  DriverNotFoundError,
-  DriverShapeError,
-  UnknownDriverError,
-  loadFromConfig,
-} from "../../dist/index.js";
+import { BUILTIN_DRIVERS, ConfigError, DriverFactoryError, DriverLoadError, DriverNotFoundError, DriverShapeError, UnknownDriverError, loadFromConfig } from "../../dist/index.js";
 import { MEMORY_DRIVER, makeProject } from "../helpers/fixtures.mjs";
 
 /** A CommonJS driver whose agents do nothing, in the shape the contract asks for. */
@@ -41,6 +32,7 @@ describe("driver resolution and dynamic import", () => {
       "drivers/factory-throws.mjs": "export default () => { throw new Error('no transport here'); };\n",
       "drivers/factory-coded.mjs": `import { ConfigError } from ${JSON.stringify(pathToFileURL(join(cwd, "dist/index.js")).href)};\nexport default () => { throw new ConfigError("my_driver: bad option"); };\n`,
       "drivers/bad-api.mjs": "export default () => ({ getPublisher() {} });\n",
+      "drivers/bad-description.mjs": "export default () => ({ getPublisher() {}, getSubscriber() {}, description: { topology: 'mesh' } });\n",
       "node_modules/pubsub-driver-fixture/package.json": JSON.stringify({ name: "pubsub-driver-fixture", type: "module", exports: { ".": "./index.js" } }),
       "node_modules/pubsub-driver-fixture/index.js": 'export { default } from "../../drivers/memory.mjs";\n',
       "node_modules/@acme/pubsub-driver/package.json": JSON.stringify({ name: "@acme/pubsub-driver", main: "main.cjs" }),
@@ -105,7 +97,7 @@ describe("driver resolution and dynamic import", () => {
 
   it("loads an npm package installed beside the config, ESM or CommonJS", async () => {
     for (const name of ["pubsub-driver-fixture", "@acme/pubsub-driver"]) {
-      const pubsub = await load(name);
+      const pubsub = await load(name, ["publishers=noop://1"]);
       assert.ok(pubsub.subscriber, name);
       await pubsub.close();
     }
@@ -113,10 +105,34 @@ describe("driver resolution and dynamic import", () => {
 
   it("accepts an async factory and a CommonJS module.exports factory", async () => {
     for (const name of ["./drivers/async-factory.mjs", "./drivers/commonjs.cjs"]) {
-      const pubsub = await load(name);
+      const pubsub = await load(name, ["publishers=noop://1"]);
       assert.ok(pubsub.subscriber, name);
       await pubsub.close();
     }
+  });
+
+  it("a driver that describes itself gives the default listen addresses; one that does not needs publishers", async () => {
+    const described = await load("./drivers/memory.mjs");
+    assert.deepEqual(described.config.publishers, ["memory://bus"]);
+    assert.deepEqual(described.drivers.network, {
+      topology: "broker",
+      address: "memory",
+      listenAddresses: ["memory://bus"],
+      linger: { option: "memory.linger_ms", ms: 0 },
+    });
+    await described.close();
+    await assert.rejects(load("./drivers/commonjs.cjs"), {
+      name: "ConfigError",
+      message: "--set pub_sub_driver: publishers: not set, and pub_sub_driver './drivers/commonjs.cjs' names no default listen address; set publishers to the addresses its subscribers connect to",
+    });
+  });
+
+  it("a description of the wrong shape: DriverShapeError naming what it needs", async () => {
+    await assert.rejects(load("./drivers/bad-description.mjs"), (err) => {
+      assert.ok(err instanceof DriverShapeError, String(err));
+      assert.match(err.message, /returned a description that is object with keys topology; it needs topology \("bind" or "broker"\), address, listenAddresses and linger \{ option, ms \}$/);
+      return true;
+    });
   });
 
   it("unknown alias: lists the known ones and suggests the nearest", async () => {

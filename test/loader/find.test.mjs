@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { ConfigNotFoundError, ConfigSyntaxError, resolveConfig } from "../../dist/index.js";
+import { ConfigNotFoundError, ConfigSyntaxError, createStderrLogger, loadFromConfig, resolveConfig } from "../../dist/index.js";
 import { makeProject } from "../helpers/fixtures.mjs";
+
+const quietLogger = createStderrLogger("silent");
 
 const NO_ENV = {};
 
@@ -114,7 +116,6 @@ describe("config search places and formats", () => {
             publisher_bind_address: "*",
             publisher_multiproc_socket: undefined,
             pub_sub_use_multiproc: true,
-            publishers: ["tcp://127.0.0.1:8866"],
             topics: ["D"],
             drivers: {},
             zmq: {
@@ -161,13 +162,26 @@ describe("config search places and formats", () => {
     }
   });
 
-  it("derives the default publishers from transport, bind address and port", async () => {
-    const project = await makeProject({ "pubsub.config.yaml": "publisher_port: 7000\npublisher_bind_address: 10.1.2.3\n" });
-    try {
-      const { config } = await resolveConfig({ cwd: project.dir, env: NO_ENV });
-      assert.deepEqual(config.publishers, ["tcp://10.1.2.3:7000"]);
-    } finally {
-      await project.cleanup();
+  it("leaves publishers unset; subscribers listen where the network driver says", async () => {
+    const cases = [
+      ["publisher_port: 7000\npublisher_bind_address: 10.1.2.3\n", ["tcp://10.1.2.3:7000"]],
+      ["publisher_port: 7001\n", ["tcp://127.0.0.1:7001"]],
+      ["publisher_transport: ipc\npublisher_bind_address: /run/x.sock\n", ["ipc:///run/x.sock"]],
+      ["pub_sub_driver: redis_pubsub_driver\nredis: { url: 'redis://:pw@10.0.0.7:6380' }\n", ["redis://:pw@10.0.0.7:6380"]],
+      ["publishers: [tcp://10.9.9.9:1]\n", ["tcp://10.9.9.9:1"]],
+    ];
+    for (const [yaml, publishers] of cases) {
+      const project = await makeProject({ "pubsub.config.yaml": yaml });
+      try {
+        const { config } = await resolveConfig({ cwd: project.dir, env: NO_ENV });
+        assert.equal(config.publishers, yaml.startsWith("publishers") ? config.publishers : undefined, yaml);
+        const pubsub = await loadFromConfig({ cwd: project.dir, env: NO_ENV, publisher: false, logger: quietLogger });
+        assert.deepEqual(pubsub.config.publishers, publishers, yaml);
+        assert.deepEqual(pubsub.subscriber.listenAddresses, publishers, yaml);
+        await pubsub.close();
+      } finally {
+        await project.cleanup();
+      }
     }
   });
 

@@ -1,4 +1,4 @@
-import { DriverLoadError, isErrnoException } from "../../errors.js";
+import { DriverLoadError, errorMessages, isErrnoException } from "../../errors.js";
 
 /**
  * Imports the client package a broker driver is built on. The client packages are
@@ -16,10 +16,10 @@ export async function importClientPackage<T>(load: () => Promise<T>, pkg: string
     return await load();
   } catch (err: unknown) {
     if (isMissingPackage(err, pkg)) {
-      throw new DriverLoadError(`${driver} needs the package '${pkg}', which is not installed; install it with: npm install ${pkg}`, { cause: err });
+      throw new DriverLoadError(errorMessages.packageMissing(driver, pkg), { cause: err });
     }
     const reason = err instanceof Error ? err.message.split("\n")[0] : String(err);
-    throw new DriverLoadError(`${driver}: the package '${pkg}' failed to load (${reason}); reinstall it with: npm install ${pkg}`, { cause: err });
+    throw new DriverLoadError(errorMessages.packageBroken(driver, pkg, reason ?? ""), { cause: err });
   }
 }
 

@@ -1,7 +1,6 @@
-import type { ConnectionAwareSubscriber } from "../../agents/api.js";
+import type { ConnectionAwareSubscriber, Logger } from "../../contract.js";
 import { ConnectedListeners } from "../../agents/connected-listeners.js";
 import { SubscriberAgentBase } from "../../agents/subscriber-base.js";
-import type { Logger } from "../../logger.js";
 
 /** One subscriber's connection to one broker (one listen address). */
 export interface BrokerConnection {

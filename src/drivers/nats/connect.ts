@@ -1,5 +1,6 @@
 import { ConnectError } from "../../errors.js";
-import type { Logger } from "../../logger.js";
+import type { Logger } from "../../contract.js";
+import { withoutCredentials } from "../broker/credentials.js";
 import { nats, type NatsConnection } from "./client.js";
 import type { NatsDriverOptions } from "./options.js";
 
@@ -30,7 +31,7 @@ export async function connectNats(
     connection = await nats.connect(options.clientOptions(servers));
   } catch (err: unknown) {
     throw new ConnectError(
-      `${option}: cannot connect to the NATS server at ${servers.join(", ")}: ${describe(err)}; check that it runs and the address and credentials are right (nats.connect_timeout_ms is ${options.section.connect_timeout_ms})`,
+      `${option}: cannot connect to the NATS server at ${withoutCredentials(servers.join(", "))}: ${describe(err)}; check that it runs and the address and credentials are right (nats.connect_timeout_ms is ${options.section.connect_timeout_ms})`,
       { cause: err },
     );
   }
@@ -41,12 +42,15 @@ export async function connectNats(
 async function watch(connection: NatsConnection, servers: readonly string[], logger: Logger, handlers: NatsStatusHandlers): Promise<void> {
   for await (const status of connection.status()) {
     if (status.type === nats.Events.Disconnect) {
-      logger.warn({ server: String(status.data), servers }, "the NATS connection is down; reconnecting");
+      logger.warn(
+        { server: withoutCredentials(serverOf(status.data)), servers: withoutCredentials(servers.join(", ")) },
+        "the NATS connection is down; reconnecting",
+      );
     } else if (status.type === nats.Events.Reconnect) {
-      logger.info({ server: String(status.data) }, "the NATS connection is back");
+      logger.info({ server: withoutCredentials(serverOf(status.data)) }, "the NATS connection is back");
       handlers.reconnected?.();
     } else if (status.type === nats.Events.Error) {
-      logger.error({ err: status.data, servers }, "the NATS server reported an error");
+      logger.error({ err: status.data, servers: withoutCredentials(servers.join(", ")) }, "the NATS server reported an error");
     }
   }
 }
@@ -59,6 +63,11 @@ async function watch(connection: NatsConnection, servers: readonly string[], log
 export function flushed(connection: NatsConnection): Promise<"flushed" | "closed"> {
   if (connection.isClosed()) return Promise.resolve("closed");
   return Promise.race([connection.flush().then(() => "flushed" as const), connection.closed().then(() => "closed" as const)]);
+}
+
+/** The server a Disconnect or Reconnect status names (nats.js gives its address as a string). */
+function serverOf(data: string | number | object): string {
+  return typeof data === "object" ? JSON.stringify(data) : String(data);
 }
 
 function describe(err: unknown): string {

@@ -1,7 +1,7 @@
 import type { ConnectionOptions } from "nats";
-import type { PubSubConfig } from "../../loader/config.js";
-import { schemaNodeAt } from "../../loader/schema.js";
+import type { PubSubConfig } from "../../contract.js";
 import { tlsOptions } from "../broker/tls.js";
+import { sectionOf } from "../section.js";
 
 /** The `nats` section of the config. */
 export type NatsSection = NonNullable<PubSubConfig["nats"]>;
@@ -14,19 +14,13 @@ export interface NatsDriverOptions {
   clientOptions(servers: readonly string[]): ConnectionOptions;
 }
 
-function schemaDefaults(): Record<string, unknown> {
-  const properties = schemaNodeAt(["nats"])?.properties ?? {};
-  return Object.fromEntries(Object.entries(properties).flatMap(([name, node]) => (node.default === undefined ? [] : [[name, node.default]])));
-}
-
 /**
- * Reads the `nats` section (the loader validated it and filled its defaults; a config
- * built by hand gets them here) and reads the TLS files it names.
+ * Reads the `nats` section (the loader validated it and filled its defaults) and reads the TLS files it names.
  *
  * @throws {@link TransportError} when a TLS file cannot be read.
  */
 export function natsOptions(config: PubSubConfig): NatsDriverOptions {
-  const section = { ...schemaDefaults(), ...config.nats } as NatsDriverOptions["section"];
+  const section = sectionOf<NatsDriverOptions["section"]>(config, "nats");
   const tls = section.tls === undefined ? undefined : tlsOptions(section.tls, "nats.tls");
   return {
     section,

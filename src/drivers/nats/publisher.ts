@@ -1,7 +1,8 @@
+import { within } from "../../agents/deadline.js";
 import { PublisherAgentBase } from "../../agents/publisher-base.js";
 import { decodeTopic } from "../../agents/codec.js";
 import { StateError } from "../../errors.js";
-import type { Logger } from "../../logger.js";
+import type { Logger } from "../../contract.js";
 import type { NatsConnection } from "./client.js";
 import { connectNats, flushed } from "./connect.js";
 import type { NatsDriverOptions } from "./options.js";
@@ -25,17 +26,11 @@ export class NatsPublisher extends PublisherAgentBase {
   readonly #subjects = new WeakMap<Uint8Array, string>();
   #connection: NatsConnection | undefined;
   #unflushed = 0;
-  #closingAt = 0;
 
   constructor(options: NatsDriverOptions, logger: Logger) {
     super({ lingerMs: options.section.linger_ms, lingerOption: "nats.linger_ms" });
     this.#options = options;
     this.#logger = logger;
-  }
-
-  override async close(): Promise<void> {
-    if (this.#closingAt === 0) this.#closingAt = Date.now();
-    await super.close();
   }
 
   protected override checkTopic(topic: string): void {
@@ -57,14 +52,16 @@ export class NatsPublisher extends PublisherAgentBase {
     }
   }
 
-  protected async release(): Promise<void> {
+  protected async release(remainingMs: number): Promise<void> {
     const connection = this.#connection;
     if (connection === undefined) return;
-    const linger = this.#options.section.linger_ms;
-    const left = linger < 0 ? -1 : Math.max(0, linger - (Date.now() - this.#closingAt));
-    if (!(await flushedWithin(connection, left))) {
+    const answered = flushed(connection).then(
+      (outcome) => outcome === "flushed",
+      () => false,
+    );
+    if ((await within(answered, remainingMs)) !== true) {
       this.#logger.error(
-        { lingerMs: linger },
+        { lingerMs: this.#options.section.linger_ms },
         "close(): the NATS server had not received every event when nats.linger_ms ran out; the last events may be lost",
       );
     }
@@ -80,23 +77,5 @@ export class NatsPublisher extends PublisherAgentBase {
       this.#subjects.set(topic, subject);
     }
     return subject;
-  }
-}
-
-/** True when the server answered a ping within `ms` (-1: no limit), so it has every message sent before. */
-async function flushedWithin(connection: NatsConnection, ms: number): Promise<boolean> {
-  const answered = flushed(connection).then(
-    (outcome) => outcome === "flushed",
-    () => false,
-  );
-  if (ms < 0) return answered;
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([answered, expired]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -1,5 +1,7 @@
+import { EXPIRED, within } from "../../agents/deadline.js";
 import { ConnectError } from "../../errors.js";
-import type { Logger } from "../../logger.js";
+import type { Logger } from "../../contract.js";
+import { withoutCredentials } from "../broker/credentials.js";
 import { Redis, type RedisClient } from "./client.js";
 import type { RedisDriverOptions } from "./options.js";
 
@@ -25,29 +27,20 @@ export async function connectRedis(url: string, options: RedisDriverOptions, opt
     const now = Date.now();
     if (!connected || now - loggedAt < OUTAGE_LOG_INTERVAL_MS) return;
     loggedAt = now;
-    logger.warn({ err, url: redacted(url) }, "the Redis connection is down; reconnecting");
+    logger.warn({ err, url: withoutCredentials(url) }, "the Redis connection is down; reconnecting");
   });
   const timeoutMs = options.section.connect_timeout_ms;
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<"expired">((resolve) => {
-    timer = setTimeout(() => resolve("expired"), timeoutMs);
-  });
-  const connecting = client.connect().then(() => "ready" as const);
-  connecting.catch(() => undefined); // settled after the race when the time ran out
   try {
-    const outcome = await Promise.race([connecting, expired]);
-    if (outcome === "expired") throw new Error(`no answer within ${timeoutMs} ms`);
+    if ((await within(client.connect(), timeoutMs)) === EXPIRED) throw new Error(`no answer within ${timeoutMs} ms`);
     connected = true;
     return client;
   } catch (err: unknown) {
     client.disconnect();
     const cause = lastError ?? err;
     throw new ConnectError(
-      `${option}: cannot connect to the Redis server at ${redacted(url)}: ${describe(cause)}; check that it runs and the URL and credentials are right (redis.connect_timeout_ms is ${timeoutMs})`,
+      `${option}: cannot connect to the Redis server at ${withoutCredentials(url)}: ${describe(cause)}; check that it runs and the URL and credentials are right (redis.connect_timeout_ms is ${timeoutMs})`,
       { cause },
     );
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -61,23 +54,13 @@ export async function closeRedis(client: RedisClient, timeoutMs: number): Promis
     client.disconnect();
     return;
   }
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, timeoutMs);
-  });
   try {
-    await Promise.race([client.quit().then(() => undefined), expired]);
+    await within(client.quit(), timeoutMs);
   } catch {
     // the connection failed while quitting: dropped below
   } finally {
-    clearTimeout(timer);
     if ((client.status as string) !== "end") client.disconnect();
   }
-}
-
-/** `url` without its password, for messages and logs. */
-export function redacted(url: string): string {
-  return url.replace(/^(rediss?:\/\/[^:/@]*:)[^@]*@/, "$1***@");
 }
 
 function describe(err: unknown): string {

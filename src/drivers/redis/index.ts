@@ -1,6 +1,6 @@
-import type { DriverContext, PubSubApi } from "../../agents/api.js";
-import type { PubSubConfig } from "../../loader/config.js";
+import type { DriverContext, PubSubApi, PubSubConfig } from "../../contract.js";
 import { createStderrLogger } from "../../logger.js";
+import { withoutCredentials } from "../broker/credentials.js";
 import { redisOptions } from "./options.js";
 import { RedisPublisher } from "./publisher.js";
 import { RedisSubscriber } from "./subscriber.js";
@@ -12,7 +12,7 @@ import { RedisSubscriber } from "./subscriber.js";
  * connect to each listen address (a Redis URL; by default `redis.url`) and SUBSCRIBE to
  * each registered topic, an exact match. The body is the shared MessagePack event.
  * It binds nothing, so every process may publish: run it with
- * `pub_sub_use_multiproc: false`. Redis keeps no event: a subscriber that is not
+ * `pub_sub_use_multiproc: false` (it describes itself as a broker driver). Redis keeps no event: a subscriber that is not
  * connected misses what is published meanwhile, and gets `"sync"` when it is back.
  *
  * @example
@@ -29,5 +29,12 @@ export default function createRedisDriver(config: PubSubConfig, context?: Partia
   return {
     getPublisher: () => new RedisPublisher(options, logger),
     getSubscriber: () => new RedisSubscriber(options, { logger }),
+    description: {
+      topology: "broker",
+      address: withoutCredentials(options.section.url),
+      listenAddresses: [options.section.url],
+      linger: { option: "redis.linger_ms", ms: options.section.linger_ms },
+      redact: withoutCredentials,
+    },
   };
 }

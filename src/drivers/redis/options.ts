@@ -1,8 +1,8 @@
 import type { RedisOptions } from "ioredis";
 import { TransportError } from "../../errors.js";
-import type { PubSubConfig } from "../../loader/config.js";
-import { schemaNodeAt } from "../../loader/schema.js";
+import type { PubSubConfig } from "../../contract.js";
 import { tlsOptions } from "../broker/tls.js";
+import { sectionOf } from "../section.js";
 
 /** The `redis` section of the config, every option with a default filled in. */
 export type RedisSection = NonNullable<PubSubConfig["redis"]>;
@@ -20,20 +20,14 @@ export interface RedisDriverOptions {
 /** ioredis's options as its constructor takes them (its `replyMapping` does not fit `exactOptionalPropertyTypes`). */
 export type ClientOptions = Omit<RedisOptions, "replyMapping">;
 
-function schemaDefaults(): Record<string, unknown> {
-  const properties = schemaNodeAt(["redis"])?.properties ?? {};
-  return Object.fromEntries(Object.entries(properties).flatMap(([name, node]) => (node.default === undefined ? [] : [[name, node.default]])));
-}
-
 /**
- * Reads the `redis` section (the loader validated it and filled its defaults; a config
- * built by hand gets them here) and checks what the schema cannot: TLS options need a
+ * Reads the `redis` section (the loader validated it and filled its defaults) and checks what the schema cannot: TLS options need a
  * `rediss://` URL, and their files must be readable.
  *
  * @throws {@link TransportError} naming the option and the fix.
  */
 export function redisOptions(config: PubSubConfig): RedisDriverOptions {
-  const section = { ...schemaDefaults(), ...config.redis } as RedisDriverOptions["section"];
+  const section = sectionOf<RedisDriverOptions["section"]>(config, "redis");
   if (section.tls !== undefined && !section.url.startsWith("rediss://")) {
     throw new TransportError(`redis.tls: TLS options are set but redis.url is ${section.url}; use a rediss:// URL for TLS, or remove redis.tls`);
   }

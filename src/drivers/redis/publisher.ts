@@ -1,6 +1,7 @@
+import { within } from "../../agents/deadline.js";
 import { PublisherAgentBase } from "../../agents/publisher-base.js";
 import { StateError } from "../../errors.js";
-import type { Logger } from "../../logger.js";
+import type { Logger } from "../../contract.js";
 import type { RedisClient } from "./client.js";
 import { closeRedis, connectRedis } from "./connect.js";
 import { channelOf, type RedisDriverOptions } from "./options.js";
@@ -24,7 +25,6 @@ export class RedisPublisher extends PublisherAgentBase {
   #client: RedisClient | undefined;
   #unconfirmed = 0;
   #latest: Promise<void> = Promise.resolve();
-  #closingAt = 0;
   #lost = 0;
 
   constructor(options: RedisDriverOptions, logger: Logger) {
@@ -36,11 +36,6 @@ export class RedisPublisher extends PublisherAgentBase {
   /** Events handed to the connection that the server never confirmed (logged as they are counted). */
   get lost(): number {
     return this.#lost;
-  }
-
-  override async close(): Promise<void> {
-    if (this.#closingAt === 0) this.#closingAt = Date.now();
-    await super.close();
   }
 
   protected async open(): Promise<void> {
@@ -66,15 +61,13 @@ export class RedisPublisher extends PublisherAgentBase {
     if (this.#unconfirmed >= WINDOW) await confirmed;
   }
 
-  protected async release(): Promise<void> {
+  protected async release(remainingMs: number): Promise<void> {
     const client = this.#client;
     if (client === undefined) return;
-    const linger = this.#options.section.linger_ms;
-    const left = linger < 0 ? -1 : Math.max(0, linger - (Date.now() - this.#closingAt));
-    await settledWithin(this.#latest, left);
+    await within(this.#latest, remainingMs);
     if (this.#unconfirmed > 0) {
       this.#logger.error(
-        { unconfirmed: this.#unconfirmed, lingerMs: linger },
+        { unconfirmed: this.#unconfirmed, lingerMs: this.#options.section.linger_ms },
         "close(): the Redis server had not confirmed every event when redis.linger_ms ran out; those events may be lost",
       );
     }
@@ -84,21 +77,10 @@ export class RedisPublisher extends PublisherAgentBase {
   #lose(err: unknown): void {
     this.#lost += 1;
     if (this.#lost === 1 || this.#lost % 1000 === 0) {
-      this.#logger.error({ err, lost: this.#lost }, "the Redis server did not take an event already accepted by sendEvent (counted in lost)");
+      this.#logger.error(
+        { err, lost: this.#lost },
+        "the Redis server did not take an event already accepted by sendEvent (counted in lost)",
+      );
     }
-  }
-}
-
-/** Resolves when `work` settled, or after `ms` (-1: no limit). */
-async function settledWithin(work: Promise<void>, ms: number): Promise<void> {
-  if (ms < 0) return work;
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  try {
-    await Promise.race([work, expired]);
-  } finally {
-    clearTimeout(timer);
   }
 }

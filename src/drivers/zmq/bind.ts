@@ -1,5 +1,5 @@
 import type * as zmq from "zeromq";
-import { TransportError, isErrnoException } from "../../errors.js";
+import { TransportError, errorMessages, isErrnoException } from "../../errors.js";
 
 /**
  * Binds `socket` to `endpoint`, turning libzmq's errors into one line that names the
@@ -15,7 +15,7 @@ export async function bindExplained(socket: zmq.Socket, endpoint: string, option
   } catch (err: unknown) {
     const code = isErrnoException(err) ? err.code : undefined;
     const culprit = code === "EADDRNOTAVAIL" || code === "ENODEV" ? addressOption : option;
-    throw new TransportError(`${culprit}: cannot bind ${endpoint}: ${explain(code, err, culprit)}`, { cause: err, option: culprit });
+    throw new TransportError(errorMessages.cannotBind(culprit, endpoint, explain(code, err, culprit)), { cause: err, option: culprit });
   }
 }
 

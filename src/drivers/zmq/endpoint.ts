@@ -1,6 +1,6 @@
 import * as zmq from "zeromq";
+import type { PubSubConfig } from "../../contract.js";
 import { TransportError } from "../../errors.js";
-import type { PubSubConfig } from "../../loader/config.js";
 
 /** The network transports this build of libzmq supports, in the order error messages list them. */
 export function supportedTransports(): string[] {
@@ -10,17 +10,29 @@ export function supportedTransports(): string[] {
   return transports;
 }
 
+/** Bind addresses that mean "every address of this host". */
+const ALL_ADDRESSES = new Set(["*", "0.0.0.0", "::", "[::]"]);
+
+/** Where the network publisher binds, and where a subscriber on this host connects to it. */
+export interface NetworkEndpoints {
+  /** What the publisher binds. */
+  readonly bind: string;
+  /** What a local subscriber connects to: the bind address, or 127.0.0.1 for "every address". */
+  readonly connect: string;
+}
+
 /**
- * The endpoint the network publisher binds, from `publisher_transport`,
- * `publisher_bind_address` and `publisher_port`:
- * - `tcp`: `tcp://<address>:<port>` (`*` = every address);
+ * The endpoints of the network publisher, from `publisher_transport`,
+ * `publisher_bind_address` and `publisher_port`: the one place this rule is written.
+ * - `tcp`: `tcp://<address>:<port>` (`*` = every address; subscribers on this host
+ *   connect to 127.0.0.1 then);
  * - `ipc`: `ipc://<publisher_bind_address>`, which must then be a socket path;
  * - `pgm`/`epgm`: `<transport>://<interface>;<multicast group>:<port>`.
  *
  * @throws {@link TransportError} for a transport libzmq does not support here, or an
  * address that does not fit the transport.
  */
-export function networkBindEndpoint(config: PubSubConfig): string {
+export function networkEndpoints(config: PubSubConfig): NetworkEndpoints {
   const transport = config.publisher_transport;
   const address = config.publisher_bind_address;
   const supported = supportedTransports();
@@ -38,7 +50,7 @@ export function networkBindEndpoint(config: PubSubConfig): string {
         { option: "publisher_bind_address" },
       );
     }
-    return `ipc://${address}`;
+    return { bind: `ipc://${address}`, connect: `ipc://${address}` };
   }
   if ((transport === "pgm" || transport === "epgm") && !address.includes(";")) {
     throw new TransportError(
@@ -46,6 +58,6 @@ export function networkBindEndpoint(config: PubSubConfig): string {
       { option: "publisher_bind_address" },
     );
   }
-  return `${transport}://${address}:${config.publisher_port}`;
+  const host = ALL_ADDRESSES.has(address) ? "127.0.0.1" : address;
+  return { bind: `${transport}://${address}:${config.publisher_port}`, connect: `${transport}://${host}:${config.publisher_port}` };
 }
-

@@ -1,16 +1,15 @@
-import type { DriverContext, PubSubApi } from "../../agents/api.js";
+import type { DriverContext, PubSubApi, PubSubConfig } from "../../contract.js";
 import { TransportError } from "../../errors.js";
-import type { PubSubConfig } from "../../loader/config.js";
 import { supportedTransports } from "./endpoint.js";
 import { zmqOptions } from "./options.js";
-import { ZmqPublisher } from "./publisher.js";
 import { ZmqPullSubscriber } from "./pull-subscriber.js";
+import { ZmqPushPublisher } from "./push-publisher.js";
 
 /**
  * The ZeroMQ multiproc driver, alias `zmq_pubsub_multiproc_driver`: worker processes
  * publish with a PUSH socket connected to `ipc://<publisher_multiproc_socket>` (lazily,
  * on the first send, so workers may start before the publisher service); the service
- * receives with a PULL socket bound to that path.
+ * receives with a PULL socket bound to that path (its address, in its description).
  *
  * @example
  * ```yaml
@@ -28,7 +27,13 @@ export default function createZmqMultiprocDriver(config: PubSubConfig, context?:
   const options = zmqOptions(config);
   const agentOptions = context?.logger === undefined ? {} : { logger: context.logger };
   return {
-    getPublisher: () => new ZmqPublisher({ socket: "push", connect: `ipc://${socketPath}`, option: "publisher_multiproc_socket" }, options),
+    getPublisher: () => new ZmqPushPublisher({ connect: `ipc://${socketPath}`, option: "publisher_multiproc_socket" }, options),
     getSubscriber: () => new ZmqPullSubscriber(socketPath, options, agentOptions),
+    description: {
+      topology: "bind",
+      address: `ipc://${socketPath}`,
+      listenAddresses: [`ipc://${socketPath}`],
+      linger: { option: "zmq.linger_ms", ms: options.linger_ms },
+    },
   };
 }

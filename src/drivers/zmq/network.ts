@@ -1,17 +1,18 @@
-import type { DriverContext, PubSubApi } from "../../agents/api.js";
-import type { PubSubConfig } from "../../loader/config.js";
-import { networkBindEndpoint } from "./endpoint.js";
+import type { DriverContext, PubSubApi, PubSubConfig } from "../../contract.js";
+import { networkEndpoints } from "./endpoint.js";
 import { ipcPath, prepareSocketPath, removeSocketFile } from "./ipc-path.js";
 import { zmqOptions } from "./options.js";
-import { ZmqPublisher } from "./publisher.js";
 import { ZmqSubSubscriber } from "./sub-subscriber.js";
+import { ZmqXPubPublisher } from "./xpub-publisher.js";
 
 /**
  * The ZeroMQ network driver, alias `zmq_pubsub_driver`: publishers bind an XPUB socket
  * (PUB that greets each new subscriber connection, see `hello.ts`) on
  * `publisher_transport://publisher_bind_address:publisher_port`; subscribers connect one
  * SUB socket to each registered publisher address. The transport is checked here, so
- * an unsupported one fails when the driver loads, not at the first send.
+ * an unsupported one fails when the driver loads, not at the first send. It describes
+ * itself as binding: one network publisher per host, workers go through the publisher
+ * service; subscribers on this host listen at the bind address (127.0.0.1 for `*`).
  *
  * @example
  * ```yaml
@@ -22,26 +23,30 @@ import { ZmqSubSubscriber } from "./sub-subscriber.js";
  * ```
  */
 export default function createZmqNetworkDriver(config: PubSubConfig, context?: Partial<DriverContext>): PubSubApi {
-  const endpoint = networkBindEndpoint(config);
+  const endpoints = networkEndpoints(config);
+  const endpoint = endpoints.bind;
   const options = zmqOptions(config);
   const path = ipcPath(endpoint);
   const option = path === undefined ? "publisher_port" : "publisher_bind_address";
   const agentOptions = context?.logger === undefined ? {} : { logger: context.logger };
   return {
     getPublisher: () =>
-      new ZmqPublisher(
+      new ZmqXPubPublisher(
         {
-          socket: "pub",
           bind: endpoint,
           option,
           addressOption: "publisher_bind_address",
-          ...(path === undefined
-            ? {}
-            : { prepare: () => prepareSocketPath(path, option), release: () => removeSocketFile(path) }),
+          ...(path === undefined ? {} : { prepare: () => prepareSocketPath(path, option), release: () => removeSocketFile(path) }),
         },
         options,
         context?.logger,
       ),
     getSubscriber: () => new ZmqSubSubscriber(options, agentOptions),
+    description: {
+      topology: "bind",
+      address: endpoint,
+      listenAddresses: [endpoints.connect],
+      linger: { option: "zmq.linger_ms", ms: options.linger_ms },
+    },
   };
 }

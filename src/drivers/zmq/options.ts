@@ -1,22 +1,13 @@
 import type * as zmq from "zeromq";
-import type { PubSubConfig } from "../../loader/config.js";
-import { schemaNodeAt } from "../../loader/schema.js";
+import type { PubSubConfig } from "../../contract.js";
+import { sectionOf } from "../section.js";
 
 /** The `zmq` section of the config, every option filled in by the schema's defaults. */
 export type ZmqOptions = Required<NonNullable<PubSubConfig["zmq"]>>;
 
-/** The section's defaults, read from the JSON Schema (the one place they are written). */
-function schemaDefaults(): ZmqOptions {
-  const properties = schemaNodeAt(["zmq"])?.properties ?? {};
-  return Object.fromEntries(Object.entries(properties).map(([name, node]) => [name, node.default])) as ZmqOptions;
-}
-
-/**
- * Reads the `zmq` section. The loader has already validated it and filled its defaults;
- * a config built by hand (a driver created without the loader) gets them here.
- */
+/** The `zmq` section, as the loader validated it and filled its defaults. */
 export function zmqOptions(config: PubSubConfig): ZmqOptions {
-  return { ...schemaDefaults(), ...config.zmq };
+  return sectionOf<ZmqOptions>(config, "zmq");
 }
 
 /**

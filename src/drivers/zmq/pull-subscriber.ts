@@ -1,5 +1,5 @@
 import * as zmq from "zeromq";
-import type { DrainableSubscriber } from "../../agents/api.js";
+import type { DrainableSubscriber } from "../../contract.js";
 import type { SubscriberAgentOptions } from "../../agents/subscriber-base.js";
 import { bindExplained } from "./bind.js";
 import { ipcPath, prepareSocketPath, removeSocketFile } from "./ipc-path.js";

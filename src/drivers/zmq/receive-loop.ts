@@ -1,6 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type * as zmq from "zeromq";
-import type { Logger } from "../../logger.js";
+import type { Logger } from "../../contract.js";
 import { isBlockedByBind, isNothingQueued, nextTurn, TurnTaker, waiting } from "./nonblocking.js";
 
 /** A socket we receive multipart messages from. */

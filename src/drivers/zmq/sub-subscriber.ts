@@ -1,6 +1,6 @@
 import * as zmq from "zeromq";
 import { ConnectedListeners } from "../../agents/connected-listeners.js";
-import type { ConnectionAwareSubscriber } from "../../agents/api.js";
+import type { ConnectionAwareSubscriber } from "../../contract.js";
 import type { SubscriberAgentOptions } from "../../agents/subscriber-base.js";
 import { HELLO, isHello } from "./hello.js";
 import { applySocketOptions, type ZmqOptions } from "./options.js";

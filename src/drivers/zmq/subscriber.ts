@@ -1,5 +1,5 @@
 import type * as zmq from "zeromq";
-import type { RawFrameSource } from "../../agents/raw-frames.js";
+import type { RawFrameSource } from "../../contract.js";
 import { SubscriberAgentBase, type SubscriberAgentOptions } from "../../agents/subscriber-base.js";
 import { WireFormatError } from "../../errors.js";
 import type { ZmqOptions } from "./options.js";

@@ -1,14 +1,16 @@
 import { PublisherService, type PublisherServiceOptions } from "../agents/publisher-service.js";
 import { ConfigError } from "../errors.js";
-import { createStderrLogger, type Logger } from "../logger.js";
-import type { PubSubConfig } from "./config.js";
+import { createStderrLogger } from "../logger.js";
+import type { DriverDescription, DriverRole, Logger, PubSubConfig } from "../contract.js";
 import { DriverAgents } from "./driver-agents.js";
 import { explainingOrigin } from "./origin.js";
-import { resolveConfig, type ResolveConfigOptions } from "./resolve-config.js";
+import { resolveConfig, type ResolveConfigOptions, type ResolvedConfig } from "./resolve-config.js";
 import type { Origins } from "./validate.js";
 
 /** Options of {@link loadPublisherService}. */
 export interface LoadServiceOptions extends ResolveConfigOptions, Pick<PublisherServiceOptions, "drainTimeoutMs" | "waitForSubscribers"> {
+  /** A config already resolved with `resolveConfig()`: used as it is, instead of finding one. */
+  resolved?: ResolvedConfig | undefined;
   /** Where the drivers and the service log. Default: stderr, warnings and up. */
   logger?: Logger | undefined;
 }
@@ -17,6 +19,11 @@ export interface LoadServiceOptions extends ResolveConfigOptions, Pick<Publisher
 export interface LoadedService {
   /** The effective, validated config. */
   config: PubSubConfig;
+  /**
+   * What the two drivers say about themselves: `multiproc`, the inbox the workers
+   * publish into; `network`, where the service publishes.
+   */
+  drivers: Readonly<Record<DriverRole, DriverDescription>>;
   /** The config file used, or null when defaults applied. */
   filepath: string | null;
   /** The service: running when {@link loadPublisherService} returns it; `stop()` it. */
@@ -51,7 +58,7 @@ export async function loadPublisherService(options: LoadServiceOptions = {}): Pr
  * `start()` are led by their option's origin too.
  */
 export async function createPublisherService(options: LoadServiceOptions = {}): Promise<LoadedService> {
-  const resolved = await resolveConfig(options);
+  const resolved = options.resolved ?? (await resolveConfig(options));
   const { config } = resolved;
   if (!config.pub_sub_use_multiproc) {
     const origin = resolved.origins.get("pub_sub_use_multiproc") ?? "config";
@@ -68,7 +75,8 @@ export async function createPublisherService(options: LoadServiceOptions = {}): 
     ...(options.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: options.drainTimeoutMs }),
     ...(options.waitForSubscribers === undefined ? {} : { waitForSubscribers: options.waitForSubscribers }),
   });
-  return { config, filepath: resolved.filepath, service };
+  const drivers = { multiproc: (await agents.driver("multiproc")).description, network: (await agents.driver("network")).description };
+  return { config, filepath: resolved.filepath, drivers, service };
 }
 
 /** The service as the config built it: a driver's error on start names where its option came from. */

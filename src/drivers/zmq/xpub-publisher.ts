@@ -1,0 +1,172 @@
+import * as zmq from "zeromq";
+import type { Logger, SubscriptionAwarePublisher } from "../../contract.js";
+import { StateError } from "../../errors.js";
+import { createStderrLogger } from "../../logger.js";
+import { bindExplained } from "./bind.js";
+import { HELLO } from "./hello.js";
+import { isNothingQueued } from "./nonblocking.js";
+import type { ZmqOptions } from "./options.js";
+import { ZmqPublisherBase } from "./publisher.js";
+import { tcpReleased } from "./released.js";
+import { SubscriptionCounter } from "./subscriptions.js";
+
+/** Where an XPUB publisher binds. */
+export interface XPubEndpoint {
+  /** The endpoint to bind, e.g. `tcp://*:8866`. */
+  readonly bind: string;
+  /** The config option that names the endpoint, for errors. */
+  readonly option: string;
+  /** The config option for a local address that is not this host's (default: {@link option}). */
+  readonly addressOption?: string;
+  /** Runs before the bind (an IPC endpoint's directory and stale socket file). */
+  readonly prepare?: () => Promise<void>;
+  /** Runs once the socket is closed (an IPC endpoint's socket file). */
+  readonly release?: () => Promise<void>;
+}
+
+/** While subscribers' queues keep overflowing, one log line per this many milliseconds. */
+const OVERFLOW_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * The network publisher: an XPUB socket bound in `initialize()`, greeting every new
+ * connection with the welcome message and counting this project's subscribers from
+ * their subscriptions to it ({@link SubscriptionAwarePublisher}).
+ *
+ * A subscriber whose queue is full (`zmq.send_high_water_mark` events) cannot take
+ * more; a PUB socket would drop its events without a word. The XPUB socket here is set
+ * to refuse such a send instead (`ZMQ_XPUB_NODROP`); the event then goes out to the
+ * subscribers that have room, and the overflow is counted in {@link queueOverflows}
+ * and logged (the first, then at most every 10 s). The publisher never waits for the
+ * slow subscriber. libzmq then leaves that subscriber out until it has read half its
+ * queue, so it misses the events sent meanwhile too, uncounted: the counter says how
+ * often a queue overflowed, not how many events were missed.
+ *
+ * @example
+ * ```ts
+ * const publisher = new ZmqXPubPublisher({ bind: "tcp://*:8866", option: "publisher_port" }, options);
+ * await publisher.initialize();
+ * await publisher.whenSubscribers(1);
+ * ```
+ */
+export class ZmqXPubPublisher extends ZmqPublisherBase<zmq.XPublisher> implements SubscriptionAwarePublisher {
+  readonly #endpoint: XPubEndpoint;
+  readonly #logger: Logger;
+  #socket: zmq.XPublisher | undefined;
+  #bound: string | undefined;
+  #counter: SubscriptionCounter | undefined;
+  /** Waits in {@link whenSubscribers} before the socket is bound. */
+  readonly #early: { count: number; resolve: () => void }[] = [];
+  #overflows = 0;
+  #overflowLoggedAt = -Infinity;
+
+  constructor(endpoint: XPubEndpoint, options: ZmqOptions, logger: Logger = createStderrLogger()) {
+    super(options);
+    this.#endpoint = endpoint;
+    this.#logger = logger;
+  }
+
+  /**
+   * Times an event found a subscriber's queue full (`zmq.send_high_water_mark`). That
+   * subscriber missed the event, and misses the ones after it until it has read half its
+   * queue.
+   */
+  get queueOverflows(): number {
+    return this.#overflows;
+  }
+
+  /**
+   * Subscribers of this project connected (as of the last look, at most 50 ms ago),
+   * counted from their subscriptions to the welcome message; subscribers of other
+   * implementations are not counted.
+   */
+  get subscribers(): number {
+    return this.#counter?.count ?? 0;
+  }
+
+  whenSubscribers(count: number): Promise<void> {
+    if (count <= 0) return Promise.resolve();
+    if (this.#counter !== undefined) return this.#counter.when(count);
+    return new Promise((resolve) => this.#early.push({ count, resolve }));
+  }
+
+  protected async open(): Promise<void> {
+    const socket = this.configure(new zmq.XPublisher());
+    socket.welcomeMessage = HELLO;
+    socket.verbosity = "allSubsUnsubs";
+    // A full subscriber queue makes a send fail at once (EAGAIN, the send timeout is 0)
+    // rather than drop silently or wait: see sendRefused.
+    socket.noDrop = true;
+    try {
+      await this.#endpoint.prepare?.();
+      await bindExplained(socket, this.#endpoint.bind, this.#endpoint.option, this.#endpoint.addressOption);
+    } catch (err: unknown) {
+      socket.close();
+      throw err;
+    }
+    this.#socket = socket;
+    this.#bound = socket.lastEndpoint ?? this.#endpoint.bind;
+    const counter = new SubscriptionCounter(socket);
+    this.#counter = counter;
+    for (const waiter of this.#early.splice(0)) void counter.when(waiter.count).then(waiter.resolve);
+  }
+
+  protected sendingSocket(): zmq.XPublisher {
+    if (this.#socket === undefined) throw new StateError("the publisher is not bound");
+    return this.#socket;
+  }
+
+  /**
+   * The XPUB socket refused an event because a subscriber's queue is full: sends it to
+   * the subscribers with room (dropping it for the full ones), counts and logs that.
+   */
+  protected async sendRefused(err: unknown, socket: zmq.XPublisher, topic: Uint8Array, payload: Uint8Array): Promise<void> {
+    if (!isNothingQueued(err) || socket.closed) throw err;
+    setNoDrop(socket, false);
+    let sent: Promise<void>;
+    try {
+      sent = socket.send([topic, payload]); // sent, or refused, before send() returns (no timeout)
+    } finally {
+      setNoDrop(socket, true);
+    }
+    await sent;
+    this.#overflows += 1;
+    const now = Date.now();
+    if (now - this.#overflowLoggedAt < OVERFLOW_LOG_INTERVAL_MS) return;
+    this.#overflowLoggedAt = now;
+    this.#logger.warn(
+      { queueOverflows: this.#overflows, sendHighWaterMark: this.options.send_high_water_mark },
+      "a subscriber is not keeping up: its queue is full (zmq.send_high_water_mark), so it misses events until it has read half of it, while the others still get them (overflows counted in queueOverflows; logged at most every 10 s)",
+    );
+  }
+
+  protected async release(): Promise<void> {
+    const socket = this.#socket;
+    this.#socket = undefined;
+    // close() alone, never unbind() first: unbinding ends the connections accepted on
+    // the endpoint at once, and libzmq drops what they had not written yet; a closed
+    // socket keeps sending for its linger time, then lets the port go.
+    const counting = this.#counter?.close();
+    socket?.close();
+    await counting;
+    if (this.#bound !== undefined) await tcpReleased(this.#bound, 1_000);
+    await this.#endpoint.release?.();
+  }
+}
+
+/**
+ * Sets `ZMQ_XPUB_NODROP` on a bound socket. libzmq applies it at once, but zeromq.js
+ * warns through `process.emitWarning` that an option set after a bind takes effect only
+ * at the next one, for every option not on its own list: that warning, wrong here,
+ * would print twice on every overflow. It is silenced for this one synchronous call.
+ */
+function setNoDrop(socket: zmq.XPublisher, value: boolean): void {
+  if (socket.closed) return;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was, never called detached
+  const emitWarning = process.emitWarning;
+  process.emitWarning = () => undefined;
+  try {
+    socket.noDrop = value;
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * `pubsub/internal`: building blocks this project's tests and benchmarks reach for. Not
+ * part of the public API: anything here may change in any release.
+ *
+ * @internal
+ * @packageDocumentation
+ */
+export { decodeEvents, decodePayload, encodeBatch } from "./agents/codec.js";
+export { SendQueue, type SendGrouping } from "./agents/send-queue.js";
+export { EXPIRED, within, type Expired } from "./agents/deadline.js";
