@@ -48,7 +48,8 @@ function positive(option, text) {
 
 function notNegative(option, text) {
   const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value) || value < 0) fail(`--${option}: must be a number, 0 or more (got ${JSON.stringify(text)})`);
+  if (text.trim() === "" || !Number.isFinite(value) || value < 0)
+    fail(`--${option}: must be a number, 0 or more (got ${JSON.stringify(text)})`);
   return value;
 }
 
@@ -89,7 +90,8 @@ if (parsed.from !== undefined) {
 
 const wanted = parsed.scenario?.split(",").map((name) => name.trim()) ?? SCENARIOS.map((scenario) => scenario.name);
 for (const name of wanted) {
-  if (!SCENARIOS.some((scenario) => scenario.name === name)) fail(`--scenario: unknown scenario '${name}'; known: ${SCENARIOS.map((s) => s.name).join(", ")}`);
+  if (!SCENARIOS.some((scenario) => scenario.name === name))
+    fail(`--scenario: unknown scenario '${name}'; known: ${SCENARIOS.map((s) => s.name).join(", ")}`);
 }
 const options = {
   count: Math.round(positive("count", parsed.count)),
@@ -117,7 +119,9 @@ for (const scenario of SCENARIOS.filter((s) => wanted.includes(s.name))) {
 
 const about = machine();
 process.stdout.write(`${textTable(results)}\n\n`);
-process.stdout.write(`${about.cpu}, ${about.cores} cores, ${about.memoryGiB} GiB, ${about.os}, Node ${about.node}, libzmq ${about.libzmq}\n`);
+process.stdout.write(
+  `${about.cpu}, ${about.cores} cores, ${about.memoryGiB} GiB, ${about.os}, Node ${about.node}, libzmq ${about.libzmq}\n`,
+);
 process.stdout.write(`count ${options.count}, value ${options.size} bytes, ${options.rounds} rounds, medians\n`);
 
 const report = { started: started.toISOString(), machine: about, options, results };

@@ -13,8 +13,7 @@ const outPath = fileURLToPath(new URL("src/config.generated.ts", root));
 export async function generate() {
   const schema = JSON.parse(await readFile(schemaPath, "utf8"));
   return compile(schema, "PubSubOptions", {
-    bannerComment:
-      "/* Generated from schema/pubsub.schema.json by `npm run gen:types`. Do not edit. */",
+    bannerComment: "/* Generated from schema/pubsub.schema.json by `npm run gen:types`. Do not edit. */",
     additionalProperties: false,
     style: { semi: true, singleQuote: false },
   });

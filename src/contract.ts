@@ -218,7 +218,7 @@ export interface DriverDescription {
    * Returns one of this driver's listen addresses as it may be printed: without the
    * credentials it may hold. Default: the address as it is.
    */
-  redact?(address: string): string;
+  readonly redact?: (address: string) => string;
 }
 
 /**

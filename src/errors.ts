@@ -126,15 +126,30 @@ export function isPubSubError(value: unknown): value is PubSubError {
  */
 export const ERROR_CODES: Readonly<Record<string, { readonly className: string; readonly meaning: string }>> = Object.freeze({
   PUBSUB_ERR_CONFIG: { className: "ConfigError", meaning: "an option has a wrong type, range or name; `problems` lists every one" },
-  PUBSUB_ERR_CONFIG_SYNTAX: { className: "ConfigSyntaxError", meaning: "a config file is not valid YAML, JSON or INI (file and line named)" },
-  PUBSUB_ERR_CONFIG_NOT_FOUND: { className: "ConfigNotFoundError", meaning: "an explicitly named config file does not exist or cannot be read" },
+  PUBSUB_ERR_CONFIG_SYNTAX: {
+    className: "ConfigSyntaxError",
+    meaning: "a config file is not valid YAML, JSON or INI (file and line named)",
+  },
+  PUBSUB_ERR_CONFIG_NOT_FOUND: {
+    className: "ConfigNotFoundError",
+    meaning: "an explicitly named config file does not exist or cannot be read",
+  },
   PUBSUB_ERR_UNKNOWN_DRIVER: { className: "UnknownDriverError", meaning: "a driver name is no known alias, path or installed package" },
   PUBSUB_ERR_DRIVER_NOT_FOUND: { className: "DriverNotFoundError", meaning: "a driver module path or package does not exist" },
-  PUBSUB_ERR_DRIVER_LOAD: { className: "DriverLoadError", meaning: "importing a driver module failed (it threw, or a package it needs is missing)" },
-  PUBSUB_ERR_DRIVER_SHAPE: { className: "DriverShapeError", meaning: "a driver module, its factory's result (agents, description) or an agent has the wrong shape" },
+  PUBSUB_ERR_DRIVER_LOAD: {
+    className: "DriverLoadError",
+    meaning: "importing a driver module failed (it threw, or a package it needs is missing)",
+  },
+  PUBSUB_ERR_DRIVER_SHAPE: {
+    className: "DriverShapeError",
+    meaning: "a driver module, its factory's result (agents, description) or an agent has the wrong shape",
+  },
   PUBSUB_ERR_DRIVER_FACTORY: { className: "DriverFactoryError", meaning: "a driver factory threw; the original error is `cause`" },
   PUBSUB_ERR_USAGE: { className: "UsageError", meaning: "a command line is malformed (unknown flag or command, missing value)" },
-  PUBSUB_ERR_STATE: { className: "StateError", meaning: "an agent was used out of order (started before `initialize`, used after `close`)" },
+  PUBSUB_ERR_STATE: {
+    className: "StateError",
+    meaning: "an agent was used out of order (started before `initialize`, used after `close`)",
+  },
   PUBSUB_ERR_WIRE_FORMAT: {
     className: "WireFormatError",
     meaning: "a received message is not an event (not MessagePack, not a map, no `action`); subscribers count and drop these",
@@ -145,15 +160,18 @@ export const ERROR_CODES: Readonly<Record<string, { readonly className: string; 
   },
   PUBSUB_ERR_SEND: {
     className: "SendError",
-    meaning: "an event was not sent: the publisher is closed, `close()` gave up after its linger time, the transport refused it, or the value cannot be encoded",
+    meaning:
+      "an event was not sent: the publisher is closed, `close()` gave up after its linger time, the transport refused it, or the value cannot be encoded",
   },
   PUBSUB_ERR_INVALID_TOPIC: {
     className: "InvalidTopicError",
-    meaning: "a topic the transport cannot carry as it is: a NATS subject that is empty or holds whitespace, `*`, `>` or an empty token; refused by `sendEvent` and `registerTopic`",
+    meaning:
+      "a topic the transport cannot carry as it is: a NATS subject that is empty or holds whitespace, `*`, `>` or an empty token; refused by `sendEvent` and `registerTopic`",
   },
   PUBSUB_ERR_CONNECT: {
     className: "ConnectError",
-    meaning: "a broker (Redis, NATS) could not be reached, or refused the connection, within its `connect_timeout_ms` when a publisher initialised or a subscriber started; later outages are reconnected, not thrown",
+    meaning:
+      "a broker (Redis, NATS) could not be reached, or refused the connection, within its `connect_timeout_ms` when a publisher initialised or a subscriber started; later outages are reconnected, not thrown",
   },
 });
 

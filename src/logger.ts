@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import type { Logger } from "./contract.js";
 
 const LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
@@ -33,7 +34,7 @@ export function errorSummary(err: unknown): unknown {
   const code = (err as { code?: unknown }).code;
   let message = err.message;
   for (let cause: unknown = err.cause, depth = 0; cause !== undefined && depth < 8; depth += 1) {
-    const text = cause instanceof Error ? cause.message : String(cause);
+    const text = cause instanceof Error ? cause.message : inspect(cause, { breakLength: Infinity });
     if (!message.includes(text)) message += `: ${text}`;
     cause = cause instanceof Error ? cause.cause : undefined;
   }
@@ -44,6 +45,6 @@ function safeJson(obj: object): string {
   try {
     return JSON.stringify(obj, (_key, value: unknown) => (value instanceof Error ? errorSummary(value) : value));
   } catch {
-    return String(obj);
+    return inspect(obj, { breakLength: Infinity });
   }
 }

@@ -30,32 +30,54 @@ describe("error codes", () => {
   });
 
   it("the check for distinct codes catches a code two classes share", () => {
-    assert.deepEqual(duplicates([["PUBSUB_ERR_A", "One"], ["PUBSUB_ERR_B", "Two"], ["PUBSUB_ERR_A", "Three"]]), ["PUBSUB_ERR_A (One, Three)"]);
+    assert.deepEqual(
+      duplicates([
+        ["PUBSUB_ERR_A", "One"],
+        ["PUBSUB_ERR_B", "Two"],
+        ["PUBSUB_ERR_A", "Three"],
+      ]),
+      ["PUBSUB_ERR_A (One, Three)"],
+    );
   });
 
   it("the table of codes and the exported classes match, both ways", () => {
     const fromClasses = Object.fromEntries(exportedCodes());
     const fromTable = Object.fromEntries(Object.entries(pubsub.ERROR_CODES).map(([code, entry]) => [code, entry.className]));
     assert.deepEqual(fromTable, fromClasses);
-    for (const { meaning } of Object.values(pubsub.ERROR_CODES)) assert.match(meaning, /^[a-z`].*[^.]$/, "a meaning is one lower-case clause");
+    for (const { meaning } of Object.values(pubsub.ERROR_CODES))
+      assert.match(meaning, /^[a-z`].*[^.]$/, "a meaning is one lower-case clause");
   });
 
   it("the README's table is the table of codes, row for row, both ways", async () => {
     const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
     const documented = [...readme.matchAll(/^\| `(PUBSUB_ERR_[A-Z_]+)` \|.*$/gm)].map((m) => m[0]);
-    const expected = Object.entries(pubsub.ERROR_CODES).map(([code, { className, meaning }]) => `| \`${code}\` | \`${className}\` | ${meaning} |`);
+    const expected = Object.entries(pubsub.ERROR_CODES).map(
+      ([code, { className, meaning }]) => `| \`${code}\` | \`${className}\` | ${meaning} |`,
+    );
     assert.deepEqual(documented, expected);
   });
 
   it("the recurring failures share one wording", () => {
     const { errorMessages } = pubsub;
-    assert.equal(errorMessages.packageMissing("nats_pubsub_driver", "nats"), "nats_pubsub_driver needs the package 'nats', which is not installed; install it with: npm install nats");
-    assert.equal(errorMessages.cannotBind("publisher_port", "tcp://*:1", "address already in use"), "publisher_port: cannot bind tcp://*:1: address already in use");
     assert.equal(
-      errorMessages.cannotConnect("redis.url", "Redis server", "redis://h:1", "ECONNREFUSED", { option: "redis.connect_timeout_ms", ms: 10 }),
+      errorMessages.packageMissing("nats_pubsub_driver", "nats"),
+      "nats_pubsub_driver needs the package 'nats', which is not installed; install it with: npm install nats",
+    );
+    assert.equal(
+      errorMessages.cannotBind("publisher_port", "tcp://*:1", "address already in use"),
+      "publisher_port: cannot bind tcp://*:1: address already in use",
+    );
+    assert.equal(
+      errorMessages.cannotConnect("redis.url", "Redis server", "redis://h:1", "ECONNREFUSED", {
+        option: "redis.connect_timeout_ms",
+        ms: 10,
+      }),
       "redis.url: cannot connect to the Redis server at redis://h:1: ECONNREFUSED; check that it runs and the address and credentials are right (redis.connect_timeout_ms is 10)",
     );
-    assert.equal(errorMessages.badOption("f.yaml", "publisher_port", "must be <= 65535", "70000"), "f.yaml: publisher_port: must be <= 65535 (got 70000)");
+    assert.equal(
+      errorMessages.badOption("f.yaml", "publisher_port", "must be <= 65535", "70000"),
+      "f.yaml: publisher_port: must be <= 65535 (got 70000)",
+    );
   });
 
   it("errors keep their cause and report whether the caller is at fault", () => {

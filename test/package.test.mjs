@@ -11,7 +11,12 @@ describe("the built package", () => {
     assert.equal(typeof pubsub.loadFromConfig, "function");
     const project = await makeProject({ "memory.mjs": MEMORY_DRIVER });
     try {
-      const loaded = await pubsub.loadFromConfig({ cwd: project.dir, env: {}, overrides: { pub_sub_driver: "./memory.mjs" }, publisher: false });
+      const loaded = await pubsub.loadFromConfig({
+        cwd: project.dir,
+        env: {},
+        overrides: { pub_sub_driver: "./memory.mjs" },
+        publisher: false,
+      });
       assert.deepEqual(loaded.subscriber.topics, ["D"]);
       await loaded.close();
     } finally {

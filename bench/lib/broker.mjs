@@ -22,8 +22,12 @@ export async function brokerScenario(name, { count, size, rounds, progress }) {
   try {
     const overrides = { pub_sub_driver: broker.driver, pub_sub_use_multiproc: false, ...broker.section(server.url) };
     const via = { url: server.url, overrides };
-    const raw = () => runOnce({ broker: via, publisher: { impl: `raw-${name}`, count, size }, subscriber: { impl: `raw-${name}`, expect: count } }).then(deliveredRate);
-    const ours = () => runOnce({ broker: via, publisher: { impl: "ours", count, size }, subscriber: { impl: "ours", expect: count } }).then(deliveredRate);
+    const raw = () =>
+      runOnce({ broker: via, publisher: { impl: `raw-${name}`, count, size }, subscriber: { impl: `raw-${name}`, expect: count } }).then(
+        deliveredRate,
+      );
+    const ours = () =>
+      runOnce({ broker: via, publisher: { impl: "ours", count, size }, subscriber: { impl: "ours", expect: count } }).then(deliveredRate);
     const result = await alternate(rounds, raw, ours, progress);
     return [row(name, "events/s", "events/s", result.ours, result.raw)];
   } finally {

@@ -17,12 +17,22 @@ export class Child {
   constructor(role, options, { execArgv = [] } = {}) {
     this.role = role;
     this.impl = options.impl ?? "ours";
-    const profile = process.env.PUBSUB_BENCH_PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.PUBSUB_BENCH_PROFILE}`, `--cpu-prof-name=${role}-${options.impl ?? "ours"}-${process.pid}-${(seq += 1)}.cpuprofile`] : [];
-    this.process = fork(`${ROLES}${role}.mjs`, [JSON.stringify(options)], { execArgv: [...execArgv, ...profile], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const profile = process.env.PUBSUB_BENCH_PROFILE
+      ? [
+          `--cpu-prof`,
+          `--cpu-prof-dir=${process.env.PUBSUB_BENCH_PROFILE}`,
+          `--cpu-prof-name=${role}-${options.impl ?? "ours"}-${process.pid}-${(seq += 1)}.cpuprofile`,
+        ]
+      : [];
+    this.process = fork(`${ROLES}${role}.mjs`, [JSON.stringify(options)], {
+      execArgv: [...execArgv, ...profile],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
     this.#exit = new Promise((resolve) => {
       this.process.once("exit", (code, signal) => {
         resolve({ code, signal });
-        for (const waiter of this.#waiters.splice(0)) waiter.reject(new Error(`bench role ${role} exited (${signal ?? code}) while waiting for ${waiter.type}`));
+        for (const waiter of this.#waiters.splice(0))
+          waiter.reject(new Error(`bench role ${role} exited (${signal ?? code}) while waiting for ${waiter.type}`));
       });
     });
     this.process.on("message", (message) => {

@@ -40,7 +40,14 @@ const HEADER = ["scenario", "variant", "ours (median)", "raw (median)", "ours/ra
 export function textTable(results) {
   const rows = [HEADER, ...results.map(cells)];
   const widths = HEADER.map((_, column) => Math.max(...rows.map((cellsOfRow) => cellsOfRow[column].length)));
-  return rows.map((cellsOfRow) => cellsOfRow.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((cellsOfRow) =>
+      cellsOfRow
+        .map((cell, column) => cell.padEnd(widths[column]))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 /** A Markdown table. */

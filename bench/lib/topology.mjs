@@ -18,7 +18,16 @@ export const CONFIG_PATH = fileURLToPath(new URL("../../pubsub.config.yaml", imp
  * "done" (each subscriber got `count` events) or "end" (end markers after the sends:
  * for runs that may lose events).
  */
-export async function runOnce({ publisher, subscriber, subscribers = 1, relayed = false, finish = "done", subscriberExecArgv = [], between, broker }) {
+export async function runOnce({
+  publisher,
+  subscriber,
+  subscribers = 1,
+  relayed = false,
+  finish = "done",
+  subscriberExecArgv = [],
+  between,
+  broker,
+}) {
   const port = await freePort();
   // A broker run: `broker` is { url, overrides } (the driver and its section); both
   // sides reach the broker at `url`, and nothing binds.
@@ -29,7 +38,11 @@ export async function runOnce({ publisher, subscriber, subscribers = 1, relayed 
   try {
     const subs = [];
     for (let i = 0; i < subscribers; i += 1) {
-      const child = new Child("subscriber", { configPath: CONFIG_PATH, ...subscriber, addresses: [address], overrides: { ...network, ...subscriber.overrides } }, { execArgv: subscriberExecArgv });
+      const child = new Child(
+        "subscriber",
+        { configPath: CONFIG_PATH, ...subscriber, addresses: [address], overrides: { ...network, ...subscriber.overrides } },
+        { execArgv: subscriberExecArgv },
+      );
       children.push(child);
       subs.push(child);
     }
@@ -37,10 +50,19 @@ export async function runOnce({ publisher, subscriber, subscribers = 1, relayed 
       const socket = join(dir, "publisher.sock");
       // A raw publisher runs beside a raw relay (PUSH -> PULL, XPUB), ours beside ours.
       const raw = publisher.impl === "raw";
-      const service = new Child("service", { impl: raw ? "raw" : "ours", configPath: CONFIG_PATH, socket, bind: address, highWaterMark: publisher.highWaterMark, overrides: { ...network, publisher_multiproc_socket: socket, ...publisher.serviceOverrides } });
+      const service = new Child("service", {
+        impl: raw ? "raw" : "ours",
+        configPath: CONFIG_PATH,
+        socket,
+        bind: address,
+        highWaterMark: publisher.highWaterMark,
+        overrides: { ...network, publisher_multiproc_socket: socket, ...publisher.serviceOverrides },
+      });
       children.push(service);
       await service.next("ready");
-      publisher = raw ? { ...publisher, connect: `ipc://${socket}` } : { ...publisher, overrides: { ...publisher.overrides, publisher_multiproc_socket: socket, pub_sub_use_multiproc: true } };
+      publisher = raw
+        ? { ...publisher, connect: `ipc://${socket}` }
+        : { ...publisher, overrides: { ...publisher.overrides, publisher_multiproc_socket: socket, pub_sub_use_multiproc: true } };
     } else {
       publisher = { ...publisher, bind: address, overrides: { ...network, pub_sub_use_multiproc: false, ...publisher.overrides } };
     }
@@ -61,8 +83,11 @@ export async function runOnce({ publisher, subscriber, subscribers = 1, relayed 
     if (process.env.PUBSUB_BENCH_CPU) {
       // Per event: the CPU spent after "ready" (probes included, start-up not) over the events sent.
       for (const child of children) {
-        const perEvent = child.cpu?.run === undefined ? "" : `, ${(child.cpu.run / (publisher.count ?? 1)).toFixed(2)} µs per event after start-up`;
-        process.stderr.write(`cpu ${child.role}/${child.impl}: ${((child.cpu?.user ?? 0) / 1e6).toFixed(2)}s user ${((child.cpu?.system ?? 0) / 1e6).toFixed(2)}s system${perEvent}\n`);
+        const perEvent =
+          child.cpu?.run === undefined ? "" : `, ${(child.cpu.run / (publisher.count ?? 1)).toFixed(2)} µs per event after start-up`;
+        process.stderr.write(
+          `cpu ${child.role}/${child.impl}: ${((child.cpu?.user ?? 0) / 1e6).toFixed(2)}s user ${((child.cpu?.system ?? 0) / 1e6).toFixed(2)}s system${perEvent}\n`,
+        );
       }
     }
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });

@@ -64,7 +64,7 @@ async function run() {
   const t0 = nowNs();
   if (rate !== undefined) {
     const interval = 1e9 / rate;
-    for (let i = 0; i < count; ) {
+    for (let i = 0; i < count;) {
       const due = Math.min(count, Math.floor((nowNs() - t0) / interval) + 1);
       while (i < due) await send(benchEvent(i++, pad, nowNs()));
       // Caught up: sleep a timer tick (about 1 ms, so events go out in small bursts)

@@ -24,7 +24,7 @@ export function on(type, handler) {
 
 /** Reports an error to the parent and exits 1. */
 export function fail(err) {
-  report({ type: "error", message: err instanceof Error ? err.stack ?? err.message : String(err) });
+  report({ type: "error", message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   process.exitCode = 1;
   setImmediate(() => process.exit(1));
 }

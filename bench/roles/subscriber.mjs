@@ -82,7 +82,8 @@ async function raw() {
   };
 }
 
-const close = impl === "raw" ? await raw() : impl.startsWith("raw-") ? await rawBrokerSubscriber(impl, addresses[0], onEvent) : await ours();
+const close =
+  impl === "raw" ? await raw() : impl.startsWith("raw-") ? await rawBrokerSubscriber(impl, addresses[0], onEvent) : await ours();
 closeWith(close);
 on("measure", () => {
   globalThis.gc?.();

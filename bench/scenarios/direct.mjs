@@ -8,7 +8,11 @@ export const name = "direct";
 export const title = "direct: publisher -> subscriber, one awaited send per event";
 
 export async function run({ count, size, rounds, progress }) {
-  const raw = () => runOnce({ publisher: { impl: "raw", count, size, highWaterMark: 1e6 }, subscriber: { impl: "raw", expect: count, highWaterMark: 1e6 } }).then(deliveredRate);
+  const raw = () =>
+    runOnce({
+      publisher: { impl: "raw", count, size, highWaterMark: 1e6 },
+      subscriber: { impl: "raw", expect: count, highWaterMark: 1e6 },
+    }).then(deliveredRate);
   const ours = () => runOnce({ publisher: { impl: "ours", count, size }, subscriber: { impl: "ours", expect: count } }).then(deliveredRate);
   const result = await alternate(rounds, raw, ours, progress);
   return [row(name, "events/s", "events/s", result.ours, result.raw, { target: ratioAtLeast(0.9) })];

@@ -35,6 +35,9 @@ export async function run({ latencySeconds, warmupSeconds, size, rounds, progres
     row(name, "p99", "µs", us(ours, "p99"), us(raws, "p99"), { higherIsBetter: false, target: oursAtMost(1_000, "µs") }),
     row(name, "p99.9", "µs", us(ours, "p999"), us(raws, "p999"), { higherIsBetter: false }),
   ];
-  if (warmup > 0) rows.push(row(name, "p99, warm-up", "µs", us(ours, "p99", "warmupLatency"), us(raws, "p99", "warmupLatency"), { higherIsBetter: false }));
+  if (warmup > 0)
+    rows.push(
+      row(name, "p99, warm-up", "µs", us(ours, "p99", "warmupLatency"), us(raws, "p99", "warmupLatency"), { higherIsBetter: false }),
+    );
   return rows;
 }

@@ -20,7 +20,12 @@ export async function run({ burst, size, rounds, progress }) {
   const result = await alternate(rounds, received("raw"), received("ours"), progress);
   const lost = (value) => BURST - value;
   return [
-    row(name, "events received", "events", result.ours, result.raw, { target: { text: `= ${BURST.toLocaleString("en-US")}`, test: ({ ours }) => ours === BURST } }),
-    row(name, "events lost", "events", lost(result.ours), lost(result.raw), { higherIsBetter: false, target: { text: "= 0", test: ({ ours }) => ours === 0 } }),
+    row(name, "events received", "events", result.ours, result.raw, {
+      target: { text: `= ${BURST.toLocaleString("en-US")}`, test: ({ ours }) => ours === BURST },
+    }),
+    row(name, "events lost", "events", lost(result.ours), lost(result.raw), {
+      higherIsBetter: false,
+      target: { text: "= 0", test: ({ ours }) => ours === 0 },
+    }),
   ];
 }

@@ -9,14 +9,27 @@ export const name = "relayed";
 export const title = "relayed: worker -> IPC -> publisher service -> subscriber, vs the raw direct loop and a raw relay";
 
 export async function run({ count, size, rounds, progress }) {
-  const raw = (relayed) => () => runOnce({ relayed, publisher: { impl: "raw", count, size, highWaterMark: 1e6 }, subscriber: { impl: "raw", expect: count, highWaterMark: 1e6 } }).then(deliveredRate);
-  const ours = () => runOnce({ relayed: true, publisher: { impl: "ours", count, size }, subscriber: { impl: "ours", expect: count } }).then(deliveredRate);
+  const raw = (relayed) => () =>
+    runOnce({
+      relayed,
+      publisher: { impl: "raw", count, size, highWaterMark: 1e6 },
+      subscriber: { impl: "raw", expect: count, highWaterMark: 1e6 },
+    }).then(deliveredRate);
+  const ours = () =>
+    runOnce({ relayed: true, publisher: { impl: "ours", count, size }, subscriber: { impl: "ours", expect: count } }).then(deliveredRate);
   // The batched wire mode on both hops: workers pipeline (1,024 in flight) and pack what
   // waits into one IPC message; the service relays batches as they come.
   const batched = () =>
     runOnce({
       relayed: true,
-      publisher: { impl: "ours", count, size, window: 1_024, overrides: { zmq: { batch: true } }, serviceOverrides: { zmq: { batch: true } } },
+      publisher: {
+        impl: "ours",
+        count,
+        size,
+        window: 1_024,
+        overrides: { zmq: { batch: true } },
+        serviceOverrides: { zmq: { batch: true } },
+      },
       subscriber: { impl: "ours", expect: count },
     }).then(deliveredRate);
   const { medians: plain } = await rotate(rounds, { raw: raw(false), "raw relay": raw(true), ours }, progress);

@@ -69,7 +69,11 @@ class TcpPublisher extends PublisherAgentBase {
     });
     await new Promise((resolve, reject) => {
       this.#server.once("error", (err) =>
-        reject(new TransportError(`publisher_port: cannot listen on ${address}:${port} (${err.code}); choose another with --set publisher_port=...`)),
+        reject(
+          new TransportError(
+            `publisher_port: cannot listen on ${address}:${port} (${err.code}); choose another with --set publisher_port=...`,
+          ),
+        ),
       );
       this.#server.listen(port, address === "*" ? undefined : address, resolve);
     });

@@ -36,7 +36,9 @@ export function encodeEvent(update: PubSubEvent, topic: string): Buffer {
     const value = widenIntegers(update.value);
     return packr.pack({ table: update.table, key: update.key, action: update.action, value, topic });
   } catch (err: unknown) {
-    throw new SendError(`cannot encode the event (table ${String(update.table)}, key ${String(update.key)}): ${String(err)}`, { cause: err });
+    throw new SendError(`cannot encode the event (table ${String(update.table)}, key ${String(update.key)}): ${String(err)}`, {
+      cause: err,
+    });
   }
 }
 

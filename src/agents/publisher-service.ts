@@ -1,6 +1,18 @@
 import { createStderrLogger } from "../logger.js";
 import { TransportError } from "../errors.js";
-import { isDrainable, isRawFrameSink, isRawFrameSource, isSubscriptionAware, type Logger, type PublisherApi, type PubSubEvent, SEND_ALL_TOPIC, type SubscriberApi, type SubscriberStats, SYNC_ACTION } from "../contract.js";
+import {
+  isDrainable,
+  isRawFrameSink,
+  isRawFrameSource,
+  isSubscriptionAware,
+  type Logger,
+  type PublisherApi,
+  type PubSubEvent,
+  SEND_ALL_TOPIC,
+  type SubscriberApi,
+  type SubscriberStats,
+  SYNC_ACTION,
+} from "../contract.js";
 
 /** While relaying keeps failing, one log line per this many milliseconds. */
 const FAILURE_LOG_INTERVAL_MS = 1_000;
@@ -80,7 +92,9 @@ export class PublisherService {
     this.#raw = isRawFrameSource(inbox) && isRawFrameSink(outbox);
     this.#waitForSubscribers = options.waitForSubscribers ?? 0;
     if (this.#waitForSubscribers > 0 && !isSubscriptionAware(outbox)) {
-      throw new TransportError("waiting for subscribers needs a network publisher that counts them (the ZeroMQ driver does); drop the wait");
+      throw new TransportError(
+        "waiting for subscribers needs a network publisher that counts them (the ZeroMQ driver does); drop the wait",
+      );
     }
   }
 
@@ -125,6 +139,7 @@ export class PublisherService {
     try {
       await this.#inbox.daemonize();
     } catch (err: unknown) {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may be called while daemonize() waits
       if (this.#stopRequested) return false; // stop() closed the inbox under it
       await this.#outbox.close().catch(() => undefined);
       throw err;
@@ -164,7 +179,10 @@ export class PublisherService {
         const now = Date.now();
         if (now - this.#failureLoggedAt < FAILURE_LOG_INTERVAL_MS) return;
         this.#failureLoggedAt = now;
-        this.#logger.error({ err, failed: this.#failed }, "the network publisher refused an event (failures counted in stats.failed; logged at most once a second)");
+        this.#logger.error(
+          { err, failed: this.#failed },
+          "the network publisher refused an event (failures counted in stats.failed; logged at most once a second)",
+        );
       },
     );
   }

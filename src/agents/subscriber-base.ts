@@ -1,6 +1,14 @@
 import { StateError, WireFormatError } from "../errors.js";
 import { createStderrLogger } from "../logger.js";
-import { type EventCallback, type Logger, type PubSubEvent, SEND_ALL_TOPIC, SYNC_ACTION, type SubscriberApi, type SubscriberStats } from "../contract.js";
+import {
+  type EventCallback,
+  type Logger,
+  type PubSubEvent,
+  SEND_ALL_TOPIC,
+  SYNC_ACTION,
+  type SubscriberApi,
+  type SubscriberStats,
+} from "../contract.js";
 import { decodePayload, isEventPayload, TopicDecoder } from "./codec.js";
 
 /** While undecodable messages keep coming, one log line per this many milliseconds. */
@@ -190,7 +198,9 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
    */
   protected acceptRaw(payload: Uint8Array): boolean {
     if (!isEventPayload(payload)) {
-      this.dropUndecodable(new WireFormatError(`payload is not a MessagePack map or array (${payload.length} bytes, first byte ${hexByte(payload[0])})`));
+      this.dropUndecodable(
+        new WireFormatError(`payload is not a MessagePack map or array (${payload.length} bytes, first byte ${hexByte(payload[0])})`),
+      );
       return false;
     }
     this.#endBurst();
@@ -233,10 +243,8 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
     if (callback === undefined) return;
     this.stats.delivered += 1;
     try {
-      const result = callback(table, key, action, value, topic);
-      if (result !== undefined && typeof (result as Promise<void>).then === "function") {
-        (result as Promise<void>).then(undefined, (err: unknown) => this.#callbackFailed(err, table, key, action));
-      }
+      const result: unknown = callback(table, key, action, value, topic);
+      if (isPromiseLike(result)) result.then(undefined, (err: unknown) => this.#callbackFailed(err, table, key, action));
     } catch (err: unknown) {
       this.#callbackFailed(err, table, key, action);
     }
@@ -259,6 +267,10 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
     if (this.#running) hook(item);
     return true;
   }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
 }
 
 function hexByte(byte: number | undefined): string {

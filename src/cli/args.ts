@@ -30,7 +30,7 @@ export function parseCommandArgs<O extends NonNullable<ParseArgsConfig["options"
   try {
     return parseArgs({ args: [...args], options: { ...COMMON_OPTIONS, ...options }, strict: true, allowPositionals });
   } catch (err: unknown) {
-    const message = err instanceof Error ? err.message.split("\n")[0] ?? "" : String(err);
+    const message = err instanceof Error ? (err.message.split("\n")[0] ?? "") : String(err);
     throw new UsageError(`pubsub-run ${command}: ${message.replace(/\.$/, "")}; see pubsub-run ${command} --help`, { cause: err });
   }
 }

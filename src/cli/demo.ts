@@ -11,7 +11,7 @@ import { resolveConfig, type ResolvedConfig } from "../loader/resolve-config.js"
 import { loadPublisherService } from "../loader/load-service.js";
 import { parseCommandArgs } from "./args.js";
 import { DemoTally } from "./demo-tally.js";
-import { createCliLogger } from "./log.js";
+import { createCliLogger, isTerminal } from "./log.js";
 import { untilSignal } from "./signals.js";
 
 export const DEMO_HELP = `Usage: pubsub-run demo [--workers N] [--seconds S] [--rate R]
@@ -91,14 +91,14 @@ async function runPrimary(
 
     cluster.setupPrimary({ args: ["demo", ...args] });
     const forked = Array.from({ length: workers }, () => cluster.fork());
-    const ticker = setInterval(() => process.stdout.write(tally.progressLine(process.stdout.isTTY === true)), 1000);
+    const ticker = setInterval(() => process.stdout.write(tally.progressLine(isTerminal(process.stdout))), 1000);
     const why = await stopReason(seconds);
     clearInterval(ticker);
     logger.info({ why }, "stopping: workers flush and exit");
     const reports = await Promise.all(forked.map((worker) => stopWorker(worker)));
     forked.forEach((worker, index) => tally.setSent(worker.id, reports[index] ?? { sent: 0, failed: 0 }));
     await tally.settled(SETTLE_TIMEOUT_MS);
-    process.stdout.write(`${process.stdout.isTTY === true ? "\n" : ""}${tally.summary()}\n`);
+    process.stdout.write(`${isTerminal(process.stdout) ? "\n" : ""}${tally.summary()}\n`);
     return tally.complete ? 0 : 1;
   } finally {
     await subscriber?.close();
@@ -125,7 +125,7 @@ async function startService(resolved: ResolvedConfig, logger: Logger): Promise<P
 
 /** Resolves on the first SIGINT/SIGTERM, or after `seconds`, with what it was. */
 async function stopReason(seconds: number | undefined): Promise<string> {
-  const signals = untilSignal(async () => undefined);
+  const signals = untilSignal(() => Promise.resolve());
   const timer = new AbortController();
   const reasons: Promise<string>[] = [signals.signalled];
   if (seconds !== undefined) reasons.push(delay(seconds * 1000, `${seconds}s elapsed`, { signal: timer.signal }));
@@ -186,8 +186,8 @@ async function runWorker(source: { configPath: string | undefined; overrides: st
     }
   }, 10);
   await new Promise<void>((resolve) => {
-    process.on("message", (message: ToWorker) => {
-      if (message.stop) resolve();
+    process.on("message", (message: unknown) => {
+      if ((message as Partial<ToWorker> | null)?.stop === true) resolve();
     });
     process.once("disconnect", () => resolve());
   });

@@ -3,6 +3,11 @@ import { prettyFactory } from "pino-pretty";
 import type { Logger } from "../contract.js";
 import { errorSummary } from "../logger.js";
 
+/** True when `stream` is a terminal (`isTTY` is missing, not false, on pipes and files). */
+export function isTerminal(stream: NodeJS.WriteStream): boolean {
+  return (stream as { isTTY?: boolean }).isTTY === true;
+}
+
 /** Options of {@link createCliLogger}. */
 export interface CliLoggerOptions {
   /** JSON lines (pino's format) instead of human-readable lines. */
@@ -30,7 +35,7 @@ export function createCliLogger(options: CliLoggerOptions): Logger {
   // pino-pretty prints the fields it takes for errors on lines of their own: without
   // --debug no field is one, so the summary stays on the record's line.
   const prettify = prettyFactory({
-    colorize: process.stderr.isTTY === true,
+    colorize: isTerminal(process.stderr),
     translateTime: "HH:MM:ss.l",
     ignore: "pid,hostname",
     singleLine: true,

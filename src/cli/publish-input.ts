@@ -12,7 +12,9 @@ import { isPlainObject } from "../loader/text-values.js";
 export function eventFromFlags(values: Record<string, unknown>): PubSubEvent {
   const missing = ["table", "key", "action"].filter((flag) => typeof values[flag] !== "string");
   if (missing.length > 0) {
-    throw new UsageError(`pubsub-run publish: missing ${missing.map((f) => `--${f}`).join(", ")}; give --table, --key and --action, or --stdin`);
+    throw new UsageError(
+      `pubsub-run publish: missing ${missing.map((f) => `--${f}`).join(", ")}; give --table, --key and --action, or --stdin`,
+    );
   }
   let value: unknown = null;
   if (typeof values["value"] === "string") {
@@ -55,7 +57,7 @@ export function parseEventLine(line: string): PubSubEvent | string {
     return `not valid JSON (${err instanceof Error ? err.message : String(err)})`;
   }
   if (!isPlainObject(data)) return "expected a JSON object {table, key, action, value, topic}";
-  if (typeof data["action"] !== "string" || data["action"] === "") return "missing \"action\" (a non-empty string)";
+  if (typeof data["action"] !== "string" || data["action"] === "") return 'missing "action" (a non-empty string)';
   for (const field of ["table", "key", "topic"]) {
     const v = data[field];
     if (v !== undefined && v !== null && typeof v !== "string") return `"${field}" must be a string or null`;

@@ -86,9 +86,12 @@ export async function runPublish(args: readonly string[]): Promise<number> {
         "pubsub-run publish: --wait-subscribers and --wait-ms apply when pub_sub_use_multiproc is false (publishing straight to the network); through the publisher service, run 'pubsub-run service --wait-subscribers N' instead",
       );
     }
-    const held = config.pub_sub_use_multiproc ? undefined : await waitForSubscribers(publisher, driver, config.pub_sub_driver, source, waitSubscribers ?? 1, waitMs ?? DEFAULT_WAIT_MS);
+    const held = config.pub_sub_use_multiproc
+      ? undefined
+      : await waitForSubscribers(publisher, driver, config.pub_sub_driver, source, waitSubscribers ?? 1, waitMs ?? DEFAULT_WAIT_MS);
     await tally.sendAll(source, held);
-    if (tally.stalled) process.stdin.destroy(); // nothing takes events: stop reading
+    if (tally.stalled)
+      process.stdin.destroy(); // nothing takes events: stop reading
     else if (single === undefined && config.pub_sub_use_multiproc) await reportWaiting(tally, driver);
   } finally {
     await pubsub.close();
@@ -96,8 +99,12 @@ export async function runPublish(args: readonly string[]): Promise<number> {
   await tally.settled();
   if (tally.refused > 0) {
     const reason = tally.firstRefusal instanceof Error ? tally.firstRefusal.message : String(tally.firstRefusal);
-    const unread = tally.stalled ? `; stopped reading stdin after ${tally.handed} events, as none was taken for ${linger.ms} ms (${linger.option})` : "";
-    throw new SendError(`pubsub-run publish: ${tally.refused} of ${tally.handed} events not sent: ${reason}${unread}`, { cause: tally.firstRefusal });
+    const unread = tally.stalled
+      ? `; stopped reading stdin after ${tally.handed} events, as none was taken for ${linger.ms} ms (${linger.option})`
+      : "";
+    throw new SendError(`pubsub-run publish: ${tally.refused} of ${tally.handed} events not sent: ${reason}${unread}`, {
+      cause: tally.firstRefusal,
+    });
   }
   return bad > 0 ? 1 : 0;
 }
@@ -161,8 +168,10 @@ function stdinEvents(onBad: () => void): AsyncIterator<PubSubEvent> {
   });
 }
 
-async function* oneEvent(event: PubSubEvent): AsyncGenerator<PubSubEvent> {
-  yield event;
+/** The event from the flags, read as stdin's events are. */
+function oneEvent(event: PubSubEvent): AsyncIterator<PubSubEvent> {
+  const items = [event][Symbol.iterator]();
+  return { next: () => Promise.resolve(items.next()) };
 }
 
 function whole(flag: string, text: string): number {

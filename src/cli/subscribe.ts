@@ -69,7 +69,9 @@ export async function runSubscribe(args: readonly string[]): Promise<number> {
   const signals = untilSignal(() => pubsub.close(), { debug: values.debug });
   const { config } = pubsub;
   const redact = pubsub.drivers.network?.redact ?? ((address: string) => address);
-  process.stderr.write(`pubsub-run subscribe: ready; topics ${config.topics.join(", ")}; publishers ${config.publishers.map(redact).join(", ")}\n`);
+  process.stderr.write(
+    `pubsub-run subscribe: ready; topics ${config.topics.join(", ")}; publishers ${config.publishers.map(redact).join(", ")}\n`,
+  );
   await Promise.race([done, signals.signalled]);
   signals.dispose();
   await pubsub.close();

@@ -45,13 +45,17 @@ export class DriverAgents {
   /** A new, uninitialised publisher of `role`'s driver. */
   async publisher(role: DriverRole): Promise<PublisherApi> {
     const { mod, api } = await this.driver(role);
-    return checkAgent<PublisherApi>(api.getPublisher(), "getPublisher", PUBLISHER_METHODS, mod);
+    const publisher = api.getPublisher();
+    checkAgent(publisher, "getPublisher", PUBLISHER_METHODS, mod);
+    return publisher;
   }
 
   /** A new, uninitialised subscriber of `role`'s driver. */
   async subscriber(role: DriverRole): Promise<SubscriberApi> {
     const { mod, api } = await this.driver(role);
-    return checkAgent<SubscriberApi>(api.getSubscriber(), "getSubscriber", SUBSCRIBER_METHODS, mod);
+    const subscriber = api.getSubscriber();
+    checkAgent(subscriber, "getSubscriber", SUBSCRIBER_METHODS, mod);
+    return subscriber;
   }
 
   /**
@@ -128,11 +132,10 @@ function undescribed(mod: DriverModule): DriverDescription {
 }
 
 /** Checks an agent a driver returned has every method of the contract. */
-function checkAgent<T>(agent: unknown, getter: string, methods: readonly string[], mod: DriverModule): T {
+function checkAgent(agent: unknown, getter: string, methods: readonly string[], mod: DriverModule): void {
   const missing = missingMethods(agent, methods);
   if (missing.length > 0) {
     const what = typeof agent === "object" && agent !== null ? `an object without ${missing.join(", ")}` : String(agent);
     throw new DriverShapeError(`${mod.label}: ${getter}() of '${mod.resolved.specifier}' returned ${what}`);
   }
-  return agent as T;
 }

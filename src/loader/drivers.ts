@@ -3,8 +3,16 @@ import { createRequire } from "node:module";
 import { isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { closest, distance } from "fastest-levenshtein";
-import type { DriverFactory, DriverRole, PubSubConfig } from "../contract.js";
-import { DriverLoadError, DriverNotFoundError, DriverShapeError, UnknownDriverError, errorMessages, isErrnoException, isPubSubError } from "../errors.js";
+import type { DriverFactory, DriverRole } from "../contract.js";
+import {
+  DriverLoadError,
+  DriverNotFoundError,
+  DriverShapeError,
+  UnknownDriverError,
+  errorMessages,
+  isErrnoException,
+  isPubSubError,
+} from "../errors.js";
 import { displayPath } from "./display-path.js";
 import type { ResolvedConfig } from "./resolve-config.js";
 
@@ -21,7 +29,7 @@ export const BUILTIN_DRIVERS: Readonly<Record<string, string>> = Object.freeze({
 });
 
 /** The config option that names each role's driver. */
-export const DRIVER_OPTION: Readonly<Record<DriverRole, keyof PubSubConfig>> = Object.freeze({
+export const DRIVER_OPTION: Readonly<Record<DriverRole, "pub_sub_driver" | "pub_sub_multiproc_driver">> = Object.freeze({
   network: "pub_sub_driver",
   multiproc: "pub_sub_multiproc_driver",
 });
@@ -78,7 +86,7 @@ export async function importDriverModule(resolvedConfig: ResolvedConfig, role: D
     baseDir: resolvedConfig.baseDir,
     label: origin === undefined ? `${option} (default)` : `${origin}: ${option}`,
   };
-  const resolved = await resolveDriver(String(config[option]), lookup);
+  const resolved = await resolveDriver(config[option], lookup);
   const factory = await importFactory(resolved, lookup);
   return { role, resolved, label: lookup.label, factory };
 }
@@ -144,9 +152,10 @@ async function importFactory(resolved: ResolvedDriver, lookup: DriverLookup): Pr
     factory = (factory as Record<string, unknown>)["default"];
   }
   if (typeof factory !== "function") {
-    const what = factory === undefined
-      ? `has no default export (exports: ${Object.keys(record).join(", ") || "none"})`
-      : `default export is not a function: received ${shapeOf(factory)}`;
+    const what =
+      factory === undefined
+        ? `has no default export (exports: ${Object.keys(record).join(", ") || "none"})`
+        : `default export is not a function: received ${shapeOf(factory)}`;
     throw new DriverShapeError(
       `${lookup.label}: driver module '${resolved.specifier}' ${what}; export default a factory (config, context) => ({ getPublisher, getSubscriber })`,
     );
@@ -162,19 +171,19 @@ function importFailure(err: unknown, resolved: ResolvedDriver, lookup: DriverLoo
   const code = isErrnoException(err) ? err.code : undefined;
   const message = err instanceof Error ? err.message : String(err);
   const missing = /Cannot find (?:package|module) '([^']+)'/.exec(message)?.[1];
-  const isTarget = code === "ERR_PACKAGE_PATH_NOT_EXPORTED"
-    || (missing !== undefined && !resolved.importTarget.startsWith("file:") && packageName(missing) === packageName(resolved.importTarget));
+  const isTarget =
+    code === "ERR_PACKAGE_PATH_NOT_EXPORTED" ||
+    (missing !== undefined && !resolved.importTarget.startsWith("file:") && packageName(missing) === packageName(resolved.importTarget));
   if ((code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND" || code === "ERR_PACKAGE_PATH_NOT_EXPORTED") && isTarget) {
     return notFound(resolved, lookup, err);
   }
   if (missing !== undefined && !missing.startsWith("/") && !missing.startsWith(".")) {
     const pkg = packageName(missing);
-    return new DriverLoadError(
-      errorMessages.packageMissing(`${lookup.label}: driver '${resolved.name}'`, pkg),
-      { cause: err },
-    );
+    return new DriverLoadError(errorMessages.packageMissing(`${lookup.label}: driver '${resolved.name}'`, pkg), { cause: err });
   }
-  return new DriverLoadError(`${lookup.label}: driver module '${resolved.specifier}' failed to load: ${message.split("\n")[0]}`, { cause: err });
+  return new DriverLoadError(`${lookup.label}: driver module '${resolved.specifier}' failed to load: ${message.split("\n")[0]}`, {
+    cause: err,
+  });
 }
 
 /** What npm accepts as an unscoped package name (no capitals, no leading dot or underscore). */
@@ -220,7 +229,9 @@ function packageName(specifier: string): string {
 }
 
 function isPathLike(specifier: string): boolean {
-  return specifier.startsWith("./") || specifier.startsWith("../") || specifier === "." || specifier.startsWith("file:") || isAbsolute(specifier);
+  return (
+    specifier.startsWith("./") || specifier.startsWith("../") || specifier === "." || specifier.startsWith("file:") || isAbsolute(specifier)
+  );
 }
 
 /** A value's shape for an error message: `function`, `null`, `array`, `object with keys a, b`. */

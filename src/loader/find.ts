@@ -65,10 +65,7 @@ async function assertReadable(filepath: string): Promise<void> {
     await access(filepath);
   } catch (err: unknown) {
     const why = isErrnoException(err) && err.code === "ENOENT" ? "no such config file" : "config file cannot be read";
-    throw new ConfigNotFoundError(
-      `${displayPath(filepath)}: ${why}; check the --config path (or the configPath option)`,
-      { cause: err },
-    );
+    throw new ConfigNotFoundError(`${displayPath(filepath)}: ${why}; check the --config path (or the configPath option)`, { cause: err });
   }
 }
 
@@ -76,7 +73,7 @@ async function assertReadable(filepath: string): Promise<void> {
 function withSyntaxErrors(format: string, loader: Loader): Loader {
   return async (filepath, content) => {
     try {
-      return await loader(filepath, content);
+      return (await loader(filepath, content)) as unknown;
     } catch (err: unknown) {
       if (isPubSubError(err)) throw err;
       const { line, reason } = locate(err, content);
@@ -105,10 +102,14 @@ function locate(err: unknown, content: string): { line: number | undefined; reas
     return { line: err.mark.line + 1, reason: typeof err.reason === "string" && err.reason !== "" ? err.reason : message };
   }
   const lines = message.split("\n").map((l) => l.trim());
-  const reasonLine = lines.find((l) => / at position \d+/.test(l))
-    ?? lines.find((l) => l !== "" && !/^(YAML|JSON) Error in /.test(l) && !/^>?\s*\d*\s*\|/.test(l))
-    ?? "unreadable file";
-  const reason = reasonLine.replace(/ while parsing .*$/, "").replace(/ in JSON at position \d+/, "").trim();
+  const reasonLine =
+    lines.find((l) => / at position \d+/.test(l)) ??
+    lines.find((l) => l !== "" && !/^(YAML|JSON) Error in /.test(l) && !/^>?\s*\d*\s*\|/.test(l)) ??
+    "unreadable file";
+  const reason = reasonLine
+    .replace(/ while parsing .*$/, "")
+    .replace(/ in JSON at position \d+/, "")
+    .trim();
   const framed = /^> (\d+) \|/m.exec(message)?.[1];
   if (framed !== undefined) return { line: Number(framed), reason };
   const position = / at position (\d+)/.exec(message)?.[1];

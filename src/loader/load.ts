@@ -1,4 +1,13 @@
-import { type DriverDescription, type DriverRole, type EventCallback, type Logger, type PubSubConfig, type PublisherApi, SEND_ALL_TOPIC, type SubscriberApi } from "../contract.js";
+import {
+  type DriverDescription,
+  type DriverRole,
+  type EventCallback,
+  type Logger,
+  type PubSubConfig,
+  type PublisherApi,
+  SEND_ALL_TOPIC,
+  type SubscriberApi,
+} from "../contract.js";
 import { ConfigError } from "../errors.js";
 import { createStderrLogger } from "../logger.js";
 import { DriverAgents } from "./driver-agents.js";

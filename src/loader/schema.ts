@@ -14,7 +14,7 @@ export interface SchemaNode {
 }
 
 /** The JSON Schema of the config file (`schema/pubsub.schema.json`). */
-export const configSchema: SchemaNode = schemaJson as SchemaNode;
+export const configSchema: SchemaNode = schemaJson;
 
 /** The names of every top-level option, in schema order. */
 export const optionNames: readonly string[] = Object.freeze(Object.keys(configSchema.properties ?? {}));

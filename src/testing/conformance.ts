@@ -75,7 +75,7 @@ export function conformanceCases(harness: ConformanceHarness): ConformanceCase[]
  * ```
  */
 export function runConformance(harness: ConformanceHarness): void {
-  describe(`conformance: ${harness.name}`, () => {
-    for (const testCase of conformanceCases(harness)) it(testCase.name, { skip: testCase.skip }, () => testCase.run());
+  void describe(`conformance: ${harness.name}`, () => {
+    for (const testCase of conformanceCases(harness)) void it(testCase.name, { skip: testCase.skip }, () => testCase.run());
   });
 }

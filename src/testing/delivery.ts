@@ -25,8 +25,16 @@ export function assertNumbered(got: Collector, table: string, count: number): vo
 export async function roundTrip(session: Session): Promise<void> {
   const { publisher, got } = await session.pair(["typed"]);
   const values: unknown[] = [
-    "a string", 42, -7, 3.25, true, null, ["list", 1, null],
-    { nested: { deep: [1, { x: "y" }] }, empty: {} }, "ünïcødé ✓ 日本語 🚀", "",
+    "a string",
+    42,
+    -7,
+    3.25,
+    true,
+    null,
+    ["list", 1, null],
+    { nested: { deep: [1, { x: "y" }] }, empty: {} },
+    "ünïcødé ✓ 日本語 🚀",
+    "",
   ];
   for (const [i, value] of values.entries()) {
     await publisher.sendEvent({ table: "typed", key: `k${i}-ключ`, action: "create", value }, "typed");
@@ -44,7 +52,10 @@ export async function topicRule(session: Session): Promise<void> {
   await publisher.sendEvent({ table: "rule", key: "2", action: "set", value: 2, topic: "own" }, "explicit");
   await publisher.sendEvent({ table: "rule", key: "3", action: "set", value: 3 });
   await got.until(() => got.count("rule") === 3, "3 events");
-  assert.deepEqual(got.of("rule").map((event) => event.topic), ["own", "explicit", "D"]);
+  assert.deepEqual(
+    got.of("rule").map((event) => event.topic),
+    ["own", "explicit", "D"],
+  );
 }
 
 /** Topics match exactly, never by prefix or case. */
@@ -55,7 +66,10 @@ export async function exactTopics(session: Session, harness: ConformanceHarness)
     await publisher.sendEvent({ table: "iso", key: topic, action: "set", value: topic }, topic);
   }
   await got.until(() => got.of("iso").some((event) => event.key === "D"), "the last event, on D");
-  assert.deepEqual(got.of("iso").map((event) => event.topic), ["a", "D"]);
+  assert.deepEqual(
+    got.of("iso").map((event) => event.topic),
+    ["a", "D"],
+  );
 }
 
 /** `harness.invalidTopics` are refused by `sendEvent` and `registerTopic`; valid ones still flow. */
@@ -88,7 +102,10 @@ export async function topicsWhileRunning(session: Session): Promise<void> {
   await publisher.sendEvent({ table: "live", key: "off", action: "set", value: 2 }, "live");
   await publisher.sendEvent({ table: "marker", key: "m", action: "set", value: null });
   await got.until(() => got.count("marker") === 1, "the marker after unregistering");
-  assert.deepEqual(got.of("live").map((event) => event.key), ["on"]);
+  assert.deepEqual(
+    got.of("live").map((event) => event.key),
+    ["on"],
+  );
 }
 
 /** A listen address registered while running starts to deliver; once unregistered it stops. */

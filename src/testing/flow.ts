@@ -23,10 +23,14 @@ export async function waitForFlow(
       from[i] = collector.events.length;
       return arrived[i];
     });
-  await until(all, `a probe on topic ${topic} at ${collectors.length === 1 ? "the subscriber" : `each of ${collectors.length} subscribers`}`, {
-    changes: collectors.map((collector) => collector.changes),
-    timeoutMs: Math.max(...collectors.map((collector) => collector.timeoutMs)),
-    status: () => collectors.map((collector, i) => `${arrived[i] ? "probed" : "no probe"}, ${collector.status()}`).join("; "),
-    probe: () => publisher.sendEvent({ table: PROBE_TABLE, key: tag, action: "probe", value: null }, topic),
-  });
+  await until(
+    all,
+    `a probe on topic ${topic} at ${collectors.length === 1 ? "the subscriber" : `each of ${collectors.length} subscribers`}`,
+    {
+      changes: collectors.map((collector) => collector.changes),
+      timeoutMs: Math.max(...collectors.map((collector) => collector.timeoutMs)),
+      status: () => collectors.map((collector, i) => `${arrived[i] ? "probed" : "no probe"}, ${collector.status()}`).join("; "),
+      probe: () => publisher.sendEvent({ table: PROBE_TABLE, key: tag, action: "probe", value: null }, topic),
+    },
+  );
 }

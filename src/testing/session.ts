@@ -41,7 +41,8 @@ export class Session {
 
   /** A fresh endpoint of the harness, closed with the session. */
   async endpoint(): Promise<ConformanceEndpoint> {
-    if (this.#source.endpoint === undefined) throw new TypeError("Session.endpoint(): this session was created without an endpoint() to call");
+    if (this.#source.endpoint === undefined)
+      throw new TypeError("Session.endpoint(): this session was created without an endpoint() to call");
     const endpoint = await this.#source.endpoint();
     if (endpoint.close !== undefined) this.#cleanups.push(() => endpoint.close?.() ?? Promise.resolve());
     return endpoint;

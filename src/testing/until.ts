@@ -59,7 +59,11 @@ export interface UntilOptions {
  * const [topic] = await until(rawSub.receive(), "a first message", { probe: () => publisher.sendEvent(warmUp) });
  * ```
  */
-export function until(condition: () => boolean, what: string, options: UntilOptions & { readonly changes: Changes | readonly Changes[] }): Promise<void>;
+export function until(
+  condition: () => boolean,
+  what: string,
+  options: UntilOptions & { readonly changes: Changes | readonly Changes[] },
+): Promise<void>;
 export function until<T>(settles: PromiseLike<T>, what: string, options?: UntilOptions): Promise<T>;
 export async function until<T>(target: (() => boolean) | PromiseLike<T>, what: string, options: UntilOptions = {}): Promise<T | void> {
   const { timeoutMs = DEFAULT_TIMEOUT_MS, status, probe } = options;
@@ -68,7 +72,8 @@ export async function until<T>(target: (() => boolean) | PromiseLike<T>, what: s
   try {
     const waited: Promise<T | void> = typeof target === "function" ? holds(target, options.changes, stops) : Promise.resolve(target);
     const outcome = await within(probe === undefined ? waited : Promise.race([waited, probing(probe, stops)]), timeoutMs);
-    if (outcome === EXPIRED) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${status === undefined ? "" : `; ${status()}`}`);
+    if (outcome === EXPIRED)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${status === undefined ? "" : `; ${status()}`}`);
     return outcome;
   } finally {
     for (const stop of stops) stop();
@@ -85,7 +90,8 @@ function holds(condition: () => boolean, changes: UntilOptions["changes"], stops
         reject(err);
       }
     };
-    for (const source of Array.isArray(changes) ? changes : [changes as Changes]) stops.push(source.watch(check));
+    const sources: readonly Changes[] = changes instanceof Changes ? [changes] : changes;
+    for (const source of sources) stops.push(source.watch(check));
   });
 }
 

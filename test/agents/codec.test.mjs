@@ -7,7 +7,12 @@ import { decodeEvents, encodeBatch } from "../../dist/internal.js";
 
 describe("wire codec", () => {
   it("round-trips every field type and sets topic to the topic sent on", () => {
-    const update = { table: "t", key: "k", action: "set", value: { s: "žluť 🐎", n: -1.25, big: 2 ** 40, list: [1, null, { deep: true }] } };
+    const update = {
+      table: "t",
+      key: "k",
+      action: "set",
+      value: { s: "žluť 🐎", n: -1.25, big: 2 ** 40, list: [1, null, { deep: true }] },
+    };
     assert.deepEqual(decodeEvent(encodeEvent(update, "tenant")), { ...update, topic: "tenant" });
   });
 
@@ -20,7 +25,13 @@ describe("wire codec", () => {
   });
 
   it("ignores unknown keys and reads absent table, key and topic as null", () => {
-    assert.deepEqual(decodeEvent(pack({ action: "sync", future: [1, 2] })), { table: null, key: null, action: "sync", value: null, topic: null });
+    assert.deepEqual(decodeEvent(pack({ action: "sync", future: [1, 2] })), {
+      table: null,
+      key: null,
+      action: "sync",
+      value: null,
+      topic: null,
+    });
   });
 
   it("refuses what is not an event with PUBSUB_ERR_WIRE_FORMAT", () => {
@@ -65,7 +76,10 @@ describe("wire codec", () => {
     for (const count of [1, 15, 16, 70_000]) {
       const events = Array.from({ length: count }, (_, i) => ({ table: "t", key: `k${i}`, action: "set", value: i }));
       const batch = encodeBatch(events.map((event) => encodeEvent(event, "D")));
-      assert.deepEqual(decodeEvents(batch), events.map((event) => ({ ...event, topic: "D" })));
+      assert.deepEqual(
+        decodeEvents(batch),
+        events.map((event) => ({ ...event, topic: "D" })),
+      );
     }
     assert.deepEqual(decodeEvents(encodeEvent({ table: "t", key: "k", action: "set", value: 1 }, "D")), [
       { table: "t", key: "k", action: "set", value: 1, topic: "D" },

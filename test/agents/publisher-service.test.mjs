@@ -89,7 +89,14 @@ describe("PublisherService: the raw relay", () => {
       assert.equal(service.stats.raw, true);
       await rawFlow(push, sub);
       // Keys in another order and one this project does not know: re-encoding would change both.
-      const payload = new Packr({ useRecords: false }).pack({ extra: "kept", value: { mtu: 1450 }, action: "create", key: "p1", table: "lport", topic: "D" });
+      const payload = new Packr({ useRecords: false }).pack({
+        extra: "kept",
+        value: { mtu: 1450 },
+        action: "create",
+        key: "p1",
+        table: "lport",
+        topic: "D",
+      });
       await push.send([Buffer.from("D"), payload]);
       await sub.until(() => payloadsAfterProbes(sub).length === 1, "the relayed event");
       assert.deepEqual(payloadsAfterProbes(sub), [payload]);
@@ -112,7 +119,10 @@ describe("PublisherService: the raw relay", () => {
       const relayedBefore = service.stats.relayed;
       for (const garbage of ["not msgpack", "\u00c1", ""]) await push.send([Buffer.from("D"), Buffer.from(garbage, "latin1")]);
       const one = encodeEvent({ table: "t", key: "after-garbage", action: "set", value: 1 }, "D");
-      const batch = encodeBatch([encodeEvent({ table: "t", key: "b1", action: "set", value: 2 }, "D"), encodeEvent({ table: "t", key: "b2", action: "set", value: 3 }, "D")]);
+      const batch = encodeBatch([
+        encodeEvent({ table: "t", key: "b1", action: "set", value: 2 }, "D"),
+        encodeEvent({ table: "t", key: "b2", action: "set", value: 3 }, "D"),
+      ]);
       await push.send([Buffer.from("D"), one]);
       await push.send([Buffer.from("D"), batch]);
       await sub.until(() => payloadsAfterProbes(sub).length === 2, "the event and the batch after the garbage");
@@ -177,7 +187,10 @@ describe("PublisherService: sync", () => {
       assert.equal(got.syncs, 0);
       inbox.sockets[0].close();
       await got.until(() => got.syncs === 1, "the sync the service passes on");
-      assert.deepEqual(got.events.find((event) => event.action === "sync"), { table: null, key: null, action: "sync", value: null, topic: "D" });
+      assert.deepEqual(
+        got.events.find((event) => event.action === "sync"),
+        { table: null, key: null, action: "sync", value: null, topic: "D" },
+      );
       assert.equal(inbox.stats.syncs, 1);
       await worker.sendEvent({ table: "t", key: "after", action: "set", value: null });
       await got.until(() => got.count("t") === 1, "an event through the replaced inbox socket");

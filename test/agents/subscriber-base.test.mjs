@@ -7,15 +7,33 @@ import { recordingLogger } from "../helpers/fixtures.mjs";
 /** A subscriber that records which hooks the base called. */
 class HookRecorder extends SubscriberAgentBase {
   calls = [];
-  async start() { this.calls.push(["start", [...this.topics], [...this.listenAddresses]]); }
-  async stop() { this.calls.push(["stop"]); }
-  onListenAddressAdded(uri) { this.calls.push(["addressAdded", uri]); }
-  onListenAddressRemoved(uri) { this.calls.push(["addressRemoved", uri]); }
-  onTopicAdded(topic) { this.calls.push(["topicAdded", topic]); }
-  onTopicRemoved(topic) { this.calls.push(["topicRemoved", topic]); }
-  push(event) { this.dispatch(event); }
-  pushRaw(topic, payload) { this.receive(topic, payload); }
-  pushSync() { this.dispatchSync(); }
+  async start() {
+    this.calls.push(["start", [...this.topics], [...this.listenAddresses]]);
+  }
+  async stop() {
+    this.calls.push(["stop"]);
+  }
+  onListenAddressAdded(uri) {
+    this.calls.push(["addressAdded", uri]);
+  }
+  onListenAddressRemoved(uri) {
+    this.calls.push(["addressRemoved", uri]);
+  }
+  onTopicAdded(topic) {
+    this.calls.push(["topicAdded", topic]);
+  }
+  onTopicRemoved(topic) {
+    this.calls.push(["topicRemoved", topic]);
+  }
+  push(event) {
+    this.dispatch(event);
+  }
+  pushRaw(topic, payload) {
+    this.receive(topic, payload);
+  }
+  pushSync() {
+    this.dispatchSync();
+  }
 }
 
 describe("SubscriberAgentBase", () => {
@@ -107,10 +125,13 @@ describe("SubscriberAgentBase", () => {
     await new Promise((resolve) => setImmediate(resolve)); // let the rejection handler run
     assert.deepEqual(got, ["throws", "rejects", "fine"]);
     assert.equal(sub.stats.callbackErrors, 2);
-    assert.deepEqual(logger.records.map((r) => [r.level, r.obj.err.message]), [
-      ["error", "sync failure"],
-      ["error", "async failure"],
-    ]);
+    assert.deepEqual(
+      logger.records.map((r) => [r.level, r.obj.err.message]),
+      [
+        ["error", "sync failure"],
+        ["error", "async failure"],
+      ],
+    );
   });
 
   it("logs undecodable messages once per burst, and the burst's total when a good one follows", async () => {
@@ -153,7 +174,10 @@ describe("SubscriberAgentBase", () => {
     t.mock.timers.tick(1);
     garbage();
     for (let i = 0; i < 100; i += 1) garbage();
-    assert.deepEqual(logger.records.map((r) => r.obj.undecodable), [1, 102]);
+    assert.deepEqual(
+      logger.records.map((r) => r.obj.undecodable),
+      [1, 102],
+    );
   });
 
   it("sends the sync notice as (null, null, 'sync', null, null)", async () => {

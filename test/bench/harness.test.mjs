@@ -19,7 +19,24 @@ describe("benchmark harness", () => {
   it("runs every scenario and reports medians beside the raw transport", async () => {
     const json = join(dir, "results.json");
     const markdown = join(dir, "BENCHMARKS.md");
-    const args = ["--count", "2000", "--rounds", "1", "--latency-seconds", "0.2", "--warmup-seconds", "0.1", "--burst", "5000", "--memory-events", "5000", "--json", json, "--markdown", markdown];
+    const args = [
+      "--count",
+      "2000",
+      "--rounds",
+      "1",
+      "--latency-seconds",
+      "0.2",
+      "--warmup-seconds",
+      "0.1",
+      "--burst",
+      "5000",
+      "--memory-events",
+      "5000",
+      "--json",
+      json,
+      "--markdown",
+      markdown,
+    ];
     const { stdout } = await run(process.execPath, [BENCH, ...args], { timeout: 240_000 });
     const report = JSON.parse(await readFile(json, "utf8"));
     const scenarios = new Set(report.results.map((row) => row.scenario));
@@ -46,6 +63,9 @@ describe("benchmark harness", () => {
       assert.match(err.stderr, /^bench: --scenario: unknown scenario 'nope'; known: direct, relayed/m);
       return true;
     });
-    await assert.rejects(run(process.execPath, [BENCH, "--count", "lots"]), (err) => err.code === 2 && /--count: must be a positive number/.test(err.stderr));
+    await assert.rejects(
+      run(process.execPath, [BENCH, "--count", "lots"]),
+      (err) => err.code === 2 && /--count: must be a positive number/.test(err.stderr),
+    );
   });
 });

@@ -53,7 +53,10 @@ for (const broker of brokers) {
       const report = JSON.parse(stdout);
       assert.equal(report.drivers.multiproc.name, "zmq_pubsub_multiproc_driver");
       const note = report.notes.find((text) => text.includes("broker driver"));
-      assert.match(note, /pub_sub_use_multiproc is true, so workers publish into the publisher service .* relays their events to the broker/);
+      assert.match(
+        note,
+        /pub_sub_use_multiproc is true, so workers publish into the publisher service .* relays their events to the broker/,
+      );
       assert.match(note, /set pub_sub_use_multiproc: false to have every process publish straight to the broker$/);
     });
 
@@ -61,14 +64,20 @@ for (const broker of brokers) {
       const subscriber = start(["subscribe", "--topic", "tenant-a", "--count", "2"], { cwd: project.dir });
       await subscriber.waitFor(new RegExp(`connected to ${server.url.replace(/[.]/g, "\\.")}`));
       for (const key of ["p1", "p2"]) {
-        const sent = await runCli(["publish", "--table", "lport", "--key", key, "--action", "create", "--value", '{"mtu":1450}', "--topic", "tenant-a"], { cwd: project.dir });
+        const sent = await runCli(
+          ["publish", "--table", "lport", "--key", key, "--action", "create", "--value", '{"mtu":1450}', "--topic", "tenant-a"],
+          { cwd: project.dir },
+        );
         assert.equal(sent.code, 0, sent.stderr);
       }
       assert.deepEqual(await subscriber.exit(), { code: 0, signal: null });
-      assert.deepEqual(subscriber.stdout.map((line) => JSON.parse(line)), [
-        { table: "lport", key: "p1", action: "create", value: { mtu: 1450 }, topic: "tenant-a" },
-        { table: "lport", key: "p2", action: "create", value: { mtu: 1450 }, topic: "tenant-a" },
-      ]);
+      assert.deepEqual(
+        subscriber.stdout.map((line) => JSON.parse(line)),
+        [
+          { table: "lport", key: "p1", action: "create", value: { mtu: 1450 }, topic: "tenant-a" },
+          { table: "lport", key: "p2", action: "create", value: { mtu: 1450 }, topic: "tenant-a" },
+        ],
+      );
     });
 
     it("with pub_sub_use_multiproc: true, the publisher service relays workers' events to the broker", async () => {
@@ -80,11 +89,16 @@ for (const broker of brokers) {
       assert.equal(ready.network, server.url);
       const subscriber = start(["subscribe", "--count", "100", ...sets], { cwd: project.dir });
       await subscriber.waitFor(/connected to/);
-      const lines = Array.from({ length: 100 }, (_, i) => JSON.stringify({ table: "w1", key: String(i), action: "set", value: i })).join("\n");
+      const lines = Array.from({ length: 100 }, (_, i) => JSON.stringify({ table: "w1", key: String(i), action: "set", value: i })).join(
+        "\n",
+      );
       const sent = await runCli(["publish", "--stdin", ...sets], { cwd: project.dir, input: `${lines}\n` });
       assert.equal(sent.code, 0, sent.stderr);
       assert.deepEqual(await subscriber.exit(), { code: 0, signal: null });
-      const keys = subscriber.stdout.map((line) => JSON.parse(line)).filter((event) => event.action !== "sync").map((event) => Number(event.key));
+      const keys = subscriber.stdout
+        .map((line) => JSON.parse(line))
+        .filter((event) => event.action !== "sync")
+        .map((event) => Number(event.key));
       assert.deepEqual(keys, [...Array(100).keys()]);
       service.kill("SIGTERM");
       assert.deepEqual(await service.exit(), { code: 0, signal: null });
@@ -105,9 +119,16 @@ for (const broker of brokers) {
       const url = `${server.url.split(":")[0]}://127.0.0.1:${port}`;
       const section = broker.driver === "redis_pubsub_driver" ? "redis.url" : "nats.servers";
       const value = broker.driver === "redis_pubsub_driver" ? url : JSON.stringify([url]);
-      const { code, stderr } = await runCli(["publish", "--table", "t", "--key", "k", "--action", "a", "--set", `${section}=${value}`], { cwd: project.dir });
+      const { code, stderr } = await runCli(["publish", "--table", "t", "--key", "k", "--action", "a", "--set", `${section}=${value}`], {
+        cwd: project.dir,
+      });
       assert.equal(code, 1);
-      assert.match(stderr, new RegExp(`^pubsub-run: ${section.replace(".", "\\.")}: cannot connect to the (Redis|NATS) server at ${url.replace(/[.]/g, "\\.")}: .*connect_timeout_ms is 10000\\)\\n$`));
+      assert.match(
+        stderr,
+        new RegExp(
+          `^pubsub-run: ${section.replace(".", "\\.")}: cannot connect to the (Redis|NATS) server at ${url.replace(/[.]/g, "\\.")}: .*connect_timeout_ms is 10000\\)\\n$`,
+        ),
+      );
     });
   });
 }

@@ -9,7 +9,8 @@ describe("pubsub-run check", () => {
   before(async () => {
     project = await makeProject({
       "drivers/memory.mjs": MEMORY_DRIVER,
-      "pubsub.config.yaml": "pub_sub_driver: mem\npub_sub_multiproc_driver: ./drivers/memory.mjs\ndrivers:\n  mem: ./drivers/memory.mjs\npublisher_port: 1000\n",
+      "pubsub.config.yaml":
+        "pub_sub_driver: mem\npub_sub_multiproc_driver: ./drivers/memory.mjs\ndrivers:\n  mem: ./drivers/memory.mjs\npublisher_port: 1000\n",
       "bad/pubsub.config.yaml": "publisher_port: 70000\n",
       "unknown-driver.yaml": "pub_sub_driver: zmqq\n",
       "zmq.yaml": "pub_sub_driver: zmq_pubsub_driver\npub_sub_multiproc_driver: zmq_pubsub_multiproc_driver\n",
@@ -36,7 +37,10 @@ describe("pubsub-run check", () => {
     assert.equal(report.drivers.network.module, `file://${project.dir}/drivers/memory.mjs`);
     assert.equal(report.drivers.multiproc.source, "path");
     assert.equal(report.notes.length, 1);
-    assert.match(report.notes[0], /^pub_sub_driver mem is a broker driver: it binds nothing .* pub_sub_use_multiproc is true, so workers publish into the publisher service/);
+    assert.match(
+      report.notes[0],
+      /^pub_sub_driver mem is a broker driver: it binds nothing .* pub_sub_use_multiproc is true, so workers publish into the publisher service/,
+    );
   });
 
   it("says the multiproc options are ignored when pub_sub_use_multiproc is false", async () => {
@@ -82,14 +86,24 @@ describe("pubsub-run check", () => {
     const { code, stdout, stderr } = await check(["--config", "zmq.yaml", "--set", "publisher_transport=udp"]);
     assert.equal(code, 2);
     assert.equal(stdout, "");
-    assert.match(stderr, /^pubsub-run: --set publisher_transport: publisher_transport: unsupported transport 'udp' for the ZeroMQ driver; supported here: tcp, ipc[^\n]*\n$/);
+    assert.match(
+      stderr,
+      /^pubsub-run: --set publisher_transport: publisher_transport: unsupported transport 'udp' for the ZeroMQ driver; supported here: tcp, ipc[^\n]*\n$/,
+    );
     const fromFile = await check(["--config", "zmq-udp.yaml"]);
     assert.equal(fromFile.code, 2);
     assert.match(fromFile.stderr, /^pubsub-run: zmq-udp\.yaml: publisher_transport: unsupported transport 'udp'/);
   });
 
   it("creates the drivers: an ipc bind address that is not an absolute path exits 2", async () => {
-    const { code, stdout, stderr } = await check(["--config", "zmq.yaml", "--set", "publisher_transport=ipc", "--set", "publisher_bind_address=foo"]);
+    const { code, stdout, stderr } = await check([
+      "--config",
+      "zmq.yaml",
+      "--set",
+      "publisher_transport=ipc",
+      "--set",
+      "publisher_bind_address=foo",
+    ]);
     assert.equal(code, 2);
     assert.equal(stdout, "");
     assert.equal(
@@ -142,7 +156,7 @@ describe("pubsub-run", () => {
     const { code, stdout } = await runCli(["--help"]);
     assert.equal(code, 0);
     assert.match(stdout, /^Usage: pubsub-run <command> \[options\]/);
-    assert.match(stdout, /\n  check /);
+    assert.match(stdout, /\n {2}check /);
   });
 
   it("no command prints the usage on stderr (a usage error), exit 2", async () => {
@@ -155,7 +169,10 @@ describe("pubsub-run", () => {
   it("unknown command: exit 2", async () => {
     const { code, stderr } = await runCli(["chek"]);
     assert.equal(code, 2);
-    assert.equal(stderr, "pubsub-run: unknown command 'chek'; did you mean check? commands: service, subscribe, publish, demo, check (see pubsub-run --help)\n");
+    assert.equal(
+      stderr,
+      "pubsub-run: unknown command 'chek'; did you mean check? commands: service, subscribe, publish, demo, check (see pubsub-run --help)\n",
+    );
   });
 
   it("--version prints the package version", async () => {

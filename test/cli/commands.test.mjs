@@ -35,7 +35,12 @@ describe("pubsub-run service: start-up errors", () => {
     const holder = createServer();
     await new Promise((resolve) => holder.listen(port, "0.0.0.0", resolve));
     try {
-      await failsWith(["service", ...flags], new RegExp(`^pubsub-run: --set publisher_port: publisher_port: cannot bind tcp://\\*:${port}: address already in use; .*--set publisher_port=`));
+      await failsWith(
+        ["service", ...flags],
+        new RegExp(
+          `^pubsub-run: --set publisher_port: publisher_port: cannot bind tcp://\\*:${port}: address already in use; .*--set publisher_port=`,
+        ),
+      );
     } finally {
       holder.close();
     }
@@ -47,25 +52,37 @@ describe("pubsub-run service: start-up errors", () => {
     await writeFile(file, "");
     await failsWith(
       ["service", ...flags, "--set", `publisher_multiproc_socket=${file}/sub/publisher.sock`],
-      new RegExp(`^pubsub-run: --set publisher_multiproc_socket: publisher_multiproc_socket: directory ${file}/sub is not writable \\(ENOTDIR\\); choose another with --set publisher_multiproc_socket=<path>$`),
+      new RegExp(
+        `^pubsub-run: --set publisher_multiproc_socket: publisher_multiproc_socket: directory ${file}/sub is not writable \\(ENOTDIR\\); choose another with --set publisher_multiproc_socket=<path>$`,
+      ),
     );
   });
 
-  it("a directory that cannot be created under /proc: exit 2 at once, not a hang", { skip: !existsSync("/proc/self") && "no /proc here", timeout: 20_000 }, async () => {
-    const { flags } = await sets();
-    await failsWith(
-      ["service", ...flags, "--set", "publisher_multiproc_socket=/proc/pubsub-test/x/publisher.sock"],
-      /^pubsub-run: --set publisher_multiproc_socket: publisher_multiproc_socket: directory \/proc\/pubsub-test\/x is not writable \([A-Z]+\); choose another with --set publisher_multiproc_socket=<path>$/,
-    );
-  });
+  it(
+    "a directory that cannot be created under /proc: exit 2 at once, not a hang",
+    { skip: !existsSync("/proc/self") && "no /proc here", timeout: 20_000 },
+    async () => {
+      const { flags } = await sets();
+      await failsWith(
+        ["service", ...flags, "--set", "publisher_multiproc_socket=/proc/pubsub-test/x/publisher.sock"],
+        /^pubsub-run: --set publisher_multiproc_socket: publisher_multiproc_socket: directory \/proc\/pubsub-test\/x is not writable \([A-Z]+\); choose another with --set publisher_multiproc_socket=<path>$/,
+      );
+    },
+  );
 
   it("unsupported transport: lists the supported ones", async () => {
     const { flags } = await sets();
-    await failsWith(["service", ...flags, "--set", "publisher_transport=udp"], /^pubsub-run: --set publisher_transport: publisher_transport: unsupported transport 'udp' for the ZeroMQ driver; supported here: tcp, ipc/);
+    await failsWith(
+      ["service", ...flags, "--set", "publisher_transport=udp"],
+      /^pubsub-run: --set publisher_transport: publisher_transport: unsupported transport 'udp' for the ZeroMQ driver; supported here: tcp, ipc/,
+    );
   });
 
   it("pub_sub_use_multiproc false: no service is needed", async () => {
-    await failsWith(["service", "--set", "pub_sub_use_multiproc=false"], /^pubsub-run: --set pub_sub_use_multiproc: pub_sub_use_multiproc is false: publishers send straight to the network, so no publisher service is needed/);
+    await failsWith(
+      ["service", "--set", "pub_sub_use_multiproc=false"],
+      /^pubsub-run: --set pub_sub_use_multiproc: pub_sub_use_multiproc is false: publishers send straight to the network, so no publisher service is needed/,
+    );
   });
 
   it("a bad flag value", async () => {
@@ -76,8 +93,14 @@ describe("pubsub-run service: start-up errors", () => {
 
 describe("pubsub-run publish and subscribe: errors", () => {
   it("publish without --table/--key/--action, or with a --value that is not JSON", async () => {
-    await failsWith(["publish", "--table", "t"], /^pubsub-run publish: missing --key, --action; give --table, --key and --action, or --stdin$/);
-    await failsWith(["publish", "--table", "t", "--key", "k", "--action", "set", "--value", "{oops"], /^pubsub-run publish: --value: not valid JSON/);
+    await failsWith(
+      ["publish", "--table", "t"],
+      /^pubsub-run publish: missing --key, --action; give --table, --key and --action, or --stdin$/,
+    );
+    await failsWith(
+      ["publish", "--table", "t", "--key", "k", "--action", "set", "--value", "{oops"],
+      /^pubsub-run publish: --value: not valid JSON/,
+    );
   });
 
   it("subscribe --count must be a whole number >= 1", async () => {
@@ -92,13 +115,22 @@ describe("pubsub-run publish and subscribe: errors", () => {
     const subscriber = new CliProcess(["subscribe", "--publisher", `tcp://127.0.0.1:${port}`, "--count", "2", ...flags]);
     running.push(subscriber);
     await subscriber.waitFor(/connected to/);
-    const input = ['{"table":"t","key":"1","action":"set"}', "not json", '{"table":"t","key":2,"action":"set"}', '{"table":"t","key":"3","action":"set","topic":"D"}', ""].join("\n");
+    const input = [
+      '{"table":"t","key":"1","action":"set"}',
+      "not json",
+      '{"table":"t","key":2,"action":"set"}',
+      '{"table":"t","key":"3","action":"set","topic":"D"}',
+      "",
+    ].join("\n");
     const { code, stderr } = await runCli(["publish", "--stdin", ...flags], { input });
     assert.equal(code, 1);
     assert.match(stderr, /^pubsub-run publish: stdin:2: not valid JSON .*; line skipped$/m);
     assert.match(stderr, /^pubsub-run publish: stdin:3: "key" must be a string or null; line skipped$/m);
     assert.deepEqual(await subscriber.exit(), { code: 0, signal: null });
-    assert.deepEqual(subscriber.stdout.map((line) => JSON.parse(line).key), ["1", "3"]);
+    assert.deepEqual(
+      subscriber.stdout.map((line) => JSON.parse(line).key),
+      ["1", "3"],
+    );
     service.kill("SIGTERM");
     assert.equal((await service.exit()).code, 0);
   });
@@ -123,13 +155,30 @@ describe("pubsub-run subscribe --topic and service --stats", () => {
     const service = new CliProcess(["service", "--stats", "0.2", ...flags]);
     running.push(service);
     await service.waitFor(/ready/);
-    const subscriber = new CliProcess(["subscribe", "--topic", "tenant-a", "--publisher", `tcp://127.0.0.1:${port}`, "--count", "1", ...flags]);
+    const subscriber = new CliProcess([
+      "subscribe",
+      "--topic",
+      "tenant-a",
+      "--publisher",
+      `tcp://127.0.0.1:${port}`,
+      "--count",
+      "1",
+      ...flags,
+    ]);
     running.push(subscriber);
     await subscriber.waitFor(/connected to/);
-    const input = ['{"table":"t","key":"all","action":"set","topic":"D"}', '{"table":"t","key":"other","action":"set","topic":"tenant-ab"}', '{"table":"t","key":"mine","action":"set","topic":"tenant-a"}', ""].join("\n");
+    const input = [
+      '{"table":"t","key":"all","action":"set","topic":"D"}',
+      '{"table":"t","key":"other","action":"set","topic":"tenant-ab"}',
+      '{"table":"t","key":"mine","action":"set","topic":"tenant-a"}',
+      "",
+    ].join("\n");
     assert.equal((await runCli(["publish", "--stdin", ...flags], { input })).code, 0);
     assert.deepEqual(await subscriber.exit(), { code: 0, signal: null });
-    assert.deepEqual(subscriber.stdout.map((line) => JSON.parse(line)), [{ table: "t", key: "mine", action: "set", value: null, topic: "tenant-a" }]);
+    assert.deepEqual(
+      subscriber.stdout.map((line) => JSON.parse(line)),
+      [{ table: "t", key: "mine", action: "set", value: null, topic: "tenant-a" }],
+    );
     await service.waitFor(/stats \(every 0\.2s\) \{"relayed":3,/);
     service.kill("SIGTERM");
     assert.equal((await service.exit()).code, 0);

@@ -44,7 +44,10 @@ describe("pubsub-run publish straight to the network", () => {
     assert.deepEqual(await subscriber.exit(), { code: 0, signal: null });
     const events = subscriber.stdout.map((line) => JSON.parse(line)).filter((event) => event.action !== "sync");
     assert.deepEqual(events[0], { table: "single", key: "k", action: "set", value: null, topic: "D" });
-    assert.deepEqual(events.slice(1).map((event) => event.key), [...Array(1000).keys()].map(String));
+    assert.deepEqual(
+      events.slice(1).map((event) => event.key),
+      [...Array(1000).keys()].map(String),
+    );
   });
 
   it("a slow subscriber that reads only after publish exited still gets every event (close lingers)", async () => {
@@ -82,12 +85,18 @@ describe("pubsub-run publish straight to the network", () => {
 
     const stdin = await runCli(["publish", "--stdin", "--wait-ms", "200", "--wait-subscribers", "2", ...flags], { input: lines(3) });
     assert.equal(stdin.code, 1);
-    assert.match(stdin.stderr, /^pubsub-run publish: 0 of 2 subscribers \(--wait-subscribers\) connected to tcp:\/\/\*:\d+ within 200 ms \(--wait-ms\); 3 events not sent; /);
+    assert.match(
+      stdin.stderr,
+      /^pubsub-run publish: 0 of 2 subscribers \(--wait-subscribers\) connected to tcp:\/\/\*:\d+ within 200 ms \(--wait-ms\); 3 events not sent; /,
+    );
     assert.match(stdin.stderr, /^[^\n]+\n$/, "one line");
   });
 
   it("a driver that cannot count its subscribers: sends at once, with a note", async () => {
-    const project = await makeProject({ "drivers/memory.mjs": MEMORY_DRIVER, "pubsub.config.yaml": "pub_sub_driver: ./drivers/memory.mjs\npub_sub_use_multiproc: false\n" });
+    const project = await makeProject({
+      "drivers/memory.mjs": MEMORY_DRIVER,
+      "pubsub.config.yaml": "pub_sub_driver: ./drivers/memory.mjs\npub_sub_use_multiproc: false\n",
+    });
     try {
       const { code, stderr } = await runCli(["publish", "--table", "t", "--key", "k", "--action", "set"], { cwd: project.dir });
       assert.equal(code, 0, stderr);
@@ -108,7 +117,10 @@ describe("pubsub-run publish straight to the network", () => {
     const { flags: viaService } = await sets();
     const refused = await runCli(["publish", "--table", "t", "--key", "k", "--action", "set", "--wait-ms", "100", ...viaService]);
     assert.equal(refused.code, 2);
-    assert.match(refused.stderr, /^pubsub-run publish: --wait-subscribers and --wait-ms apply when pub_sub_use_multiproc is false .*'pubsub-run service --wait-subscribers N' instead\n$/);
+    assert.match(
+      refused.stderr,
+      /^pubsub-run publish: --wait-subscribers and --wait-ms apply when pub_sub_use_multiproc is false .*'pubsub-run service --wait-subscribers N' instead\n$/,
+    );
 
     const bad = await runCli(["publish", "--stdin", "--wait-ms", "soon", ...flags]);
     assert.equal(bad.code, 2);
@@ -126,7 +138,18 @@ describe("pubsub-run publish through the service", () => {
     service.kill("SIGTERM");
     assert.deepEqual(await service.exit(), { code: 0, signal: null });
 
-    const { code, stderr } = await runCli(["publish", "--table", "t", "--key", "after", "--action", "set", "--set", "zmq.linger_ms=200", ...flags]);
+    const { code, stderr } = await runCli([
+      "publish",
+      "--table",
+      "t",
+      "--key",
+      "after",
+      "--action",
+      "set",
+      "--set",
+      "zmq.linger_ms=200",
+      ...flags,
+    ]);
     assert.equal(code, 1);
     assert.equal(
       stderr,
@@ -139,8 +162,14 @@ describe("pubsub-run publish through the service", () => {
     const { code, stderr } = await runCli(["publish", "--stdin", "--set", "zmq.linger_ms=200", ...flags], { input: lines(3) });
     assert.equal(code, 1);
     const [waiting, failed, ...rest] = stderr.split("\n");
-    assert.equal(waiting, `pubsub-run publish: end of stdin; handing the last 3 events to the transport (they wait here for the publisher service at ipc://${socket} to take them)`);
-    assert.match(failed, /^pubsub-run publish: 3 of 3 events not sent: .*; publisher_multiproc_socket: no publisher service took it at ipc:\/\/.*; is 'pubsub-run service' running\?$/);
+    assert.equal(
+      waiting,
+      `pubsub-run publish: end of stdin; handing the last 3 events to the transport (they wait here for the publisher service at ipc://${socket} to take them)`,
+    );
+    assert.match(
+      failed,
+      /^pubsub-run publish: 3 of 3 events not sent: .*; publisher_multiproc_socket: no publisher service took it at ipc:\/\/.*; is 'pubsub-run service' running\?$/,
+    );
     assert.deepEqual(rest, [""]);
   });
 

@@ -22,7 +22,11 @@ async function topology() {
 
 /** `count` events of one worker, as `publish --stdin` lines. */
 function workerLines(worker, count) {
-  return Array.from({ length: count }, (_, seq) => JSON.stringify({ table: worker, key: String(seq), action: "set", value: { seq } })).join("\n") + "\n";
+  return (
+    Array.from({ length: count }, (_, seq) => JSON.stringify({ table: worker, key: String(seq), action: "set", value: { seq } })).join(
+      "\n",
+    ) + "\n"
+  );
 }
 
 /** Parses subscriber output and checks each worker's events arrived once, in order. */
@@ -67,7 +71,10 @@ describe("pubsub-run service: the topology", () => {
     assert.equal(stats.queueOverflows, 0, "no subscriber fell behind");
     service.kill("SIGTERM");
     assert.deepEqual(await service.exit(), { code: 0, signal: null });
-    assert.ok(service.stderr.some((line) => /"msg":"stopped"/.test(line)), service.stderr.join("\n"));
+    assert.ok(
+      service.stderr.some((line) => /"msg":"stopped"/.test(line)),
+      service.stderr.join("\n"),
+    );
     await socketGone(socket);
   });
 
@@ -157,7 +164,10 @@ describe("pubsub-run service: logs", () => {
 
       const warnings = service.stderr.filter((line) => (json ? JSON.parse(line).level === 40 : /\bWARN\b/.test(line)));
       assert.equal(warnings.length, 1, service.stderr.join("\n"));
-      assert.ok(service.stderr.every((line) => !/^\s+at |\\n\s+at |"stack"/.test(line)), `a stack trace was logged:\n${service.stderr.join("\n")}`);
+      assert.ok(
+        service.stderr.every((line) => !/^\s+at |\\n\s+at |"stack"/.test(line)),
+        `a stack trace was logged:\n${service.stderr.join("\n")}`,
+      );
       const expected = { code: "PUBSUB_ERR_WIRE_FORMAT", message: "expected 2 frames [topic, payload], got 1" };
       if (json) assert.deepEqual(JSON.parse(warnings[0]).err, expected);
       else assert.ok(warnings[0].includes(JSON.stringify(expected)), warnings[0]);
@@ -227,7 +237,10 @@ describe("pubsub-run service: signals during start-up", () => {
       await service.waitFor(/slow driver: connecting/);
       service.kill("SIGTERM");
       assert.deepEqual(await service.exit(), { code: 0, signal: null });
-      assert.ok(service.stderr.some((line) => /stopped during start-up/.test(line)), service.stderr.join("\n"));
+      assert.ok(
+        service.stderr.some((line) => /stopped during start-up/.test(line)),
+        service.stderr.join("\n"),
+      );
       assert.ok(!service.stderr.some((line) => /ready/.test(line)), service.stderr.join("\n"));
       await portFree(port);
       await socketGone(socket);
@@ -259,8 +272,14 @@ describe("pubsub-run service: SIGTERM in the middle of a burst", () => {
     await subscriber.waitForLines(stopped.relayed);
     subscriber.kill("SIGTERM");
     assert.deepEqual(await subscriber.exit(), { code: 0, signal: null });
-    const keys = subscriber.stdout.map((line) => JSON.parse(line)).filter((event) => event.action !== "sync").map((event) => Number(event.key));
+    const keys = subscriber.stdout
+      .map((line) => JSON.parse(line))
+      .filter((event) => event.action !== "sync")
+      .map((event) => Number(event.key));
     assert.equal(keys.length, stopped.relayed);
-    assert.ok(keys.every((key, index) => key === index), "the events received are not 0, 1, 2, ... without gaps or duplicates");
+    assert.ok(
+      keys.every((key, index) => key === index),
+      "the events received are not 0, 1, 2, ... without gaps or duplicates",
+    );
   });
 });

@@ -60,7 +60,10 @@ describe("pubsub-run: a stop that fails on a signal", () => {
     subscriber.kill("SIGTERM");
     assert.deepEqual(await subscriber.exit(), { code: 1, signal: null });
     const stderr = subscriber.stderr.join("\n");
-    assert.match(stderr, /^pubsub-run: stopping after SIGTERM failed: the transport would not close\nError: the transport would not close\n\s+at /m);
+    assert.match(
+      stderr,
+      /^pubsub-run: stopping after SIGTERM failed: the transport would not close\nError: the transport would not close\n\s+at /m,
+    );
     assert.match(stderr, /^caused by: Error: EBUSY$/m);
   });
 });

@@ -17,7 +17,14 @@ describe("pubsub-run subscribe", () => {
     const port = await freePort();
     const socket = join(await socketDir(), "publisher.sock");
     const project = await makeProject({
-      "pubsub.config.yaml": [`publisher_port: ${port}`, `publisher_multiproc_socket: ${socket}`, "publishers:", `  - tcp://127.0.0.1:${port}`, "topics: [D, tenant-a]", ""].join("\n"),
+      "pubsub.config.yaml": [
+        `publisher_port: ${port}`,
+        `publisher_multiproc_socket: ${socket}`,
+        "publishers:",
+        `  - tcp://127.0.0.1:${port}`,
+        "topics: [D, tenant-a]",
+        "",
+      ].join("\n"),
     });
     try {
       const config = ["--config", join(project.dir, "pubsub.config.yaml")];
@@ -26,9 +33,14 @@ describe("pubsub-run subscribe", () => {
       await service.waitFor(/ready/);
       const subscriber = new CliProcess(["subscribe", "--count", "2", ...config]);
       running.push(subscriber);
-      assert.equal(await subscriber.waitFor(/ready/), `pubsub-run subscribe: ready; topics D, tenant-a; publishers tcp://127.0.0.1:${port}`);
+      assert.equal(
+        await subscriber.waitFor(/ready/),
+        `pubsub-run subscribe: ready; topics D, tenant-a; publishers tcp://127.0.0.1:${port}`,
+      );
       await subscriber.waitFor(new RegExp(`connected to tcp://127\\.0\\.0\\.1:${port}$`));
-      const input = ['{"table":"t","key":"all","action":"set"}', '{"table":"t","key":"mine","action":"set","topic":"tenant-a"}', ""].join("\n");
+      const input = ['{"table":"t","key":"all","action":"set"}', '{"table":"t","key":"mine","action":"set","topic":"tenant-a"}', ""].join(
+        "\n",
+      );
       const published = await runCli(["publish", "--stdin", ...config], { input });
       assert.equal(published.code, 0, published.stderr);
       assert.deepEqual(await subscriber.exit(), { code: 0, signal: null });

@@ -45,7 +45,10 @@ describe("pubsub-run with a third-party broker driver", { skip: brokerSkipReason
     const sent = await runCli(["publish", "--stdin"], { cwd: project.dir, input: `${lines.join("\n")}\n` });
     assert.equal(sent.code, 0, sent.stderr);
     assert.deepEqual(await subscriber.exit(), { code: 0, signal: null });
-    assert.deepEqual(subscriber.stdout.map((line) => JSON.parse(line).key), ["a", "b", "c"]);
+    assert.deepEqual(
+      subscriber.stdout.map((line) => JSON.parse(line).key),
+      ["a", "b", "c"],
+    );
   });
 
   it("demo: no publisher service, the workers publish straight to the broker, every event arrives in order", async () => {

@@ -20,8 +20,14 @@ const zmqHarness = {
 describe("conformanceCases", () => {
   it("one case per scenario, in the table's order, skipped with the harness's reasons", () => {
     const cases = conformanceCases(zmqHarness);
-    assert.deepEqual(cases.map((c) => c.id), Object.keys(scenarios));
-    assert.deepEqual(cases.map((c) => c.name), Object.values(scenarios).map((s) => s.title));
+    assert.deepEqual(
+      cases.map((c) => c.id),
+      Object.keys(scenarios),
+    );
+    assert.deepEqual(
+      cases.map((c) => c.name),
+      Object.values(scenarios).map((s) => s.title),
+    );
     const skipped = Object.fromEntries(cases.filter((c) => c.skip !== false).map((c) => [c.id, c.skip]));
     assert.deepEqual(skipped, {
       invalidTopicsRefused: "the driver carries every topic (harness.invalidTopics is empty)",
@@ -33,7 +39,9 @@ describe("conformanceCases", () => {
   });
 
   it("a case runs alone, outside describe()", async () => {
-    await conformanceCases(zmqHarness).find((c) => c.id === "topicRule").run();
+    await conformanceCases(zmqHarness)
+      .find((c) => c.id === "topicRule")
+      .run();
   });
 
   it("a case that fails still closes what its session opened", async () => {
@@ -51,7 +59,12 @@ describe("conformanceCases", () => {
         return { api, address: "none", close: async () => (closed += 1) };
       },
     };
-    await assert.rejects(conformanceCases(broken).find((c) => c.id === "roundTrip").run(), /no subscriber here/);
+    await assert.rejects(
+      conformanceCases(broken)
+        .find((c) => c.id === "roundTrip")
+        .run(),
+      /no subscriber here/,
+    );
     assert.equal(closed, 1);
   });
 });

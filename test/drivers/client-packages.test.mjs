@@ -59,9 +59,15 @@ describe("a broker driver whose client package is not installed", () => {
     });
 
     it(`pubsub-run check with ${driver} and no ${pkg}: one line naming the option, the package and the command, exit 2`, async () => {
-      const { code, stdout, stderr } = await node([cli, "check", "--set", `pub_sub_driver=${driver}`, "--set", "pub_sub_use_multiproc=false"], project);
+      const { code, stdout, stderr } = await node(
+        [cli, "check", "--set", `pub_sub_driver=${driver}`, "--set", "pub_sub_use_multiproc=false"],
+        project,
+      );
       assert.equal(stdout, "");
-      assert.equal(stderr, `pubsub-run: --set pub_sub_driver: pub_sub_driver: ${driver} needs the package '${pkg}', which is not installed; install it with: npm install ${pkg}\n`);
+      assert.equal(
+        stderr,
+        `pubsub-run: --set pub_sub_driver: pub_sub_driver: ${driver} needs the package '${pkg}', which is not installed; install it with: npm install ${pkg}\n`,
+      );
       assert.equal(code, 2);
     });
   }

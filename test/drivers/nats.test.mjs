@@ -37,7 +37,13 @@ describe("nats_pubsub_driver", { skip: brokerSkipReason("nats-server") }, () => 
     await publisher.sendEvent({ table: "lport", key: "p1", action: "create", value: { mtu: 1450 } }, "tenant-a.ports");
     const message = await received;
     assert.equal(message.subject, "tenant-a.ports");
-    assert.deepEqual(decodeEvent(message.data), { table: "lport", key: "p1", action: "create", value: { mtu: 1450 }, topic: "tenant-a.ports" });
+    assert.deepEqual(decodeEvent(message.data), {
+      table: "lport",
+      key: "p1",
+      action: "create",
+      value: { mtu: 1450 },
+      topic: "tenant-a.ports",
+    });
 
     const { got } = await nats.subscriber(server.url);
     plain.publish("D", encodeEvent({ table: "lswitch", key: "s1", action: "delete", value: null }, "D"));
@@ -106,7 +112,10 @@ describe("nats_pubsub_driver", { skip: brokerSkipReason("nats-server") }, () => 
     const nats = await driver({ servers: [monitored.url], name: "api-host-1" }, cleanups);
     await nats.publisher();
     const connz = await (await fetch(`http://127.0.0.1:${monitoring}/connz`)).json();
-    assert.deepEqual(connz.connections.map((connection) => connection.name), ["api-host-1"]);
+    assert.deepEqual(
+      connz.connections.map((connection) => connection.name),
+      ["api-host-1"],
+    );
   });
 
   test("a broker that is not there: initialize() and daemonize() fail with PUBSUB_ERR_CONNECT naming the option and servers", async (cleanups) => {
@@ -117,7 +126,10 @@ describe("nats_pubsub_driver", { skip: brokerSkipReason("nats-server") }, () => 
       assert.match(err.message, new RegExp(`^nats\\.servers: cannot connect to the NATS server at ${url}: CONNECTION_REFUSED`));
       return true;
     });
-    await assert.rejects(nats.subscriber(url), { code: "PUBSUB_ERR_CONNECT", message: /^publishers: cannot connect to the NATS server at / });
+    await assert.rejects(nats.subscriber(url), {
+      code: "PUBSUB_ERR_CONNECT",
+      message: /^publishers: cannot connect to the NATS server at /,
+    });
   });
 
   describe("with credentials", () => {
@@ -152,7 +164,9 @@ describe("nats_pubsub_driver", { skip: brokerSkipReason("nats-server") }, () => 
   describe("over TLS", () => {
     let secure;
     before(async () => {
-      secure = await startNats({ args: ["--tlsverify", "--tlscert", `${TLS}server.pem`, "--tlskey", `${TLS}server.key`, "--tlscacert", `${TLS}ca.pem`] });
+      secure = await startNats({
+        args: ["--tlsverify", "--tlscert", `${TLS}server.pem`, "--tlskey", `${TLS}server.key`, "--tlscacert", `${TLS}ca.pem`],
+      });
     });
     after(() => secure?.close());
 
@@ -165,7 +179,10 @@ describe("nats_pubsub_driver", { skip: brokerSkipReason("nats-server") }, () => 
     });
 
     test("a CA that did not sign the server's certificate: PUBSUB_ERR_CONNECT", async (cleanups) => {
-      const nats = await driver({ servers: [secure.url], tls: { ca_file: `${TLS}client.pem`, cert_file: `${TLS}client.pem`, key_file: `${TLS}client.key` } }, cleanups);
+      const nats = await driver(
+        { servers: [secure.url], tls: { ca_file: `${TLS}client.pem`, cert_file: `${TLS}client.pem`, key_file: `${TLS}client.key` } },
+        cleanups,
+      );
       await assert.rejects(nats.publisher(), { code: "PUBSUB_ERR_CONNECT" });
     });
   });

@@ -111,7 +111,10 @@ describe("redis_pubsub_driver", { skip: brokerSkipReason("redis-server") }, () =
       assert.match(err.message, new RegExp(`^redis\\.url: cannot connect to the Redis server at ${url}: connect ECONNREFUSED`));
       return true;
     });
-    await assert.rejects(redis.subscriber(url), { code: "PUBSUB_ERR_CONNECT", message: /^publishers: cannot connect to the Redis server at redis:\/\/127\.0\.0\.1:\d+: / });
+    await assert.rejects(redis.subscriber(url), {
+      code: "PUBSUB_ERR_CONNECT",
+      message: /^publishers: cannot connect to the Redis server at redis:\/\/127\.0\.0\.1:\d+: /,
+    });
   });
 
   describe("with a password", () => {
@@ -172,13 +175,16 @@ describe("redis_pubsub_driver", { skip: brokerSkipReason("redis-server") }, () =
       await assert.rejects(redis.publisher(), { code: "PUBSUB_ERR_CONNECT" });
     });
 
-    test("TLS options with a redis:// URL, or a TLS file that cannot be read: PUBSUB_ERR_TRANSPORT when the driver loads", async (cleanups) => {
+    test("TLS options with a redis:// URL, or a TLS file that cannot be read: PUBSUB_ERR_TRANSPORT when the driver loads", async () => {
       const plainUrl = await configFor({ redis: { url: server.url, tls: { ca_file: `${TLS}ca.pem` } } });
-      assert.throws(() => createRedisDriver(plainUrl, quietContext("network")), (err) => {
-        assert.ok(err instanceof TransportError);
-        assert.match(err.message, /^redis\.tls: TLS options are set but redis\.url is redis:\/\/.*; use a rediss:\/\/ URL/);
-        return true;
-      });
+      assert.throws(
+        () => createRedisDriver(plainUrl, quietContext("network")),
+        (err) => {
+          assert.ok(err instanceof TransportError);
+          assert.match(err.message, /^redis\.tls: TLS options are set but redis\.url is redis:\/\/.*; use a rediss:\/\/ URL/);
+          return true;
+        },
+      );
       const missing = await configFor({ redis: { url: secure.url, tls: { ca_file: "/nonexistent/ca.pem" } } });
       assert.throws(() => createRedisDriver(missing, quietContext("network")), {
         code: "PUBSUB_ERR_TRANSPORT",

@@ -76,7 +76,10 @@ describe("zmq batched wire mode", () => {
       await burst(publisher, count);
       const { messages, events } = await reading;
       assert.ok(messages < count / 2, `expected batches, got ${messages} messages for ${count} events`);
-      assert.deepEqual(events.map((event) => Number(event.key)), Array.from({ length: count }, (_, i) => i));
+      assert.deepEqual(
+        events.map((event) => Number(event.key)),
+        Array.from({ length: count }, (_, i) => i),
+      );
       got.timeoutMs = 30_000;
       await got.until(() => got.count("burst") === count, `${count} events`);
       assert.ok(got.of("burst").every((event, index) => Number(event.key) === index && event.topic === "B"));
@@ -126,7 +129,10 @@ describe("zmq batched wire mode", () => {
         }
       })();
       await burst(publisher, count);
-      assert.deepEqual(await reading, Array.from({ length: count }, (_, i) => i));
+      assert.deepEqual(
+        await reading,
+        Array.from({ length: count }, (_, i) => i),
+      );
     } finally {
       await close();
     }

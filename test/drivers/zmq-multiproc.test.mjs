@@ -39,9 +39,13 @@ async function idleSubscriber(endpoint) {
 
 /** A Unix socket file with no process behind it, as a service killed with SIGKILL leaves it. */
 async function staleSocket(path) {
-  const child = spawn(process.execPath, ["-e", `require("node:net").createServer().listen(${JSON.stringify(path)}, () => console.log("ready"))`], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["-e", `require("node:net").createServer().listen(${JSON.stringify(path)}, () => console.log("ready"))`],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   const [line] = await once(createInterface({ input: child.stdout }), "line");
   assert.equal(line, "ready");
   const exited = once(child, "exit");
@@ -91,7 +95,10 @@ describe("zmq_pubsub_multiproc_driver: the socket file", () => {
     const file = join(await socketDir(), "plain-file");
     await writeFile(file, "not a socket");
     const onFile = await idleSubscriber(await driverAt(file));
-    await assert.rejects(onFile.daemonize(), { code: "PUBSUB_ERR_TRANSPORT", message: /plain-file exists and is not a socket; remove it or choose another/ });
+    await assert.rejects(onFile.daemonize(), {
+      code: "PUBSUB_ERR_TRANSPORT",
+      message: /plain-file exists and is not a socket; remove it or choose another/,
+    });
     const long = join(await socketDir(), "x".repeat(120), "publisher.sock");
     const onLong = await idleSubscriber(await driverAt(long));
     await assert.rejects(onLong.daemonize(), { code: "PUBSUB_ERR_TRANSPORT", message: /is longer than 107 bytes/ });
@@ -124,7 +131,10 @@ describe("zmq_pubsub_multiproc_driver: the worker side", () => {
       const { got } = await runningSubscriber(endpoint, session);
       await Promise.all(accepted);
       await got.until(() => got.count("early") === 100, "100 events sent before the service started");
-      assert.deepEqual(got.of("early").map((event) => Number(event.key)), [...Array(100).keys()]);
+      assert.deepEqual(
+        got.of("early").map((event) => Number(event.key)),
+        [...Array(100).keys()],
+      );
     } finally {
       await session.close();
     }
@@ -152,7 +162,10 @@ describe("zmq_pubsub_multiproc_driver: the worker side", () => {
     await publisher.close();
     const results = await Promise.all(outcomes);
     assert.ok(results.includes("PUBSUB_ERR_SEND"), `no event was reported unsent: ${results.join(", ")}`);
-    assert.ok(results.every((result) => result === "sent" || result === "PUBSUB_ERR_SEND"), results.join(", "));
+    assert.ok(
+      results.every((result) => result === "sent" || result === "PUBSUB_ERR_SEND"),
+      results.join(", "),
+    );
   });
 });
 
@@ -175,7 +188,8 @@ describe("zmq_pubsub_multiproc_driver: the PULL socket fails under the service",
     }
   }
 
-  const logged = (logger, pattern, level) => logger.records.filter((r) => (level === undefined || r.level === level) && pattern.test(r.msg ?? ""));
+  const logged = (logger, pattern, level) =>
+    logger.records.filter((r) => (level === undefined || r.level === level) && pattern.test(r.msg ?? ""));
 
   it("a socket closed under it is replaced on the same path: sync, then events flow again", async () => {
     const { path, subscriber, publisher, got, close } = await inboxAndWorker();
@@ -196,7 +210,10 @@ describe("zmq_pubsub_multiproc_driver: the PULL socket fails under the service",
       await unlink(path);
       await mkdir(path);
       subscriber.sockets[0].close();
-      await logger.until((records) => records.filter((r) => /still cannot open a new subscriber socket/.test(r.msg)).length >= 2, "three failed attempts");
+      await logger.until(
+        (records) => records.filter((r) => /still cannot open a new subscriber socket/.test(r.msg)).length >= 2,
+        "three failed attempts",
+      );
       assert.equal(logged(logger, /cannot open a new subscriber socket/, "error").length, 1, "one error for the streak");
       assert.match(logged(logger, /cannot open/, "error")[0].obj.err.message, /publisher\.sock exists and is not a socket/);
       assert.equal(subscriber.isRunning, true);
@@ -241,7 +258,10 @@ describe("zmq_pubsub_multiproc_driver: undecodable messages", () => {
     const path = join(await socketDir(), "publisher.sock");
     const logger = recordingLogger();
     const config = await configFor({ publisher_multiproc_socket: path });
-    const { subscriber, got } = await runningSubscriber({ api: createZmqMultiprocDriver(config, { role: "multiproc", logger }), address: `ipc://${path}` });
+    const { subscriber, got } = await runningSubscriber({
+      api: createZmqMultiprocDriver(config, { role: "multiproc", logger }),
+      address: `ipc://${path}`,
+    });
     const raw = await rawPush(`ipc://${path}`);
     try {
       const topic = encodeTopic("D");
@@ -283,7 +303,9 @@ describe("zmq_pubsub_multiproc_driver: drain()", () => {
     // The sender's connection ends once it sent everything: all of it has arrived then.
     const disconnected = new Promise((resolve) => socket.events.on("disconnect", resolve));
     const count = 20_000;
-    const sender = spawn(process.execPath, ["--input-type=module", "-e", BACKLOG_SENDER, `ipc://${path}`, String(count)], { stdio: ["ignore", "ignore", "inherit"] });
+    const sender = spawn(process.execPath, ["--input-type=module", "-e", BACKLOG_SENDER, `ipc://${path}`, String(count)], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
     try {
       await disconnected;
       const backlog = count - delivered;

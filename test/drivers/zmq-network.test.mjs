@@ -68,7 +68,8 @@ describe("zmq_pubsub_driver: a subscriber that does not keep up", () => {
       const value = "v".repeat(300);
       for (let i = 0; i < count; i += 1) {
         await publisher.sendEvent({ table: "t", key: String(i), action: "set", value });
-        if ((i + 1) % 1_000 === 0) await until(() => fastGot === i + 1, `the fast subscriber to have ${i + 1} events`, { changes: fastChanges });
+        if ((i + 1) % 1_000 === 0)
+          await until(() => fastGot === i + 1, `the fast subscriber to have ${i + 1} events`, { changes: fastChanges });
       }
       assert.equal(fastGot, count);
       assert.equal(fastOutOfOrder, 0);
@@ -131,11 +132,16 @@ describe("zmq_pubsub_driver: the event loop keeps turning under load", () => {
 
   it("a subscriber draining a backlog", async () => {
     const port = await freePort();
-    const api = createZmqNetworkDriver(await configFor({ publisher_port: port, publisher_bind_address: "127.0.0.1" }), quietContext("network"));
+    const api = createZmqNetworkDriver(
+      await configFor({ publisher_port: port, publisher_bind_address: "127.0.0.1" }),
+      quietContext("network"),
+    );
     const done = join(await socketDir(), "sent");
     const count = 30_000;
     // Another process sends the burst once this subscriber is connected, then says so in a file.
-    const sender = spawn(process.execPath, ["--input-type=module", "-e", SENDER, String(port), String(count), done], { stdio: ["ignore", "ignore", "inherit"] });
+    const sender = spawn(process.execPath, ["--input-type=module", "-e", SENDER, String(port), String(count), done], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
     let delivered = 0;
     let blocked = false;
     const subscriber = api.getSubscriber();
@@ -208,7 +214,8 @@ describe("zmq_pubsub_driver: transports", () => {
     const config = await configFor({ publisher_transport: "ipc" });
     assert.throws(() => createZmqNetworkDriver(config, quietContext("network")), {
       code: "PUBSUB_ERR_TRANSPORT",
-      message: /^publisher_bind_address: the ipc transport needs an absolute socket path \(got "\*"\); e\.g\. --set publisher_bind_address=/,
+      message:
+        /^publisher_bind_address: the ipc transport needs an absolute socket path \(got "\*"\); e\.g\. --set publisher_bind_address=/,
     });
   });
 
@@ -218,7 +225,10 @@ describe("zmq_pubsub_driver: transports", () => {
       const second = api.getPublisher();
       await assert.rejects(second.initialize(), (err) => {
         assert.equal(err.code, "PUBSUB_ERR_TRANSPORT");
-        assert.match(err.message, new RegExp(`^publisher_port: cannot bind tcp://127\\.0\\.0\\.1:${port}: address already in use; .* --set publisher_port=`));
+        assert.match(
+          err.message,
+          new RegExp(`^publisher_port: cannot bind tcp://127\\.0\\.0\\.1:${port}: address already in use; .* --set publisher_port=`),
+        );
         assert.doesNotMatch(err.message, /\n/);
         return true;
       });
@@ -235,7 +245,10 @@ describe("zmq_pubsub_driver: transports", () => {
     await assert.rejects(publisher.initialize(), (err) => {
       assert.equal(err.code, "PUBSUB_ERR_TRANSPORT");
       assert.equal(err.option, "publisher_bind_address");
-      assert.match(err.message, /^publisher_bind_address: cannot bind tcp:\/\/192\.0\.2\.1:\d+: no such local address; .*--set publisher_bind_address=\.\.\.$/);
+      assert.match(
+        err.message,
+        /^publisher_bind_address: cannot bind tcp:\/\/192\.0\.2\.1:\d+: no such local address; .*--set publisher_bind_address=\.\.\.$/,
+      );
       return true;
     });
     await publisher.close();
@@ -264,7 +277,10 @@ describe("zmq_pubsub_driver: volume and failures", () => {
       got.timeoutMs = 60_000;
       await got.until(() => got.count("burst") === count, `${count} events`);
       const keys = got.of("burst").map((event) => Number(event.key));
-      assert.ok(keys.every((key, index) => key === index), "events arrived out of order");
+      assert.ok(
+        keys.every((key, index) => key === index),
+        "events arrived out of order",
+      );
     } finally {
       await close();
     }

@@ -25,7 +25,9 @@ async function projectUsingExample(port) {
   const configPath = join(project.dir, "pubsub.config.yaml");
   await writeFile(
     configPath,
-    [`pub_sub_driver: ${EXAMPLE}`, "pub_sub_use_multiproc: false", `publisher_port: ${port}`, "publisher_bind_address: 127.0.0.1", ""].join("\n"),
+    [`pub_sub_driver: ${EXAMPLE}`, "pub_sub_use_multiproc: false", `publisher_port: ${port}`, "publisher_bind_address: 127.0.0.1", ""].join(
+      "\n",
+    ),
   );
   return configPath;
 }
@@ -58,7 +60,10 @@ describe("examples/tcp-driver as a third-party driver", () => {
 
   it("the README shows the example file whole", async () => {
     const [readme, example] = await Promise.all([readFile(README, "utf8"), readFile(EXAMPLE, "utf8")]);
-    assert.ok(readme.includes("```js\n" + example + "```\n"), "README.md must contain examples/tcp-driver/tcp-driver.mjs verbatim in a ```js block");
+    assert.ok(
+      readme.includes("```js\n" + example + "```\n"),
+      "README.md must contain examples/tcp-driver/tcp-driver.mjs verbatim in a ```js block",
+    );
   });
 
   it("the README shows the example's conformance test file whole", async () => {

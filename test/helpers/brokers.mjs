@@ -1,12 +1,13 @@
 // Conformance harnesses and raw clients for the broker drivers (Redis, NATS): each
 // endpoint is a server of its own on a free loopback port, stopped when the endpoint
 // closes; restarting the peer restarts that server on the same port.
+import assert from "node:assert/strict";
 import { it } from "node:test";
 import { Redis } from "ioredis";
 import { connect } from "nats";
 import createNatsDriver from "../../dist/drivers/nats.js";
 import createRedisDriver from "../../dist/drivers/redis.js";
-import { Session } from "../../dist/testing.js";
+import { Session, waitForFlow } from "../../dist/testing.js";
 import { startNats, startRedis } from "./servers.mjs";
 import { configFor, quietContext } from "./zmq.mjs";
 
@@ -105,18 +106,47 @@ export async function brokerDriver(create, section, options, cleanups) {
 /**
  * Five rounds of: a subscriber that changes its topics and closes at once, then a
  * publisher that closes right after a burst of `burst` unawaited sends. Every close()
- * must return without waiting for the server's answer for ever; the cleanups run last,
- * awaited, so one that fails fails the test.
+ * returns; the closed subscriber is stopped and gets nothing more; every send settles
+ * by the time close() returns, each either accepted or refused with PUBSUB_ERR_SEND;
+ * and a subscriber that stays receives every accepted event of the round, in order.
+ * The cleanups run last, awaited, so one that fails fails the test.
  */
 export async function closeRightAfterChanges(broker, address, burst, cleanups) {
+  const { got: stayed } = await broker.subscriber(address, ["burst"]);
   for (let round = 0; round < 5; round += 1) {
-    const { subscriber } = await broker.subscriber(address, ["a"]);
+    const { subscriber, got } = await broker.subscriber(address, ["a"]);
     subscriber.registerTopic("b");
     subscriber.unregisterTopic("a");
     await subscriber.close();
+    assert.equal(subscriber.isRunning, false);
     const publisher = await broker.publisher();
-    for (let i = 0; i < burst; i += 1) void publisher.sendEvent({ table: "burst", key: String(i), action: "set", value: i }).catch(() => undefined);
+    await waitForFlow(publisher, [stayed], "burst");
+    const table = `burst-${round}`;
+    const outcomes = [];
+    let settledCount = 0;
+    for (let i = 0; i < burst; i += 1) {
+      const sent = publisher.sendEvent({ table, key: String(i), action: "set", value: i }, "burst");
+      outcomes.push(
+        sent
+          .then(
+            () => "accepted",
+            (err) => err,
+          )
+          .finally(() => (settledCount += 1)),
+      );
+    }
     await publisher.close();
+    assert.equal(settledCount, burst, "every send settled by the time close() returned");
+    const settled = await Promise.all(outcomes);
+    const refused = settled.filter((outcome) => outcome !== "accepted");
+    for (const err of refused) assert.equal(err?.code, "PUBSUB_ERR_SEND", String(err));
+    const accepted = burst - refused.length;
+    await stayed.until(() => stayed.count(table) === accepted, `the ${accepted} accepted events of round ${round}`);
+    assert.deepEqual(
+      stayed.of(table).map((event) => Number(event.key)),
+      [...Array(accepted).keys()],
+    );
+    assert.equal(got.count("burst"), 0, "the closed subscriber got nothing");
   }
   for (const cleanup of cleanups.reverse()) await cleanup();
 }

@@ -60,7 +60,10 @@ export class CliProcess {
 
   /** Resolves with the exit code and signal. */
   async exit() {
-    const { code, signal } = await until(this.exited, `pubsub-run ${this.args[0]} to exit`, { timeoutMs: WAIT_MS, status: () => this.#output() });
+    const { code, signal } = await until(this.exited, `pubsub-run ${this.args[0]} to exit`, {
+      timeoutMs: WAIT_MS,
+      status: () => this.#output(),
+    });
     return { code, signal };
   }
 
@@ -90,7 +93,11 @@ export class CliProcess {
       if (this.done) throw new Error(`pubsub-run ${this.args[0]} exited before ${what}\n${this.#output()}`);
       return false;
     };
-    await until(seen, `${what} from pubsub-run ${this.args[0]}`, { changes: this.#changes, timeoutMs: WAIT_MS, status: () => this.#output() });
+    await until(seen, `${what} from pubsub-run ${this.args[0]}`, {
+      changes: this.#changes,
+      timeoutMs: WAIT_MS,
+      status: () => this.#output(),
+    });
     return found;
   }
 

@@ -77,16 +77,50 @@ export async function startRedis({ port, args = [], tls } = {}) {
   const binary = requireBinary("redis-server");
   const dir = await mkdtemp(join(tmpdir(), "pubsub-redis-"));
   const chosen = port ?? (await freeLoopbackPort());
-  const listen = tls === undefined
-    ? ["--port", String(chosen)]
-    : ["--port", "0", "--tls-port", String(chosen), "--tls-cert-file", tls.cert, "--tls-key-file", tls.key,
-        "--tls-ca-cert-file", tls.ca, "--tls-auth-clients", tls.authClients ? "yes" : "no"];
+  const listen =
+    tls === undefined
+      ? ["--port", String(chosen)]
+      : [
+          "--port",
+          "0",
+          "--tls-port",
+          String(chosen),
+          "--tls-cert-file",
+          tls.cert,
+          "--tls-key-file",
+          tls.key,
+          "--tls-ca-cert-file",
+          tls.ca,
+          "--tls-auth-clients",
+          tls.authClients ? "yes" : "no",
+        ];
   const argv = [
-    ...listen, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-    "--dir", dir, "--daemonize", "no", "--logfile", "", "--protected-mode", "no", ...args,
+    ...listen,
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--dir",
+    dir,
+    "--daemonize",
+    "no",
+    "--logfile",
+    "",
+    "--protected-mode",
+    "no",
+    ...args,
   ];
   const scheme = tls === undefined ? "redis" : "rediss";
-  return managed({ binary, argv, port: chosen, scheme, ready: /Ready to accept connections/, cleanup: () => rm(dir, { recursive: true, force: true }) });
+  return managed({
+    binary,
+    argv,
+    port: chosen,
+    scheme,
+    ready: /Ready to accept connections/,
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  });
 }
 
 /**
@@ -141,10 +175,12 @@ function launch(binary, argv, ready) {
   const child = spawn(binary, argv, { stdio: ["ignore", "pipe", "pipe"] });
   running.add(child);
   const lines = [];
-  const exited = new Promise((resolve) => child.once("exit", (code, signal) => {
-    running.delete(child);
-    resolve({ code, signal });
-  }));
+  const exited = new Promise((resolve) =>
+    child.once("exit", (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    }),
+  );
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     await exited;

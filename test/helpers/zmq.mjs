@@ -47,7 +47,9 @@ export function quietContext(role) {
     for (const level of ["debug", "info", "warn", "error"]) {
       const record = logger[level];
       logger[level] = (obj, msg) => {
-        console.error(`[${role}] ${level}: ${msg ?? ""} ${JSON.stringify(obj, (k, v) => (v instanceof Error ? `${v.code ?? ""} ${v.message}` : v))}`);
+        console.error(
+          `[${role}] ${level}: ${msg ?? ""} ${JSON.stringify(obj, (k, v) => (v instanceof Error ? `${v.code ?? ""} ${v.message}` : v))}`,
+        );
         record(obj, msg);
       };
     }

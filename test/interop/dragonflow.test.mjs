@@ -30,8 +30,7 @@ function findPython() {
 }
 
 const python = findPython();
-const needsPython =
-  python === undefined ? { skip: "python3-zmq/python3-msgpack not installed: run scripts/test-deps.sh as root" } : {};
+const needsPython = python === undefined ? { skip: "python3-zmq/python3-msgpack not installed: run scripts/test-deps.sh as root" } : {};
 
 /** A running dragonflow_peer.py: the JSON lines it printed, its stdin, its end. */
 class Peer {
@@ -60,7 +59,8 @@ class Peer {
     // "close", not "exit": stdout has been read to the end by then.
     this.closed = new Promise((resolve) =>
       this.child.once("close", (code, signal) => {
-        if (code !== 0) this.failure = new Error(`dragonflow_peer.py ${this.mode} failed (code ${code}, signal ${signal}): ${this.#stderr.trim()}`);
+        if (code !== 0)
+          this.failure = new Error(`dragonflow_peer.py ${this.mode} failed (code ${code}, signal ${signal}): ${this.#stderr.trim()}`);
         this.changes.notify();
         resolve({ code, signal });
       }),
@@ -106,7 +106,10 @@ class Peer {
 
   /** Resolves once the peer exited with code 0. */
   async exited() {
-    const { code, signal } = await until(this.closed, `dragonflow_peer.py ${this.mode} to exit`, { timeoutMs: TIMEOUT_MS, status: () => `stderr: ${this.#stderr.trim()}` });
+    const { code, signal } = await until(this.closed, `dragonflow_peer.py ${this.mode} to exit`, {
+      timeoutMs: TIMEOUT_MS,
+      status: () => `stderr: ${this.#stderr.trim()}`,
+    });
     assert.equal(code, 0, `dragonflow_peer.py ${this.mode} exited with code ${code}, signal ${signal}: ${this.#stderr.trim()}`);
   }
 
@@ -272,7 +275,13 @@ describe("a Dragonflow publisher -> our network subscriber", () => {
       },
       {
         topic: "tenant-a",
-        message: { table: "lswitch", key: "net-1", action: "set", value: { ratio: 0.25, names: ["a", "ü", ""], up: true }, topic: "tenant-a" },
+        message: {
+          table: "lswitch",
+          key: "net-1",
+          action: "set",
+          value: { ratio: 0.25, names: ["a", "ü", ""], up: true },
+          topic: "tenant-a",
+        },
       },
       // "D" is a prefix of "Dx", so ZeroMQ lets it through; our exact-match rule drops it.
       { topic: "Dx", message: { table: "lport", key: "port-3", action: "create", value: null, topic: "Dx" } },
@@ -310,7 +319,10 @@ describe("a Dragonflow worker (PUSH) -> our multiproc subscriber (PULL on ipc)",
     const peer = startPeer(t, ["push", `ipc://${path}`]);
     const sent = [
       { topic: "D", message: { table: "lport", key: "port-1", action: "create", value: '{"id": "port-1"}', topic: "D" } },
-      { topic: "tenant-a", message: { table: "lswitch", key: "net-1", action: "set", value: { mtu: 1450 }, topic: "tenant-a", extra: [1, 2] } },
+      {
+        topic: "tenant-a",
+        message: { table: "lswitch", key: "net-1", action: "set", value: { mtu: 1450 }, topic: "tenant-a", extra: [1, 2] },
+      },
       { topic: "Dx", message: { table: "lport", key: "ключ", action: "delete", value: null, topic: "Dx" } },
     ];
     for (const line of sent) peer.send(line);
@@ -401,8 +413,14 @@ describe("byte level: our codec and msgpack.packb(..., use_bin_type=True)", () =
 
   test("integers that do not fit a double exactly stay BigInt; 2^53 and below are numbers", () => {
     // msgpack.packb(2**53 + 1).hex() and msgpack.packb(-(2**53)).hex()
-    assert.equal(decodeEvent(Buffer.from(withTimestamp.replace("cf0000018bcfe56800", "cf0020000000000001"), "hex")).value.created_at, 2n ** 53n + 1n);
-    assert.equal(decodeEvent(Buffer.from(withTimestamp.replace("cf0000018bcfe56800", "d3ffe0000000000000"), "hex")).value.created_at, -(2 ** 53));
+    assert.equal(
+      decodeEvent(Buffer.from(withTimestamp.replace("cf0000018bcfe56800", "cf0020000000000001"), "hex")).value.created_at,
+      2n ** 53n + 1n,
+    );
+    assert.equal(
+      decodeEvent(Buffer.from(withTimestamp.replace("cf0000018bcfe56800", "d3ffe0000000000000"), "hex")).value.created_at,
+      -(2 ** 53),
+    );
   });
 
   test("an integer beyond 32 bits decodes as a number", () => {

@@ -2,7 +2,16 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
-import { BUILTIN_DRIVERS, ConfigError, DriverFactoryError, DriverLoadError, DriverNotFoundError, DriverShapeError, UnknownDriverError, loadFromConfig } from "../../dist/index.js";
+import {
+  BUILTIN_DRIVERS,
+  ConfigError,
+  DriverFactoryError,
+  DriverLoadError,
+  DriverNotFoundError,
+  DriverShapeError,
+  UnknownDriverError,
+  loadFromConfig,
+} from "../../dist/index.js";
 import { MEMORY_DRIVER, makeProject } from "../helpers/fixtures.mjs";
 
 /** A CommonJS driver whose agents do nothing, in the shape the contract asks for. */
@@ -21,7 +30,10 @@ describe("driver resolution and dynamic import", () => {
   before(async () => {
     project = await makeProject({
       "drivers/memory.mjs": MEMORY_DRIVER,
-      "drivers/async-factory.mjs": MEMORY_DRIVER.replace("export default function createMemoryDriver", "export default async function createMemoryDriver"),
+      "drivers/async-factory.mjs": MEMORY_DRIVER.replace(
+        "export default function createMemoryDriver",
+        "export default async function createMemoryDriver",
+      ),
       "drivers/noop-agents.cjs": NOOP_AGENTS_CJS,
       "drivers/commonjs.cjs": "module.exports = require('./noop-agents.cjs').create;\n",
       "drivers/bad-subscriber.mjs": "export default () => ({ getPublisher() {}, getSubscriber() { return { initialize() {} }; } });\n",
@@ -32,8 +44,13 @@ describe("driver resolution and dynamic import", () => {
       "drivers/factory-throws.mjs": "export default () => { throw new Error('no transport here'); };\n",
       "drivers/factory-coded.mjs": `import { ConfigError } from ${JSON.stringify(pathToFileURL(join(cwd, "dist/index.js")).href)};\nexport default () => { throw new ConfigError("my_driver: bad option"); };\n`,
       "drivers/bad-api.mjs": "export default () => ({ getPublisher() {} });\n",
-      "drivers/bad-description.mjs": "export default () => ({ getPublisher() {}, getSubscriber() {}, description: { topology: 'mesh' } });\n",
-      "node_modules/pubsub-driver-fixture/package.json": JSON.stringify({ name: "pubsub-driver-fixture", type: "module", exports: { ".": "./index.js" } }),
+      "drivers/bad-description.mjs":
+        "export default () => ({ getPublisher() {}, getSubscriber() {}, description: { topology: 'mesh' } });\n",
+      "node_modules/pubsub-driver-fixture/package.json": JSON.stringify({
+        name: "pubsub-driver-fixture",
+        type: "module",
+        exports: { ".": "./index.js" },
+      }),
       "node_modules/pubsub-driver-fixture/index.js": 'export { default } from "../../drivers/memory.mjs";\n',
       "node_modules/@acme/pubsub-driver/package.json": JSON.stringify({ name: "@acme/pubsub-driver", main: "main.cjs" }),
       "node_modules/@acme/pubsub-driver/main.cjs": "exports.default = require('../../../drivers/noop-agents.cjs').create;\n",
@@ -56,7 +73,12 @@ describe("driver resolution and dynamic import", () => {
   }
 
   it("registers the ZeroMQ, Redis and NATS aliases in a frozen registry", () => {
-    assert.deepEqual(Object.keys(BUILTIN_DRIVERS), ["zmq_pubsub_driver", "zmq_pubsub_multiproc_driver", "redis_pubsub_driver", "nats_pubsub_driver"]);
+    assert.deepEqual(Object.keys(BUILTIN_DRIVERS), [
+      "zmq_pubsub_driver",
+      "zmq_pubsub_multiproc_driver",
+      "redis_pubsub_driver",
+      "nats_pubsub_driver",
+    ]);
     assert.ok(Object.isFrozen(BUILTIN_DRIVERS));
   });
 
@@ -123,14 +145,18 @@ describe("driver resolution and dynamic import", () => {
     await described.close();
     await assert.rejects(load("./drivers/commonjs.cjs"), {
       name: "ConfigError",
-      message: "--set pub_sub_driver: publishers: not set, and pub_sub_driver './drivers/commonjs.cjs' names no default listen address; set publishers to the addresses its subscribers connect to",
+      message:
+        "--set pub_sub_driver: publishers: not set, and pub_sub_driver './drivers/commonjs.cjs' names no default listen address; set publishers to the addresses its subscribers connect to",
     });
   });
 
   it("a description of the wrong shape: DriverShapeError naming what it needs", async () => {
     await assert.rejects(load("./drivers/bad-description.mjs"), (err) => {
       assert.ok(err instanceof DriverShapeError, String(err));
-      assert.match(err.message, /returned a description that is object with keys topology; it needs topology \("bind" or "broker"\), address, listenAddresses and linger \{ option, ms \}$/);
+      assert.match(
+        err.message,
+        /returned a description that is object with keys topology; it needs topology \("bind" or "broker"\), address, listenAddresses and linger \{ option, ms \}$/,
+      );
       return true;
     });
   });
@@ -154,7 +180,8 @@ describe("driver resolution and dynamic import", () => {
     try {
       await assert.rejects(loadFromConfig({ env: {}, publisher: false, logger: silent }), {
         name: "UnknownDriverError",
-        message: /^pubsub\.config\.yaml: pub_sub_driver: unknown driver 'redis'; known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver, redis_pubsub_driver, nats_pubsub_driver, mem[; ]/,
+        message:
+          /^pubsub\.config\.yaml: pub_sub_driver: unknown driver 'redis'; known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver, redis_pubsub_driver, nats_pubsub_driver, mem[; ]/,
       });
     } finally {
       const { rm } = await import("node:fs/promises");
@@ -177,7 +204,10 @@ describe("driver resolution and dynamic import", () => {
   it("missing scoped package: says how to install it", async () => {
     await assert.rejects(load("@acme/not-installed"), (err) => {
       assert.ok(err instanceof DriverNotFoundError);
-      assert.match(err.message, /driver package '@acme\/not-installed' is not installed \(searched from .*\); install it with: npm install @acme\/not-installed$/);
+      assert.match(
+        err.message,
+        /driver package '@acme\/not-installed' is not installed \(searched from .*\); install it with: npm install @acme\/not-installed$/,
+      );
       return true;
     });
   });
@@ -197,7 +227,8 @@ describe("driver resolution and dynamic import", () => {
   it("a name npm would refuse gets no install command", async () => {
     await assert.rejects(load("My_Driver"), {
       name: "UnknownDriverError",
-      message: /unknown driver 'My_Driver'; known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver, redis_pubsub_driver, nats_pubsub_driver \(or give a module path, or install an npm package of that name\)$/,
+      message:
+        /unknown driver 'My_Driver'; known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver, redis_pubsub_driver, nats_pubsub_driver \(or give a module path, or install an npm package of that name\)$/,
     });
   });
 
@@ -205,7 +236,10 @@ describe("driver resolution and dynamic import", () => {
     await assert.rejects(load("./drivers/needs-package.mjs"), (err) => {
       assert.ok(err instanceof DriverLoadError);
       assert.equal(err.code, "PUBSUB_ERR_DRIVER_LOAD");
-      assert.match(err.message, /needs the package 'pubsub-missing-client-lib', which is not installed; install it with: npm install pubsub-missing-client-lib$/);
+      assert.match(
+        err.message,
+        /needs the package 'pubsub-missing-client-lib', which is not installed; install it with: npm install pubsub-missing-client-lib$/,
+      );
       return true;
     });
   });
@@ -223,7 +257,10 @@ describe("driver resolution and dynamic import", () => {
     await assert.rejects(load("./drivers/not-a-function.mjs"), (err) => {
       assert.ok(err instanceof DriverShapeError);
       assert.equal(err.code, "PUBSUB_ERR_DRIVER_SHAPE");
-      assert.match(err.message, /default export is not a function: received object with keys getPublisher, getSubscriber; export default a factory/);
+      assert.match(
+        err.message,
+        /default export is not a function: received object with keys getPublisher, getSubscriber; export default a factory/,
+      );
       return true;
     });
   });
@@ -256,7 +293,8 @@ describe("driver resolution and dynamic import", () => {
   it("an agent of the wrong shape: names the missing methods", async () => {
     await assert.rejects(load("./drivers/bad-subscriber.mjs"), {
       name: "DriverShapeError",
-      message: /getSubscriber\(\) of '\.\/drivers\/bad-subscriber\.mjs' returned an object without registerListenAddress, .*daemonize, close$/,
+      message:
+        /getSubscriber\(\) of '\.\/drivers\/bad-subscriber\.mjs' returned an object without registerListenAddress, .*daemonize, close$/,
     });
   });
 

@@ -187,8 +187,16 @@ describe("config search places and formats", () => {
 
   const syntaxCases = [
     ["pubsub.config.yaml", "publisher_port: 1\ntopics: [D\n", /^pubsub\.config\.yaml:3: YAML syntax error: /],
-    ["pubsub.config.json", '{\n  "publisher_port": 1\n  "topics": []\n}', /^pubsub\.config\.json:3: JSON syntax error: Expected ',' or '}'/],
-    ["pubsub.config.ini", "[df]\npublisher_port = 1\npublisher_transport tcp\n", /^pubsub\.config\.ini:3: INI syntax error: expected 'key = value' or '\[section\]' \(got "publisher_transport tcp"\)/],
+    [
+      "pubsub.config.json",
+      '{\n  "publisher_port": 1\n  "topics": []\n}',
+      /^pubsub\.config\.json:3: JSON syntax error: Expected ',' or '}'/,
+    ],
+    [
+      "pubsub.config.ini",
+      "[df]\npublisher_port = 1\npublisher_transport tcp\n",
+      /^pubsub\.config\.ini:3: INI syntax error: expected 'key = value' or '\[section\]' \(got "publisher_transport tcp"\)/,
+    ],
     ["pubsub.config.ini", "[df\npublisher_port = 1\n", /^pubsub\.config\.ini:1: INI syntax error: malformed section header "\[df"/],
   ];
   for (const [file, content, pattern] of syntaxCases) {

@@ -8,7 +8,10 @@ describe("loadFromConfig()", () => {
   before(async () => {
     project = await makeProject({
       "memory.mjs": MEMORY_DRIVER,
-      "failing-subscriber.mjs": MEMORY_DRIVER.replace("async start() { subscribers.add(this); }", "async start() { throw new Error('cannot listen'); }"),
+      "failing-subscriber.mjs": MEMORY_DRIVER.replace(
+        "async start() { subscribers.add(this); }",
+        "async start() { throw new Error('cannot listen'); }",
+      ),
       "pubsub.config.yaml": [
         "pub_sub_driver: ./memory.mjs",
         "pub_sub_multiproc_driver: ./memory.mjs",
@@ -30,7 +33,10 @@ describe("loadFromConfig()", () => {
     try {
       assert.equal(pubsub.publisher.role, "multiproc");
       assert.equal(pubsub.publisher.initialized, true);
-      assert.deepEqual(globalThis.__memoryDriverCalls.map((c) => c.role), ["multiproc", "network"]);
+      assert.deepEqual(
+        globalThis.__memoryDriverCalls.map((c) => c.role),
+        ["multiproc", "network"],
+      );
     } finally {
       await pubsub.close();
     }
@@ -40,7 +46,10 @@ describe("loadFromConfig()", () => {
     const pubsub = await load({ overrides: { pub_sub_use_multiproc: false } });
     try {
       assert.equal(pubsub.publisher.role, "network");
-      assert.deepEqual(globalThis.__memoryDriverCalls.map((c) => c.role), ["network"]);
+      assert.deepEqual(
+        globalThis.__memoryDriverCalls.map((c) => c.role),
+        ["network"],
+      );
     } finally {
       await pubsub.close();
     }
@@ -92,12 +101,18 @@ describe("loadFromConfig()", () => {
   it("builds only what is asked for: publisher: false, subscriber: false", async () => {
     const subOnly = await load({ publisher: false });
     assert.equal(subOnly.publisher, null);
-    assert.deepEqual(globalThis.__memoryDriverCalls.map((c) => c.role), ["network"]);
+    assert.deepEqual(
+      globalThis.__memoryDriverCalls.map((c) => c.role),
+      ["network"],
+    );
     await subOnly.close();
     globalThis.__memoryDriverCalls = [];
     const pubOnly = await load({ subscriber: false });
     assert.equal(pubOnly.subscriber, null);
-    assert.deepEqual(globalThis.__memoryDriverCalls.map((c) => c.role), ["multiproc"]);
+    assert.deepEqual(
+      globalThis.__memoryDriverCalls.map((c) => c.role),
+      ["multiproc"],
+    );
     await pubOnly.close();
   });
 

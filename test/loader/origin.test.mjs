@@ -51,7 +51,9 @@ describe("driver errors name the origin of the option at fault", () => {
     await writeFile(configPath, "pub_sub_use_multiproc: false\npublisher_transport: udp\n");
     await assert.rejects(
       publisherOnly({}),
-      transportError(new RegExp(`^${configPath}: publisher_transport: unsupported transport 'udp' for the ZeroMQ driver; supported here: tcp`)),
+      transportError(
+        new RegExp(`^${configPath}: publisher_transport: unsupported transport 'udp' for the ZeroMQ driver; supported here: tcp`),
+      ),
     );
   });
 
@@ -69,7 +71,11 @@ describe("driver errors name the origin of the option at fault", () => {
     const port = await heldPort();
     await assert.rejects(
       publisherOnly({ env: { PUBSUB_PUBLISHER_PORT: String(port) } }),
-      transportError(new RegExp(`^PUBSUB_PUBLISHER_PORT: publisher_port: cannot bind tcp://\\*:${port}: address already in use; .*--set publisher_port=`)),
+      transportError(
+        new RegExp(
+          `^PUBSUB_PUBLISHER_PORT: publisher_port: cannot bind tcp://\\*:${port}: address already in use; .*--set publisher_port=`,
+        ),
+      ),
     );
   });
 
@@ -87,7 +93,9 @@ describe("driver errors name the origin of the option at fault", () => {
         overrides: [`publisher_port=${port}`, "publisher_bind_address=127.0.0.1", `publisher_multiproc_socket=${socket}`],
       }),
       transportError(
-        new RegExp(`^--set publisher_multiproc_socket: publisher_multiproc_socket: directory ${blocker}/sub is not writable \\(ENOTDIR\\); choose another`),
+        new RegExp(
+          `^--set publisher_multiproc_socket: publisher_multiproc_socket: directory ${blocker}/sub is not writable \\(ENOTDIR\\); choose another`,
+        ),
       ),
     );
   });
@@ -96,7 +104,9 @@ describe("driver errors name the origin of the option at fault", () => {
     await writeFile(configPath, "");
     await assert.rejects(
       publisherOnly({ overrides: { pub_sub_use_multiproc: false, publisher_transport: "ipc", publisher_bind_address: "relative.sock" } }),
-      transportError(/^overrides\.publisher_bind_address: publisher_bind_address: the ipc transport needs an absolute socket path \(got "relative\.sock"\)/),
+      transportError(
+        /^overrides\.publisher_bind_address: publisher_bind_address: the ipc transport needs an absolute socket path \(got "relative\.sock"\)/,
+      ),
     );
   });
 

@@ -65,7 +65,14 @@ export abstract class BrokerSubscriberBase extends SubscriberAgentBase implement
   protected async stop(): Promise<void> {
     const connections = [...this.#connections.values()];
     this.#connections.clear();
-    await Promise.all(connections.map((opening) => opening.then((connection) => connection.close(), () => undefined)));
+    await Promise.all(
+      connections.map((opening) =>
+        opening.then(
+          (connection) => connection.close(),
+          () => undefined,
+        ),
+      ),
+    );
     while (this.#pending.size > 0) await Promise.all(this.#pending);
   }
 
@@ -83,7 +90,13 @@ export abstract class BrokerSubscriberBase extends SubscriberAgentBase implement
   protected onListenAddressRemoved(uri: string): void {
     const opening = this.#connections.get(uri);
     this.#connections.delete(uri);
-    if (opening !== undefined) this.#track(opening.then((connection) => connection.close(), () => undefined));
+    if (opening !== undefined)
+      this.#track(
+        opening.then(
+          (connection) => connection.close(),
+          () => undefined,
+        ),
+      );
   }
 
   protected onTopicAdded(topic: string): void {
@@ -95,13 +108,13 @@ export abstract class BrokerSubscriberBase extends SubscriberAgentBase implement
   }
 
   #open(uri: string): Promise<BrokerConnection> {
-    const self = this;
+    const topics = (): readonly string[] => this.topics;
     // Once the address is unregistered (or the subscriber stopped), whatever its
     // connection still hands over before it closes is not delivered.
     const current = (): boolean => this.#connections.get(uri) === opening;
     const link: BrokerLink = {
       get topics() {
-        return self.topics;
+        return topics();
       },
       message: (topic, payload) => {
         if (current()) this.receive(topic, payload);
@@ -140,9 +153,7 @@ export abstract class BrokerSubscriberBase extends SubscriberAgentBase implement
 
   #onEachConnection(work: (connection: BrokerConnection) => Promise<void>, failure: string): void {
     for (const [uri, opening] of this.#connections) {
-      this.#track(
-        opening.then(work, () => undefined).catch((err: unknown) => this.logger.error({ err, uri }, failure)),
-      );
+      this.#track(opening.then(work, () => undefined).catch((err: unknown) => this.logger.error({ err, uri }, failure)));
     }
   }
 

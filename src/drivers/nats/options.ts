@@ -20,7 +20,7 @@ export interface NatsDriverOptions {
  * @throws {@link TransportError} when a TLS file cannot be read.
  */
 export function natsOptions(config: PubSubConfig): NatsDriverOptions {
-  const section = sectionOf<NatsDriverOptions["section"]>(config, "nats");
+  const section = sectionOf(config, "nats") as NatsDriverOptions["section"];
   const tls = section.tls === undefined ? undefined : tlsOptions(section.tls, "nats.tls");
   return {
     section,
@@ -46,5 +46,8 @@ export function natsOptions(config: PubSubConfig): NatsDriverOptions {
 
 /** The servers of a listen address: one NATS URL, or several of one cluster separated by commas. */
 export function serversOf(address: string): string[] {
-  return address.split(",").map((server) => server.trim()).filter((server) => server !== "");
+  return address
+    .split(",")
+    .map((server) => server.trim())
+    .filter((server) => server !== "");
 }

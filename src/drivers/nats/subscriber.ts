@@ -25,11 +25,12 @@ export class NatsSubscriber extends BrokerSubscriberBase {
   }
 
   protected async connect(uri: string, link: BrokerLink): Promise<BrokerConnection> {
-    let connection: NatsSubscription | undefined;
+    let restore = (): void => undefined;
     const nc = await connectNats(serversOf(uri), this.#options, "publishers", link.logger, {
-      reconnected: () => connection?.restore(),
+      reconnected: () => restore(),
     });
-    connection = new NatsSubscription(nc, link);
+    const connection = new NatsSubscription(nc, link);
+    restore = () => connection.restore();
     return connection;
   }
 }
@@ -73,7 +74,8 @@ class NatsSubscription implements BrokerConnection {
         if (outcome === "flushed") this.#link.restored();
       },
       (err: unknown) => {
-        if (!this.#connection.isClosed()) this.#link.logger.error({ err }, "no answer from the NATS server after a reconnection; waiting for the next one");
+        if (!this.#connection.isClosed())
+          this.#link.logger.error({ err }, "no answer from the NATS server after a reconnection; waiting for the next one");
       },
     );
   }

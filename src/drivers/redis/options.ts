@@ -27,9 +27,11 @@ export type ClientOptions = Omit<RedisOptions, "replyMapping">;
  * @throws {@link TransportError} naming the option and the fix.
  */
 export function redisOptions(config: PubSubConfig): RedisDriverOptions {
-  const section = sectionOf<RedisDriverOptions["section"]>(config, "redis");
+  const section = sectionOf(config, "redis") as RedisDriverOptions["section"];
   if (section.tls !== undefined && !section.url.startsWith("rediss://")) {
-    throw new TransportError(`redis.tls: TLS options are set but redis.url is ${section.url}; use a rediss:// URL for TLS, or remove redis.tls`);
+    throw new TransportError(
+      `redis.tls: TLS options are set but redis.url is ${section.url}; use a rediss:// URL for TLS, or remove redis.tls`,
+    );
   }
   const tls = section.tls === undefined ? undefined : tlsOptions(section.tls, "redis.tls");
   const prefix = Buffer.from(section.channel_prefix, "utf8");

@@ -42,10 +42,9 @@ export async function prepareSocketPath(path: string, option: string): Promise<v
     throw new TransportError(`${option}: ${path} exists and is not a socket; remove it or ${fix}`, { option });
   }
   if (await acceptsConnections(path)) {
-    throw new TransportError(
-      `${option}: ${path} is in use by a running process (another publisher service?); stop it or ${fix}`,
-      { option },
-    );
+    throw new TransportError(`${option}: ${path} is in use by a running process (another publisher service?); stop it or ${fix}`, {
+      option,
+    });
   }
   await unlink(path).catch((err: unknown) => {
     throw new TransportError(`${option}: cannot remove the stale socket ${path}; remove it by hand or ${fix}`, { cause: err, option });

@@ -7,7 +7,7 @@ export type ZmqOptions = Required<NonNullable<PubSubConfig["zmq"]>>;
 
 /** The `zmq` section, as the loader validated it and filled its defaults. */
 export function zmqOptions(config: PubSubConfig): ZmqOptions {
-  return sectionOf<ZmqOptions>(config, "zmq");
+  return sectionOf(config, "zmq") as ZmqOptions;
 }
 
 /**

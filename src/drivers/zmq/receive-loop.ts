@@ -112,6 +112,7 @@ export class ReceiveLoop {
         try {
           frames = await (wait ? waiting(socket, "receiveTimeout", () => socket.receive()) : socket.receive());
         } catch (err: unknown) {
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() closes the socket while a receive waits
           if (socket.closed) break;
           if (isBlockedByBind(err)) {
             // drain() is unbinding the socket: what is queued stays readable once it is done.
@@ -154,13 +155,17 @@ export class ReceiveLoop {
         // Once per failure streak: a socket that cannot be reopened would otherwise log
         // every few seconds for as long as the cause lasts.
         if (failures === 1) {
-          this.#hooks.logger.error({ err, retryInMs }, "cannot open a new subscriber socket; trying again until it opens (further failures are logged at debug level)");
+          this.#hooks.logger.error(
+            { err, retryInMs },
+            "cannot open a new subscriber socket; trying again until it opens (further failures are logged at debug level)",
+          );
         } else {
           this.#hooks.logger.debug({ err, failures, retryInMs }, "still cannot open a new subscriber socket");
         }
         await delay(retryInMs, undefined, { signal: this.#stopped.signal }).catch(() => undefined);
         continue;
       }
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may be called while open() runs
       if (this.#stopping) {
         socket.close();
         await this.#hooks.release?.(socket);

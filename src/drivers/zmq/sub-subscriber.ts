@@ -53,23 +53,26 @@ export class ZmqSubSubscriber extends ZmqSubscriberBase implements ConnectionAwa
   }
 
   protected onTopicAdded(topic: string): void {
-    for (const socket of this.sockets) (socket as zmq.Subscriber).subscribe(topic);
+    for (const socket of this.sockets) if (socket instanceof zmq.Subscriber) socket.subscribe(topic);
   }
 
   protected onTopicRemoved(topic: string): void {
-    for (const socket of this.sockets) (socket as zmq.Subscriber).unsubscribe(topic);
+    for (const socket of this.sockets) if (socket instanceof zmq.Subscriber) socket.unsubscribe(topic);
   }
 
   async #connect(uri: string): Promise<void> {
     let greeted = false;
     const loop = this.loop(
-      async () => {
+      () => {
         greeted = false;
-        return this.#open(uri);
+        return Promise.resolve(this.#open(uri));
       },
       undefined,
       (frames) => {
-        if (!isHello(frames)) return this.take(frames);
+        if (!isHello(frames)) {
+          this.take(frames);
+          return;
+        }
         if (greeted) this.dispatchSync();
         greeted = true;
         this.#connectedListeners.notify(uri, this.logger);
