@@ -1,3 +1,5 @@
+import { inspect } from "node:util";
+
 /**
  * Every failure pubsub reports is an instance of one of these classes, each with a
  * stable `code`. Match on `code` (or `instanceof`), never on message text.
@@ -195,6 +197,16 @@ export const errorMessages = Object.freeze({
   /** An option's value is wrong: where it came from, the option, what is wrong, the value. */
   badOption: (origin: string, option: string, problem: string, got: string): string => `${origin}: ${option}: ${problem} (got ${got})`,
 });
+
+/**
+ * A caught error as a message quotes it: its system code (when the message lacks it)
+ * and its message, e.g. `ECONNREFUSED connect ECONNREFUSED 127.0.0.1:6379`.
+ */
+export function reasonOf(err: unknown): string {
+  if (!(err instanceof Error)) return typeof err === "string" ? err : inspect(err, { breakLength: Infinity });
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" && !err.message.includes(code) ? `${code} ${err.message}` : err.message;
+}
 
 /** Narrows an unknown caught value to a Node.js system error carrying a `code`. */
 export function isErrnoException(value: unknown): value is NodeJS.ErrnoException {

@@ -1,4 +1,4 @@
-import { ConnectError } from "../../errors.js";
+import { ConnectError, errorMessages, reasonOf } from "../../errors.js";
 import type { Logger } from "../../contract.js";
 import { withoutCredentials } from "../broker/credentials.js";
 import { nats, type NatsConnection } from "./client.js";
@@ -31,7 +31,10 @@ export async function connectNats(
     connection = await nats.connect(options.clientOptions(servers));
   } catch (err: unknown) {
     throw new ConnectError(
-      `${option}: cannot connect to the NATS server at ${withoutCredentials(servers.join(", "))}: ${describe(err)}; check that it runs and the address and credentials are right (nats.connect_timeout_ms is ${options.section.connect_timeout_ms})`,
+      errorMessages.cannotConnect(option, "NATS server", withoutCredentials(servers.join(", ")), reasonOf(err), {
+        option: "nats.connect_timeout_ms",
+        ms: options.section.connect_timeout_ms,
+      }),
       { cause: err },
     );
   }
@@ -68,12 +71,4 @@ export function flushed(connection: NatsConnection): Promise<"flushed" | "closed
 /** The server a Disconnect or Reconnect status names (nats.js gives its address as a string). */
 function serverOf(data: string | number | object): string {
   return typeof data === "object" ? JSON.stringify(data) : String(data);
-}
-
-function describe(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    return typeof code === "string" && err.message !== code ? `${code} ${err.message}` : err.message;
-  }
-  return String(err);
 }

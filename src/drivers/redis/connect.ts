@@ -1,5 +1,5 @@
 import { EXPIRED, within } from "../../agents/deadline.js";
-import { ConnectError } from "../../errors.js";
+import { ConnectError, errorMessages, reasonOf } from "../../errors.js";
 import type { Logger } from "../../contract.js";
 import { withoutCredentials } from "../broker/credentials.js";
 import { Redis, type RedisClient } from "./client.js";
@@ -38,7 +38,10 @@ export async function connectRedis(url: string, options: RedisDriverOptions, opt
     client.disconnect();
     const cause = lastError ?? err;
     throw new ConnectError(
-      `${option}: cannot connect to the Redis server at ${withoutCredentials(url)}: ${describe(cause)}; check that it runs and the URL and credentials are right (redis.connect_timeout_ms is ${timeoutMs})`,
+      errorMessages.cannotConnect(option, "Redis server", withoutCredentials(url), reasonOf(cause), {
+        option: "redis.connect_timeout_ms",
+        ms: timeoutMs,
+      }),
       { cause },
     );
   }
@@ -61,12 +64,4 @@ export async function closeRedis(client: RedisClient, timeoutMs: number): Promis
   } finally {
     if ((client.status as string) !== "end") client.disconnect();
   }
-}
-
-function describe(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    return typeof code === "string" && !err.message.includes(code) ? `${code} ${err.message}` : err.message;
-  }
-  return String(err);
 }
