@@ -154,8 +154,9 @@ export interface PublisherApi {
  * - Events from one publisher reach the callback in the order they were sent.
  * - Listen addresses and topics may be registered and unregistered while running.
  * - Undecodable input is counted, logged and dropped; the subscriber keeps running.
- * - After a lost connection is re-established the callback gets
- *   `(null, null, "sync", null, null)`: events may have been missed.
+ * - After a lost connection is re-established, or when a publisher's sequence on a topic
+ *   shows missing events, the callback gets `(null, null, "sync", null, null)`: events
+ *   may have been missed.
  * - `close()` stops receiving and releases the transport. Calling it twice is safe.
  *
  * @example
@@ -363,6 +364,15 @@ export interface SubscriberStats {
   syncs: number;
   /** Callback calls that threw or rejected. */
   callbackErrors: number;
+  /**
+   * Breaks found in a publisher's sequence on a topic: events missing before the one
+   * that arrived, or a publisher that started its sequence again. Each gives `"sync"`.
+   */
+  gaps: number;
+  /** Events known to be missing from the gaps (a restart adds none: how many is unknown). */
+  missed: number;
+  /** Events that arrived a second time, dropped (also counted in `dropped`). */
+  duplicates: number;
 }
 
 /** A subscriber that counts what it delivered and dropped. @public */

@@ -25,16 +25,41 @@ const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
+ * Where an event came from and its place in that publisher's stream on its topic: the
+ * extra keys `publisher_id` and `seq` of the wire map. Peers that know only the five
+ * named keys ignore them.
+ */
+export interface EventStamp {
+  /** The publisher agent that sent the event, the same for its whole life. */
+  readonly publisherId: string;
+  /** 1 for the publisher's first event on the topic, then one more for each. */
+  readonly sequence: number;
+}
+
+/** An event as decoded from the wire, with its stamp when the sender put one. */
+export interface WireEvent extends PubSubEvent {
+  /** The sending publisher's id (`publisher_id`); undefined for unstamped senders (Dragonflow). */
+  publisherId?: string | undefined;
+  /** The event's sequence number on its topic (`seq`); undefined for unstamped senders. */
+  sequence?: number | undefined;
+}
+
+/**
  * Encodes an event as the wire payload: a MessagePack map
- * `{table, key, action, value, topic}` with `topic` set to the topic it is sent on.
- * Extra keys of `update` are not sent.
+ * `{table, key, action, value, topic}` with `topic` set to the topic it is sent on,
+ * and, with a `stamp`, `publisher_id` and `seq`. Extra keys of `update` are not sent.
  *
  * @throws {@link SendError} when the value cannot be encoded.
  */
-export function encodeEvent(update: PubSubEvent, topic: string): Buffer {
+export function encodeEvent(update: PubSubEvent, topic: string, stamp?: EventStamp): Buffer {
   try {
     const value = widenIntegers(update.value);
-    return packr.pack({ table: update.table, key: update.key, action: update.action, value, topic });
+    const { table, key, action } = update;
+    return packr.pack(
+      stamp === undefined
+        ? { table, key, action, value, topic }
+        : { table, key, action, value, topic, publisher_id: stamp.publisherId, seq: stamp.sequence },
+    );
   } catch (err: unknown) {
     throw new SendError(`cannot encode the event (table ${String(update.table)}, key ${String(update.key)}): ${String(err)}`, {
       cause: err,
@@ -49,10 +74,16 @@ export function encodeEvent(update: PubSubEvent, topic: string): Buffer {
  * @throws {@link WireFormatError} when the payload is not MessagePack, not a map, or
  * carries no string `action`.
  */
-export function decodeEvent(payload: Uint8Array): PubSubEvent {
+export function decodeEvent(payload: Uint8Array): WireEvent {
   const decoded = unpack(payload);
   if (Array.isArray(decoded)) throw new WireFormatError("payload is not a MessagePack map (got an array)");
-  return toEvent(decoded, "payload");
+  return withStampIfAny(toEvent(decoded, "payload"));
+}
+
+/** The event with `publisherId` and `sequence` only when it carries them, for callers that compare whole objects. */
+function withStampIfAny(decoded: WireEvent): WireEvent {
+  const { publisherId, sequence, ...event } = decoded;
+  return publisherId === undefined ? event : { ...event, publisherId, sequence };
 }
 
 /**
@@ -63,9 +94,9 @@ export function decodeEvent(payload: Uint8Array): PubSubEvent {
  * @throws {@link WireFormatError} when the payload is not MessagePack, or is one event
  * that is not valid.
  */
-export function decodeEvents(payload: Uint8Array): (PubSubEvent | WireFormatError)[] {
+export function decodeEvents(payload: Uint8Array): (WireEvent | WireFormatError)[] {
   const decoded = decodePayload(payload);
-  return Array.isArray(decoded) ? decoded : [decoded];
+  return (Array.isArray(decoded) ? decoded : [decoded]).map((item) => (item instanceof WireFormatError ? item : withStampIfAny(item)));
 }
 
 /**
@@ -75,7 +106,7 @@ export function decodeEvents(payload: Uint8Array): (PubSubEvent | WireFormatErro
  * @throws {@link WireFormatError} when the payload is not MessagePack, or is one event
  * that is not valid.
  */
-export function decodePayload(payload: Uint8Array): PubSubEvent | (PubSubEvent | WireFormatError)[] {
+export function decodePayload(payload: Uint8Array): WireEvent | (WireEvent | WireFormatError)[] {
   const decoded = unpack(payload);
   if (!Array.isArray(decoded)) return toEvent(decoded, "payload");
   return decoded.map((item: unknown, index) => {
@@ -135,7 +166,7 @@ function unpack(payload: Uint8Array): unknown {
   }
 }
 
-function toEvent(decoded: unknown, what: string): PubSubEvent {
+function toEvent(decoded: unknown, what: string): WireEvent {
   if (typeof decoded !== "object" || decoded === null || Array.isArray(decoded) || decoded instanceof Uint8Array) {
     throw new WireFormatError(`${what} is not a MessagePack map (got ${kindOf(decoded)})`);
   }
@@ -144,12 +175,19 @@ function toEvent(decoded: unknown, what: string): PubSubEvent {
   if (typeof action !== "string" || action === "") {
     throw new WireFormatError(`${what} has no action (got ${kindOf(action)})`);
   }
+  // A stamp that is not a string id and a whole sequence >= 1 is no stamp: the event is
+  // delivered as an unstamped one is. Every event has the same shape, stamped or not.
+  const publisherId = map["publisher_id"];
+  const sequence = map["seq"];
+  const stamped = typeof publisherId === "string" && typeof sequence === "number" && Number.isSafeInteger(sequence) && sequence >= 1;
   return {
     table: nullableText(map, "table"),
     key: nullableText(map, "key"),
     action,
     value: map["value"] ?? null,
     topic: nullableText(map, "topic"),
+    publisherId: stamped ? publisherId : undefined,
+    sequence: stamped ? sequence : undefined,
   };
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { PubSubError, SendError, StateError } from "../errors.js";
 import { type PublisherApi, type PubSubEvent, type RawFrameSink, resolveTopic } from "../contract.js";
 import { encodeBatch, encodeEvent, encodeTopic, isSingleEventPayload } from "./codec.js";
@@ -6,6 +7,12 @@ import { SendQueue, type SendGrouping } from "./send-queue.js";
 
 /** Topic frames kept encoded, so a publisher on a few topics encodes each once. */
 const TOPIC_CACHE_SIZE = 1024;
+/**
+ * Topics whose sequence a publisher keeps. Past it the longest-known topic's sequence
+ * starts again at 1, which its subscribers see as a restart (a `"sync"`), never as
+ * silence.
+ */
+const MAX_SEQUENCED_TOPICS = 65_536;
 
 /** Options every publisher built on {@link PublisherAgentBase} accepts. */
 export interface PublisherAgentOptions {
@@ -67,7 +74,8 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /**
  * The shared part of every publisher: the state checks, the topic rule, the encoding
- * (once per event), the queue that keeps concurrent `sendEvent` calls in order with one
+ * (once per event, stamped with {@link publisherId} and a sequence number per topic, so
+ * subscribers can tell a gap: see `SubscriberAgentBase`), the queue that keeps concurrent `sendEvent` calls in order with one
  * write in flight, and a `close()` that flushes within a linger time and is safe to
  * call twice. A driver only moves bytes: it implements {@link open}, {@link write} and
  * {@link release}. Publishers built on it also relay raw frames ({@link RawFrameSink}).
@@ -84,6 +92,15 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
   readonly #queue: SendQueue<[Uint8Array, Uint8Array]>;
   readonly #topics = new Map<string, Uint8Array>();
+  readonly #sequences = new Map<string, { last: number }>();
+  // The sequence of the last topic sent on: most events follow one on the same topic.
+  #lastTopic = "";
+  #lastSequence: { last: number } | undefined;
+  /**
+   * This publisher's id on the wire (`publisher_id`): random, the same for the agent's
+   * whole life, so subscribers follow its sequence per topic and tell a new agent apart.
+   */
+  readonly publisherId: string = randomBytes(8).toString("hex");
   readonly #lingerMs: number;
   readonly #lingerOption: string;
   readonly #unsentHint: string;
@@ -157,7 +174,10 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
     try {
       const onTopic = resolveTopic(update, topic);
       this.checkTopic(onTopic);
-      return this.#queue.push([this.#topicFrame(onTopic), encodeEvent(update, onTopic)]);
+      const counter = onTopic === this.#lastTopic && this.#lastSequence !== undefined ? this.#lastSequence : this.#sequenceOf(onTopic);
+      const payload = encodeEvent(update, onTopic, { publisherId: this.publisherId, sequence: counter.last + 1 });
+      counter.last += 1; // once encoded: an event that cannot be encoded takes no number
+      return this.#queue.push([this.#topicFrame(onTopic), payload]);
     } catch (err: unknown) {
       return Promise.reject(err);
     }
@@ -203,6 +223,22 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
 
   #gaveUp(): string {
     return `the publisher closed before this event could be sent (${this.#lingerOption} of ${this.#lingerMs} ms expired)${this.#unsentHint}`;
+  }
+
+  /** The sequence counter of `topic`, made the last one; a new topic's starts at 0. */
+  #sequenceOf(topic: string): { last: number } {
+    let counter = this.#sequences.get(topic);
+    if (counter === undefined) {
+      if (this.#sequences.size >= MAX_SEQUENCED_TOPICS) {
+        const oldest = this.#sequences.keys().next();
+        if (oldest.done !== true) this.#sequences.delete(oldest.value);
+      }
+      counter = { last: 0 };
+      this.#sequences.set(topic, counter);
+    }
+    this.#lastTopic = topic;
+    this.#lastSequence = counter;
+    return counter;
   }
 
   #topicFrame(topic: string): Uint8Array {

@@ -9,15 +9,35 @@ import {
   type SubscriberApi,
   type SubscriberStats,
 } from "../contract.js";
-import { decodePayload, isEventPayload, TopicDecoder } from "./codec.js";
+import { decodePayload, isEventPayload, TopicDecoder, type WireEvent } from "./codec.js";
+import { DUPLICATE, SequenceTracker } from "./sequence-tracker.js";
 
 /** While undecodable messages keep coming, one log line per this many milliseconds. */
 const BURST_LOG_INTERVAL_MS = 10_000;
+/** While gaps keep being found, one log line per this many milliseconds. */
+const GAP_LOG_INTERVAL_MS = 10_000;
+/**
+ * A gap found this soon after a `"sync"` was given is covered by it: no second one
+ * (after an outage, every publisher and topic shows its gap at once).
+ */
+export const SYNC_COVERS_MS = 1_000;
+/** Default of {@link SubscriberAgentOptions.forgetPublishersAfterMs}: 10 minutes. */
+const FORGET_PUBLISHERS_AFTER_MS = 600_000;
+/** Default of {@link SubscriberAgentOptions.maxPublishers}. */
+const MAX_PUBLISHERS = 10_000;
 
 /** Options every subscriber built on {@link SubscriberAgentBase} accepts. */
 export interface SubscriberAgentOptions {
   /** Where to log dropped messages and callback failures. Default: stderr, warnings and up. */
   logger?: Logger;
+  /**
+   * A publisher whose sequence this subscriber follows is forgotten after about this
+   * long without an event from it, in milliseconds (its next event then counts as its
+   * first, never as a gap). Default 600000 (10 minutes).
+   */
+  forgetPublishersAfterMs?: number;
+  /** The most publishers whose sequences are followed at once. Default 10000. */
+  maxPublishers?: number;
 }
 
 /**
@@ -50,13 +70,30 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
   /** Where this subscriber logs. */
   protected readonly logger: Logger;
   /** Counters of delivered and dropped events; the object is live, not a copy. */
-  readonly stats: SubscriberStats = { delivered: 0, dropped: 0, undecodable: 0, syncs: 0, callbackErrors: 0 };
+  readonly stats: SubscriberStats = {
+    delivered: 0,
+    dropped: 0,
+    undecodable: 0,
+    syncs: 0,
+    callbackErrors: 0,
+    gaps: 0,
+    missed: 0,
+    duplicates: 0,
+  };
   readonly #topicDecoder = new TopicDecoder();
+  readonly #sequences: SequenceTracker;
+  #sweeper: NodeJS.Timeout | undefined;
   #burst = 0;
   #burstLoggedAt = 0;
+  #syncedAt = -Infinity;
+  #gapLoggedAt = -Infinity;
 
   constructor(options: SubscriberAgentOptions = {}) {
     this.logger = options.logger ?? createStderrLogger();
+    this.#sequences = new SequenceTracker({
+      forgetAfterMs: options.forgetPublishersAfterMs ?? FORGET_PUBLISHERS_AFTER_MS,
+      maxPublishers: options.maxPublishers ?? MAX_PUBLISHERS,
+    });
   }
 
   /** The registered topics, in registration order. */
@@ -105,12 +142,15 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
     if (this.#running) return;
     await this.start();
     this.#running = true;
+    this.#sweeper = setInterval(() => this.#sequences.sweep(), this.#sequences.sweepIntervalMs);
+    this.#sweeper.unref();
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#running = false;
+    clearInterval(this.#sweeper);
     await this.stop();
   }
 
@@ -162,7 +202,7 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
    * events) delivers each of its events in order; a bad item is dropped alone.
    */
   protected receive(topic: string | Uint8Array, payload: Uint8Array): void {
-    let decoded: PubSubEvent | (PubSubEvent | WireFormatError)[];
+    let decoded: WireEvent | (WireEvent | WireFormatError)[];
     let onTopic: string;
     try {
       onTopic = typeof topic === "string" ? topic : this.#topicDecoder.decode(topic);
@@ -177,7 +217,7 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
     }
     if (!Array.isArray(decoded)) {
       this.#endBurst();
-      this.#invoke(decoded.table, decoded.key, decoded.action, decoded.value, onTopic);
+      if (this.#inSequence(decoded, onTopic)) this.#invoke(decoded.table, decoded.key, decoded.action, decoded.value, onTopic);
       return;
     }
     for (const event of decoded) {
@@ -186,8 +226,42 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
         continue;
       }
       this.#endBurst();
-      this.#invoke(event.table, event.key, event.action, event.value, onTopic);
+      if (this.#inSequence(event, onTopic)) this.#invoke(event.table, event.key, event.action, event.value, onTopic);
     }
+  }
+
+  /**
+   * Follows the stamp of an event (publisher id, sequence on its topic): a gap or a
+   * restart is counted (`gaps`, `missed`) and gives the callback one `"sync"`, before
+   * the event, unless one was given less than {@link SYNC_COVERS_MS} ago; a duplicate
+   * is counted and dropped (false). Unstamped events (Dragonflow's) pass as they are.
+   */
+  #inSequence(event: WireEvent, topic: string): boolean {
+    if (event.publisherId === undefined || event.sequence === undefined) return true;
+    const verdict = this.#sequences.take(event.publisherId, topic, event.sequence);
+    if (verdict === 0) return true;
+    if (verdict === DUPLICATE) {
+      this.stats.dropped += 1;
+      this.stats.duplicates += 1;
+      return false;
+    }
+    this.stats.gaps += 1;
+    if (verdict > 0) this.stats.missed += verdict;
+    const now = Date.now();
+    if (now - this.#gapLoggedAt >= GAP_LOG_INTERVAL_MS) {
+      this.#gapLoggedAt = now;
+      this.logger.warn(
+        {
+          publisherId: event.publisherId,
+          topic,
+          missed: verdict > 0 ? verdict : "unknown (the publisher restarted)",
+          gaps: this.stats.gaps,
+        },
+        "events from a publisher are missing; the subscriber resynchronises (gaps and missed events counted; logged at most every 10 s)",
+      );
+    }
+    if (now - this.#syncedAt >= SYNC_COVERS_MS) this.dispatchSync();
+    return true;
   }
 
   /**
@@ -228,6 +302,7 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
 
   /** Tells the application it may have missed events: `(null, null, "sync", null, null)`. */
   protected dispatchSync(): void {
+    this.#syncedAt = Date.now();
     this.stats.syncs += 1;
     this.#invoke(null, null, SYNC_ACTION, null, null);
   }

@@ -1,6 +1,6 @@
 import { loadFromConfig } from "../loader/load.js";
 import { UsageError } from "../errors.js";
-import { isConnectionAware, type SubscriberApi, SYNC_ACTION } from "../contract.js";
+import { hasStats, isConnectionAware, type SubscriberApi, type SubscriberStats, SYNC_ACTION } from "../contract.js";
 import { parseCommandArgs } from "./args.js";
 import { untilSignal } from "./signals.js";
 
@@ -9,8 +9,10 @@ export const SUBSCRIBE_HELP = `Usage: pubsub-run subscribe [--topic T]... [--pub
 
 Connects to the publishers and prints each event as one JSON line on stdout:
 {"table":...,"key":...,"action":...,"value":...,"topic":...}. A line with
-"action":"sync" means events may have been missed (the connection was re-established).
-A line on stderr says when the subscriber is ready.
+"action":"sync" means events may have been missed (the connection was re-established,
+or a publisher's sequence showed a gap). A line on stderr says when the subscriber is
+ready; another, when it stops, gives its counters (delivered, syncs, gaps, missed,
+duplicates, dropped, undecodable, callbackErrors).
 
 Options:
       --topic T         topic to receive (repeatable; default: the config's topics, D)
@@ -75,7 +77,16 @@ export async function runSubscribe(args: readonly string[]): Promise<number> {
   await Promise.race([done, signals.signalled]);
   signals.dispose();
   await pubsub.close();
+  if (hasStats(subscriber)) process.stderr.write(`pubsub-run subscribe: stopped; ${statsLine(subscriber.stats)}\n`);
   return 0;
+}
+
+/** The subscriber's counters as the last stderr line shows them: `delivered 10, syncs 1, gaps 1, missed 3, ...`. */
+function statsLine(stats: SubscriberStats): string {
+  const { delivered, syncs, gaps, missed, duplicates, dropped, undecodable, callbackErrors } = stats;
+  return Object.entries({ delivered, syncs, gaps, missed, duplicates, dropped, undecodable, callbackErrors })
+    .map(([name, value]) => `${name} ${value}`)
+    .join(", ");
 }
 
 /** One event as a JSON line; integers too big for a double (BigInt) are written as strings. */

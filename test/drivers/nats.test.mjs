@@ -43,6 +43,8 @@ describe("nats_pubsub_driver", { skip: brokerSkipReason("nats-server") }, () => 
       action: "create",
       value: { mtu: 1450 },
       topic: "tenant-a.ports",
+      publisherId: publisher.publisherId,
+      sequence: 1,
     });
 
     const { got } = await nats.subscriber(server.url);

@@ -44,7 +44,15 @@ describe("redis_pubsub_driver", { skip: brokerSkipReason("redis-server") }, () =
     await publisher.sendEvent({ table: "lport", key: "p1", action: "create", value: { mtu: 1450 } }, "tenant-a");
     const [channel, body] = await received;
     assert.equal(channel, "tenant-a");
-    assert.deepEqual(decodeEvent(body), { table: "lport", key: "p1", action: "create", value: { mtu: 1450 }, topic: "tenant-a" });
+    assert.deepEqual(decodeEvent(body), {
+      table: "lport",
+      key: "p1",
+      action: "create",
+      value: { mtu: 1450 },
+      topic: "tenant-a",
+      publisherId: publisher.publisherId,
+      sequence: 1,
+    });
 
     const { got } = await redis.subscriber(server.url);
     const sender = await plainClient(server.url, cleanups);

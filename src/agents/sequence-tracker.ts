@@ -1,0 +1,124 @@
+/** What {@link SequenceTracker.take} says of an event that is not simply the next one. */
+export const DUPLICATE = -1;
+/** The publisher's sequence on the topic started again at 1: it restarted, events in flight may be lost. */
+export const RESTARTED = -2;
+
+/** Options of a {@link SequenceTracker}. */
+export interface SequenceTrackerOptions {
+  /** A publisher not heard from for about this long is forgotten, in milliseconds. */
+  readonly forgetAfterMs: number;
+  /** The most publishers tracked at once; past it the longest-known one is forgotten. */
+  readonly maxPublishers: number;
+}
+
+interface Stream {
+  /** The last sequence seen. */
+  last: number;
+}
+
+interface Publisher {
+  /** Its stream on each topic. */
+  readonly topics: Map<string, Stream>;
+  /** The sweep during which it was last heard from. */
+  heardIn: number;
+}
+
+/**
+ * Follows each publisher's sequence on each topic, as a subscriber receives it: the
+ * first event seen from a (publisher, topic) is never a gap; after that an event is the
+ * next one, one past a gap (how many are missing), a duplicate or a restart. Tracking is
+ * per topic, so a subscriber of some topics only sees no false gaps.
+ *
+ * Memory is bounded: a publisher unheard of for `forgetAfterMs` (checked by
+ * {@link sweep}, every half of it) is forgotten, and at most `maxPublishers` are kept.
+ * A forgotten publisher's next event counts as its first.
+ */
+export class SequenceTracker {
+  readonly #publishers = new Map<string, Publisher>();
+  readonly #maxPublishers: number;
+  /** How often {@link sweep} should run, in milliseconds. */
+  readonly sweepIntervalMs: number;
+  #sweep = 0;
+  // The stream of the last event: most events follow one of the same publisher and topic.
+  #lastId = "";
+  #lastTopic = "";
+  #lastPublisher: Publisher | undefined;
+  #lastStream: Stream | undefined;
+
+  constructor(options: SequenceTrackerOptions) {
+    this.#maxPublishers = Math.max(1, options.maxPublishers);
+    this.sweepIntervalMs = Math.max(1, Math.floor(options.forgetAfterMs / 2));
+  }
+
+  /** Publishers tracked now. */
+  get size(): number {
+    return this.#publishers.size;
+  }
+
+  /**
+   * Takes one stamped event. Returns 0 for the next event (or the first seen), the
+   * number of events missing before it (> 0) for a gap, {@link DUPLICATE} for one seen
+   * already, or {@link RESTARTED} when the sequence started again at 1.
+   */
+  take(publisherId: string, topic: string, sequence: number): number {
+    let stream = this.#lastStream;
+    if (stream === undefined || publisherId !== this.#lastId || topic !== this.#lastTopic) {
+      stream = this.#stream(publisherId, topic, sequence);
+    } else if (this.#lastPublisher !== undefined) {
+      this.#lastPublisher.heardIn = this.#sweep;
+    }
+    const last = stream.last;
+    if (sequence === last + 1) {
+      stream.last = sequence;
+      return 0;
+    }
+    if (sequence > last) {
+      stream.last = sequence;
+      return sequence - last - 1;
+    }
+    if (sequence === 1 && last > 1) {
+      stream.last = 1;
+      return RESTARTED;
+    }
+    return DUPLICATE;
+  }
+
+  /**
+   * The stream of (publisher, topic), made the last one. A new one starts just before
+   * `sequence`: the first event seen is never a gap.
+   */
+  #stream(publisherId: string, topic: string, sequence: number): Stream {
+    let publisher = this.#publishers.get(publisherId);
+    if (publisher === undefined) {
+      if (this.#publishers.size >= this.#maxPublishers) this.#forgetOldest();
+      publisher = { topics: new Map(), heardIn: this.#sweep };
+      this.#publishers.set(publisherId, publisher);
+    }
+    publisher.heardIn = this.#sweep;
+    this.#lastId = publisherId;
+    this.#lastTopic = topic;
+    this.#lastPublisher = publisher;
+    let stream = publisher.topics.get(topic);
+    if (stream === undefined) {
+      stream = { last: sequence - 1 };
+      publisher.topics.set(topic, stream);
+    }
+    this.#lastStream = stream;
+    return stream;
+  }
+
+  /** Forgets the publishers unheard of since the sweep before the last one. */
+  sweep(): void {
+    this.#sweep += 1;
+    this.#lastStream = undefined;
+    for (const [id, publisher] of this.#publishers) {
+      if (this.#sweep - publisher.heardIn >= 2) this.#publishers.delete(id);
+    }
+  }
+
+  #forgetOldest(): void {
+    this.#lastStream = undefined;
+    const oldest = this.#publishers.keys().next();
+    if (oldest.done !== true) this.#publishers.delete(oldest.value);
+  }
+}
