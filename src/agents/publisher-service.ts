@@ -35,6 +35,13 @@ export interface PublisherServiceStats {
    * network publisher does not count them.
    */
   queueOverflows: number | undefined;
+  /**
+   * Subscriber connections the network publisher accepted, and those it lost (closed,
+   * the subscriber's process gone, or dropped after a heartbeat timeout, with what was
+   * queued for them; the ZeroMQ driver counts them); undefined when the network
+   * publisher does not count them.
+   */
+  connections: { accepted: number; lost: number } | undefined;
 }
 
 /** Options of {@link PublisherService}. */
@@ -108,6 +115,7 @@ export class PublisherService {
       inbox: inbox === undefined ? undefined : { ...inbox },
       raw: this.#raw,
       queueOverflows: (this.#outbox as { queueOverflows?: number }).queueOverflows,
+      connections: connectionCounts(this.#outbox),
     };
   }
 
@@ -186,4 +194,12 @@ export class PublisherService {
       },
     );
   }
+}
+
+/** The network publisher's connection counts, when it keeps them (`connections: { accepted, lost }`). */
+function connectionCounts(outbox: PublisherApi): PublisherServiceStats["connections"] {
+  const counts = (outbox as { connections?: unknown }).connections;
+  if (typeof counts !== "object" || counts === null) return undefined;
+  const { accepted, lost } = counts as { accepted?: unknown; lost?: unknown };
+  return typeof accepted === "number" && typeof lost === "number" ? { accepted, lost } : undefined;
 }

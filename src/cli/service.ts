@@ -107,7 +107,7 @@ function serviceAddresses(loaded: LoadedService): { inbox: string; network: stri
 }
 
 function statsFields(service: PublisherService): Record<string, unknown> {
-  const { relayed, failed, queued, inbox, raw, queueOverflows } = service.stats;
+  const { relayed, failed, queued, inbox, raw, queueOverflows, connections } = service.stats;
   return {
     relayed,
     failed,
@@ -115,6 +115,7 @@ function statsFields(service: PublisherService): Record<string, unknown> {
     undecodable: inbox?.undecodable ?? 0,
     dropped: (inbox?.dropped ?? 0) + failed,
     ...(queueOverflows === undefined ? {} : { queueOverflows }),
+    ...(connections === undefined ? {} : { connections }),
     raw,
   };
 }

@@ -3,6 +3,7 @@ import type { Logger, SubscriptionAwarePublisher } from "../../contract.js";
 import { StateError } from "../../errors.js";
 import { createStderrLogger } from "../../logger.js";
 import { bindExplained } from "./bind.js";
+import { type ConnectionCounts, ConnectionWatch } from "./connection-events.js";
 import { HELLO } from "./hello.js";
 import { isNothingQueued } from "./nonblocking.js";
 import type { ZmqOptions } from "./options.js";
@@ -41,6 +42,12 @@ const OVERFLOW_LOG_INTERVAL_MS = 10_000;
  * queue, so it misses the events sent meanwhile too, uncounted: the counter says how
  * often a queue overflowed, not how many events were missed.
  *
+ * A subscriber connection that ends (closed, its process gone, or dropped after
+ * `zmq.heartbeat_timeout_ms` without a heartbeat, with everything queued for it) is
+ * counted in {@link connections} and logged the same way; see `connection-events.ts`
+ * for what libzmq does and does not tell about it. While bound, the publisher keeps the
+ * Node.js process alive, as a listening server does, until `close()`.
+ *
  * @example
  * ```ts
  * const publisher = new ZmqXPubPublisher({ bind: "tcp://*:8866", option: "publisher_port" }, options);
@@ -54,6 +61,7 @@ export class ZmqXPubPublisher extends ZmqPublisherBase<zmq.XPublisher> implement
   #socket: zmq.XPublisher | undefined;
   #bound: string | undefined;
   #counter: SubscriptionCounter | undefined;
+  #connections: ConnectionWatch | undefined;
   /** Waits in {@link whenSubscribers} before the socket is bound. */
   readonly #early: { count: number; resolve: () => void }[] = [];
   #overflows = 0;
@@ -72,6 +80,21 @@ export class ZmqXPubPublisher extends ZmqPublisherBase<zmq.XPublisher> implement
    */
   get queueOverflows(): number {
     return this.#overflows;
+  }
+
+  /**
+   * Subscriber connections accepted and lost so far (a fresh snapshot; zeros before
+   * `initialize()`, the last counts after `close()`). Counts every ZeroMQ subscriber, of
+   * this project or not; a lost one's undelivered events are not counted, as libzmq
+   * does not tell them.
+   *
+   * @example
+   * ```ts
+   * const { accepted, lost } = publisher.connections;
+   * ```
+   */
+  get connections(): ConnectionCounts {
+    return this.#connections?.counts ?? { accepted: 0, lost: 0 };
   }
 
   /**
@@ -96,6 +119,8 @@ export class ZmqXPubPublisher extends ZmqPublisherBase<zmq.XPublisher> implement
     // A full subscriber queue makes a send fail at once (EAGAIN, the send timeout is 0)
     // rather than drop silently or wait: see sendRefused.
     socket.noDrop = true;
+    const heartbeats = this.options.heartbeat_interval_ms > 0;
+    this.#connections = new ConnectionWatch(socket, this.#logger, heartbeats ? this.options.heartbeat_timeout_ms : undefined);
     try {
       await this.#endpoint.prepare?.();
       await bindExplained(socket, this.#endpoint.bind, this.#endpoint.option, this.#endpoint.addressOption);
@@ -148,6 +173,7 @@ export class ZmqXPubPublisher extends ZmqPublisherBase<zmq.XPublisher> implement
     const counting = this.#counter?.close();
     socket?.close();
     await counting;
+    await this.#connections?.closed();
     if (this.#bound !== undefined) await tcpReleased(this.#bound, 1_000);
     await this.#endpoint.release?.();
   }
