@@ -51,9 +51,13 @@ export interface PubSubOptions {
    */
   zmq?: {
     /**
-     * Events a publisher queues per subscriber. Past it a subscriber that does not keep up misses events (the network publisher counts each overflow in queueOverflows and logs it) and a multiproc PUSH sender waits. 0 means no limit. ZeroMQ's own default, 1000, drops bursts.
+     * Events the network publisher queues per subscriber. Past it a subscriber that does not keep up misses events (counted in queueOverflows and logged; the subscriber gets "sync"). 0 means no limit. ZeroMQ's own default, 1000, drops bursts.
      */
     send_high_water_mark?: number;
+    /**
+     * Events a worker's multiproc publisher lets ZeroMQ queue for the publisher service; past it sendEvent waits (backpressure). Kept small: an event counts as sent once queued, and what is queued is lost if the service dies. 0 means no limit.
+     */
+    multiproc_send_high_water_mark?: number;
     /**
      * Events a subscriber queues before it pushes back on the publisher. 0 means no limit.
      */

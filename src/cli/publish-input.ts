@@ -4,6 +4,12 @@ import type { PubSubEvent } from "../contract.js";
 import { UsageError } from "../errors.js";
 import { isPlainObject } from "../loader/text-values.js";
 
+/** An event read, and the stdin line it came from (undefined for the event from flags). */
+export interface ReadEvent {
+  readonly event: PubSubEvent;
+  readonly line: number | undefined;
+}
+
 /**
  * The event `--table`, `--key`, `--action`, `--value` and `--topic` describe.
  *
@@ -34,17 +40,18 @@ export function eventFromFlags(values: Record<string, unknown>): PubSubEvent {
 }
 
 /**
- * The events of `input`, one JSON object per line, in order. A bad line is reported
- * with its number through `onBad` and skipped; blank lines are ignored.
+ * The events of `input`, one JSON object per line, in order, each with its line number.
+ * A bad line is reported with its number through `onBad` and skipped; blank lines are
+ * ignored.
  */
-export async function* lineEvents(input: Readable, onBad: (lineNo: number, problem: string) => void): AsyncGenerator<PubSubEvent> {
+export async function* lineEvents(input: Readable, onBad: (lineNo: number, problem: string) => void): AsyncGenerator<ReadEvent> {
   let lineNo = 0;
   for await (const line of createInterface({ input, crlfDelay: Infinity })) {
     lineNo += 1;
     if (line.trim() === "") continue;
     const parsed = parseEventLine(line);
     if (typeof parsed === "string") onBad(lineNo, parsed);
-    else yield parsed;
+    else yield { event: parsed, line: lineNo };
   }
 }
 

@@ -168,7 +168,7 @@ describe("pubsub-run publish through the service", () => {
     );
     assert.match(
       failed,
-      /^pubsub-run publish: 3 of 3 events not sent: .*; publisher_multiproc_socket: no publisher service took it at ipc:\/\/.*; is 'pubsub-run service' running\?$/,
+      /^pubsub-run publish: 3 of 3 events read from stdin not sent, from line 1 on: .*; publisher_multiproc_socket: no publisher service took it at ipc:\/\/.*; is 'pubsub-run service' running\?$/,
     );
     assert.deepEqual(rest, [""]);
   });
@@ -180,7 +180,7 @@ describe("pubsub-run publish through the service", () => {
     assert.equal(code, 1);
     assert.match(
       stderr,
-      /^pubsub-run publish: 1024 of 1024 events not sent: .*; publisher_multiproc_socket: no publisher service took it at ipc:\/\/.*; is 'pubsub-run service' running\?; stopped reading stdin after 1024 events, as none was taken for 200 ms \(zmq\.linger_ms\)\n$/,
+      /^pubsub-run publish: 1024 of 1024 events read from stdin not sent, from line 1 on: .*; publisher_multiproc_socket: no publisher service took it at ipc:\/\/.*; is 'pubsub-run service' running\?; stopped reading stdin after line 1024, as none was taken for 200 ms \(zmq\.linger_ms\)\n$/,
     );
   });
 });

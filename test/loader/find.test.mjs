@@ -120,6 +120,7 @@ describe("config search places and formats", () => {
             drivers: {},
             zmq: {
               send_high_water_mark: 1_000_000,
+              multiproc_send_high_water_mark: 1024,
               receive_high_water_mark: 1_000_000,
               linger_ms: 5_000,
               reconnect_interval_ms: 100,

@@ -96,7 +96,7 @@ describe("validation errors: one line naming file, option, problem and value", (
   it("inside zmq: far from any zmq option, lists the zmq options", () =>
     rejectsWith(
       "zmq:\n  colour: blue\n",
-      /^pubsub\.config\.yaml: zmq\.colour: unknown option; valid options: send_high_water_mark, receive_high_water_mark, linger_ms, /,
+      /^pubsub\.config\.yaml: zmq\.colour: unknown option; valid options: send_high_water_mark, multiproc_send_high_water_mark, receive_high_water_mark, linger_ms, /,
     ));
 
   it("inside zmq: a value of the wrong type or range names the full path", async () => {

@@ -14,7 +14,8 @@ export interface PushEndpoint {
 /**
  * The multiproc publisher, a worker's way to the publisher service: a PUSH socket
  * connected on the first send, so workers may start before the service. It queues
- * nothing in libzmq before the service answers (`ZMQ_IMMEDIATE`) and a send waits, as
+ * nothing in libzmq before the service answers (`ZMQ_IMMEDIATE`), then at most
+ * `zmq.multiproc_send_high_water_mark` events, and a send waits, as
  * long as it takes, for the service to take the event; `close()` gives up on what is
  * still waiting after `zmq.linger_ms` and rejects it, saying the service did not take
  * it. It does not know who reads the events, so it is not subscription-aware.
@@ -40,6 +41,8 @@ export class ZmqPushPublisher extends ZmqPublisherBase<zmq.Push> {
   protected sendingSocket(): zmq.Push {
     if (this.#socket !== undefined) return this.#socket;
     const socket = this.configure(new zmq.Push());
+    // Its own, small queue: a queued event counts as sent, and is lost if the service dies.
+    socket.sendHighWaterMark = this.options.multiproc_send_high_water_mark;
     // Queue nothing in libzmq before the service answers: a send resolves only once a
     // connection took it, so events `close()` gives up on are rejected, not dropped.
     socket.immediate = true;
