@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { PubSubError, SendError, StateError } from "../errors.js";
 import { type PublisherApi, type PubSubEvent, type RawFrameSink, resolveTopic } from "../contract.js";
-import { encodeBatch, encodeEvent, encodeTopic, isSingleEventPayload } from "./codec.js";
+import { encodeBatch, encodeStampedEvent, encodeTopic, isSingleEventPayload, Stamper } from "./codec.js";
 import { within } from "./deadline.js";
 import { SendQueue, type SendGrouping } from "./send-queue.js";
 
@@ -101,6 +101,7 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
    * whole life, so subscribers follow its sequence per topic and tell a new agent apart.
    */
   readonly publisherId: string = randomBytes(8).toString("hex");
+  readonly #stamper = new Stamper(this.publisherId);
   readonly #lingerMs: number;
   readonly #lingerOption: string;
   readonly #unsentHint: string;
@@ -175,7 +176,7 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
       const onTopic = resolveTopic(update, topic);
       this.checkTopic(onTopic);
       const counter = onTopic === this.#lastTopic && this.#lastSequence !== undefined ? this.#lastSequence : this.#sequenceOf(onTopic);
-      const payload = encodeEvent(update, onTopic, { publisherId: this.publisherId, sequence: counter.last + 1 });
+      const payload = encodeStampedEvent(update, onTopic, this.#stamper, counter.last + 1);
       counter.last += 1; // once encoded: an event that cannot be encoded takes no number
       return this.#queue.push([this.#topicFrame(onTopic), payload]);
     } catch (err: unknown) {

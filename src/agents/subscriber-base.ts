@@ -9,7 +9,7 @@ import {
   type SubscriberApi,
   type SubscriberStats,
 } from "../contract.js";
-import { decodePayload, isEventPayload, TopicDecoder, type WireEvent } from "./codec.js";
+import { isEventPayload, PayloadDecoder, TopicDecoder, type WireEvent } from "./codec.js";
 import { DUPLICATE, SequenceTracker } from "./sequence-tracker.js";
 
 /** While undecodable messages keep coming, one log line per this many milliseconds. */
@@ -81,6 +81,7 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
     duplicates: 0,
   };
   readonly #topicDecoder = new TopicDecoder();
+  readonly #payloadDecoder = new PayloadDecoder();
   readonly #sequences: SequenceTracker;
   #sweeper: NodeJS.Timeout | undefined;
   #burst = 0;
@@ -210,7 +211,7 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
         this.stats.dropped += 1;
         return;
       }
-      decoded = decodePayload(payload);
+      decoded = this.#payloadDecoder.decode(payload);
     } catch (err: unknown) {
       this.dropUndecodable(err);
       return;
