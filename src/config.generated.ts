@@ -29,6 +29,14 @@ export interface PubSubOptions {
    */
   publisher_multiproc_socket?: string;
   /**
+   * Permissions of the multiproc socket, in octal, set right after bind whatever the umask: `0600` lets only the service's user publish; `0660` with `publisher_multiproc_socket_group` lets that group publish too.
+   */
+  publisher_multiproc_socket_mode?: string;
+  /**
+   * Group (name or numeric gid) that may publish on a multi-user host: the service gives the socket and the folder it creates (mode 0750) this group, and workers accept a folder of this group owned by another user. Empty (the default): the socket and its folder belong to the service's user alone.
+   */
+  publisher_multiproc_socket_group?: string;
+  /**
    * Publish through the publisher service (multiproc driver). When false, publishers send straight to the network with `pub_sub_driver` and the multiproc options are ignored.
    */
   pub_sub_use_multiproc?: boolean;

@@ -220,6 +220,14 @@ export interface DriverDescription {
    * credentials it may hold. Default: the address as it is.
    */
   readonly redact?: (address: string) => string;
+  /**
+   * The options of this driver whose values are secret, as dotted paths
+   * (`["redis.password"]`): `pubsub-run check`, logs and error messages print `***` in
+   * their place. Options named like a secret (`*password`, `*token`, `*secret`, ...) are
+   * masked anyway, and credentials inside URLs everywhere; list here what those rules
+   * would miss. Default: none.
+   */
+  readonly secretOptions?: readonly string[];
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { DriverRole } from "../contract.js";
+import { printableOptionValue } from "../secrets.js";
 import { DriverAgents } from "../loader/driver-agents.js";
 import { DRIVER_OPTION } from "../loader/drivers.js";
 import { listenAddresses } from "../loader/load.js";
@@ -11,6 +12,7 @@ export const CHECK_HELP = `Usage: pubsub-run check [--config FILE] [--set key=va
 Validates the configuration, imports the driver modules it names and creates each
 driver (which checks its own options, such as the transport; nothing is bound or
 connected), and prints the effective config and the resolved drivers as JSON on stdout.
+Secrets are printed as ***: passwords, tokens and credentials inside URLs.
 
 Options:
   -c, --config FILE     config file to use (default: search pubsub.config.yaml,
@@ -47,8 +49,12 @@ export async function runCheck(args: readonly string[]): Promise<number> {
   // transport it cannot bind), so check refuses what `service` would.
   const agents = new DriverAgents(resolved, createStderrLogger());
   const drivers: Record<string, unknown> = {};
+  const secretOptions: string[] = [];
   for (const role of roles) {
     const { mod, description } = await agents.driver(role);
+    // A third-party driver's description is checked for what the loader needs, not this.
+    const named: unknown = description.secretOptions;
+    if (Array.isArray(named)) secretOptions.push(...named.filter((path): path is string => typeof path === "string"));
     drivers[role] = {
       option: DRIVER_OPTION[role],
       name: mod.resolved.name,
@@ -61,7 +67,9 @@ export async function runCheck(args: readonly string[]): Promise<number> {
   const network = (await agents.driver("network")).description;
   if (network.topology === "broker") notes.push(brokerNote(config.pub_sub_driver, config.pub_sub_use_multiproc));
   const publishers = listenAddresses(config, network, resolved.origins).map((address) => network.redact?.(address) ?? address);
-  const report = { configFile: resolved.filepath, config: { ...config, publishers }, drivers, notes };
+  // Secrets are masked: those the drivers name, those named like one, and credentials in URLs.
+  const printable = printableOptionValue("", { ...config, publishers }, secretOptions);
+  const report = { configFile: resolved.filepath, config: printable, drivers, notes };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return 0;
 }

@@ -52,8 +52,9 @@ export async function runSubscribe(args: readonly string[]): Promise<number> {
     publisher: false,
   });
   const subscriber = pubsub.subscriber as SubscriberApi;
+  const redact = pubsub.drivers.network?.redact ?? ((address: string) => address);
   if (isConnectionAware(subscriber)) {
-    subscriber.onConnected((uri) => process.stderr.write(`pubsub-run subscribe: connected to ${uri}\n`));
+    subscriber.onConnected((uri) => process.stderr.write(`pubsub-run subscribe: connected to ${redact(uri)}\n`));
   }
   subscriber.initialize((table, key, action, value, topic) => {
     if (count !== undefined && seen >= count) return;
@@ -70,7 +71,6 @@ export async function runSubscribe(args: readonly string[]): Promise<number> {
   }
   const signals = untilSignal(() => pubsub.close(), { debug: values.debug });
   const { config } = pubsub;
-  const redact = pubsub.drivers.network?.redact ?? ((address: string) => address);
   process.stderr.write(
     `pubsub-run subscribe: ready; topics ${config.topics.join(", ")}; publishers ${config.publishers.map(redact).join(", ")}\n`,
   );

@@ -1,5 +1,6 @@
-import { access } from "node:fs/promises";
-import { resolve } from "node:path";
+import type { Stats } from "node:fs";
+import { access, constants, stat } from "node:fs/promises";
+import { dirname, extname, join, resolve } from "node:path";
 import { cosmiconfig, defaultLoaders, type Loader } from "cosmiconfig";
 import { ConfigNotFoundError, ConfigSyntaxError, isErrnoException, isPubSubError } from "../errors.js";
 import { displayPath } from "./display-path.js";
@@ -30,6 +31,9 @@ export interface FoundConfig {
   contents: unknown;
 }
 
+/** The file extensions a config may have; a file without one is read as YAML (or JSON). */
+export const CONFIG_EXTENSIONS = Object.freeze([".yaml", ".yml", ".json", ".ini"]);
+
 const explorer = cosmiconfig(MODULE_NAME, {
   searchPlaces: [...SEARCH_PLACES],
   searchStrategy: "project",
@@ -52,21 +56,75 @@ export async function findConfig(options: { configPath?: string | undefined; cwd
   if (options.configPath !== undefined) {
     const filepath = resolve(options.cwd, options.configPath);
     await assertReadable(filepath);
-    const result = await explorer.load(filepath);
+    const result = await explorer.load(filepath).catch((err: unknown) => {
+      throw !isPubSubError(err) && isErrnoException(err) ? unreadable(filepath, err) : err;
+    });
     return { filepath, contents: result === null || result.isEmpty === true ? {} : result.config };
   }
+  await assertSearchPlacesRegular(options.cwd);
   const result = await explorer.search(options.cwd);
   if (result === null) return null;
   return { filepath: result.filepath, contents: result.isEmpty === true ? {} : result.config };
 }
 
+/**
+ * Checks an explicit config path before cosmiconfig reads it: it exists, is a regular
+ * file (reading a FIFO would wait forever; a directory or device is no config), can be
+ * read, and has an extension a loader exists for.
+ */
 async function assertReadable(filepath: string): Promise<void> {
+  let stats: Stats;
   try {
-    await access(filepath);
+    stats = await stat(filepath);
+    if (stats.isFile()) await access(filepath, constants.R_OK);
   } catch (err: unknown) {
-    const why = isErrnoException(err) && err.code === "ENOENT" ? "no such config file" : "config file cannot be read";
-    throw new ConfigNotFoundError(`${displayPath(filepath)}: ${why}; check the --config path (or the configPath option)`, { cause: err });
+    throw unreadable(filepath, err);
   }
+  if (!stats.isFile()) throw notAFile(filepath, stats);
+  const ext = extname(filepath);
+  if (ext !== "" && !CONFIG_EXTENSIONS.includes(ext)) {
+    throw new ConfigSyntaxError(
+      `${displayPath(filepath)}: unsupported config format '${ext}'; use ${CONFIG_EXTENSIONS.join(", ")} (or no extension for YAML or JSON)`,
+    );
+  }
+}
+
+/**
+ * cosmiconfig reads each search place it finds: a FIFO among them would hang the
+ * search. Checks them first, in the folders the "project" strategy searches (from
+ * `cwd` up to the nearest one with a package.json).
+ */
+async function assertSearchPlacesRegular(cwd: string): Promise<void> {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    let isRoot = false;
+    for (const place of SEARCH_PLACES) {
+      const file = join(dir, place);
+      const stats = await stat(file).catch(() => undefined);
+      if (stats === undefined) continue;
+      if (!stats.isFile() && !stats.isDirectory()) throw notAFile(file, stats);
+      if (place === "package.json") isRoot = true;
+    }
+    if (isRoot || dirname(dir) === dir) return;
+  }
+}
+
+function notAFile(filepath: string, stats: Stats): ConfigNotFoundError {
+  const kind = stats.isDirectory()
+    ? "a directory"
+    : stats.isFIFO()
+      ? "a FIFO"
+      : stats.isSocket()
+        ? "a socket"
+        : stats.isCharacterDevice() || stats.isBlockDevice()
+          ? "a device"
+          : "not a regular file";
+  return new ConfigNotFoundError(`${displayPath(filepath)}: config path is ${kind}, not a regular file; name a YAML, JSON or INI file`);
+}
+
+function unreadable(filepath: string, err: unknown): ConfigNotFoundError {
+  const code = isErrnoException(err) ? err.code : undefined;
+  const why = code === "ENOENT" ? "no such config file" : `config file cannot be read (${code ?? "unknown error"})`;
+  return new ConfigNotFoundError(`${displayPath(filepath)}: ${why}; check the --config path (or the configPath option)`, { cause: err });
 }
 
 /** Wraps a cosmiconfig loader so a parse error names the file and the line, in one line. */
@@ -97,6 +155,7 @@ function isYamlException(value: unknown): value is YamlException {
 
 /** Finds the 1-based line and a one-line reason in a js-yaml or parse-json error. */
 function locate(err: unknown, content: string): { line: number | undefined; reason: string } {
+  if (err instanceof RangeError) return { line: undefined, reason: "nested too deeply" };
   const message = err instanceof Error ? err.message : String(err);
   if (isYamlException(err)) {
     return { line: err.mark.line + 1, reason: typeof err.reason === "string" && err.reason !== "" ? err.reason : message };

@@ -1,6 +1,6 @@
 import { ConfigError } from "../errors.js";
 import { optionNames } from "./schema.js";
-import { fromText, isPlainObject } from "./text-values.js";
+import { checkTree, fromText, isPlainObject, refuseKey, setOwn } from "./text-values.js";
 
 /** One source of options (file, environment, overrides) and where each option came from. */
 export interface OptionLayer {
@@ -16,8 +16,14 @@ export function envVarName(option: string): string {
   return `${ENV_PREFIX}${option.toUpperCase()}`;
 }
 
-/** A layer from a parsed config file. */
+/**
+ * A layer from a parsed config file.
+ *
+ * @throws {@link ConfigError} for a `__proto__`, `constructor` or `prototype` key, or a
+ * file nested too deep or too large (see {@link checkTree}).
+ */
 export function fileLayer(contents: Record<string, unknown>, origin: string): OptionLayer {
+  checkTree(contents, origin);
   return { values: contents, origins: new Map(Object.keys(contents).map((key) => [key, origin])) };
 }
 
@@ -32,7 +38,7 @@ export function envLayer(env: NodeJS.ProcessEnv): OptionLayer {
     const name = envVarName(option);
     const text = env[name];
     if (text === undefined) continue;
-    layer.values[option] = fromText([option], text);
+    setOwn(layer.values, option, fromText([option], text, name));
     layer.origins.set(option, name);
   }
   return layer;
@@ -45,8 +51,9 @@ export function envLayer(env: NodeJS.ProcessEnv): OptionLayer {
 export function overridesLayer(overrides: readonly string[] | Record<string, unknown>): OptionLayer {
   const layer: OptionLayer = { values: {}, origins: new Map() };
   if (!Array.isArray(overrides)) {
+    checkTree(overrides, "overrides");
     for (const [key, value] of Object.entries(overrides)) {
-      layer.values[key] = value;
+      setOwn(layer.values, key, value);
       layer.origins.set(key, `overrides.${key}`);
     }
     return layer;
@@ -58,8 +65,10 @@ export function overridesLayer(overrides: readonly string[] | Record<string, unk
       throw new ConfigError(`--set ${JSON.stringify(assignment)}: expected key=value, e.g. --set publisher_port=8866`);
     }
     const path = key.split(".");
-    setPath(layer.values, path, fromText(path, assignment.slice(eq + 1)));
-    layer.origins.set(path.join("."), `--set ${key}`);
+    const origin = `--set ${key}`;
+    path.forEach((segment, i) => refuseKey(segment, origin, path.slice(0, i + 1)));
+    setPath(layer.values, path, fromText(path, assignment.slice(eq + 1), origin));
+    layer.origins.set(path.join("."), origin);
   }
   return layer;
 }
@@ -82,19 +91,30 @@ export function mergeLayers(layers: readonly OptionLayer[]): OptionLayer {
   return merged;
 }
 
+// Every layer's keys were checked (no `__proto__`, `constructor`, `prototype`); these
+// still read only own properties and define them, so no key can reach a prototype.
 function deepAssign(target: Record<string, unknown>, source: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(source)) {
-    const current = target[key];
+    const current = ownValue(target, key);
     if (isPlainObject(value) && isPlainObject(current)) deepAssign(current, value);
-    else target[key] = isPlainObject(value) ? structuredClone(value) : value;
+    else setOwn(target, key, isPlainObject(value) ? structuredClone(value) : value);
   }
 }
 
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
   let node = target;
-  path.slice(0, -1).forEach((segment) => {
-    const next = node[segment];
-    node = isPlainObject(next) ? next : (node[segment] = {});
-  });
-  node[path[path.length - 1] ?? ""] = value;
+  for (const segment of path.slice(0, -1)) {
+    const next = ownValue(node, segment);
+    if (isPlainObject(next)) node = next;
+    else {
+      const created: Record<string, unknown> = {};
+      setOwn(node, segment, created);
+      node = created;
+    }
+  }
+  setOwn(node, path[path.length - 1] ?? "", value);
+}
+
+function ownValue(target: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(target, key) ? target[key] : undefined;
 }

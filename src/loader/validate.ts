@@ -1,8 +1,10 @@
 import type { ErrorObject } from "ajv";
 import { closest, distance } from "fastest-levenshtein";
+import { printableOptionValue } from "../secrets.js";
 import { ConfigError, errorMessages } from "../errors.js";
 import type { PubSubOptions } from "../contract.js";
-import { configValidator, optionNames, schemaNodeAt } from "./schema.js";
+import { configValidator, hasType, optionNames, schemaNodeAt, type SchemaNode } from "./schema.js";
+import { integerTextProblem, isPlainObject } from "./text-values.js";
 
 /**
  * Names where each option came from (a file path, `PUBSUB_X` or `--set x`), by dotted
@@ -29,10 +31,48 @@ export function originOf(origins: Origins, path: readonly string[]): string | un
  * `<origin>: <option>: <what is wrong> (got <value>)`; `problems` lists them all.
  */
 export function validateOptions(options: Record<string, unknown>, origins: Origins, fallbackOrigin: string): PubSubOptions {
+  const integers = integerProblems(options, origins, fallbackOrigin);
+  if (integers.length > 0) throw new ConfigError(integers[0] ?? "", { problems: integers });
   const validate = configValidator();
   if (validate(options)) return options;
   const problems = [...new Set((validate.errors ?? []).map((error) => problemLine(error, options, origins, fallbackOrigin)))];
   throw new ConfigError(problems[0] ?? `${fallbackOrigin}: invalid configuration`, { problems });
+}
+
+/**
+ * Integer options the validator would take wrongly: it coerces `true` to 1, and its
+ * `integer` passes `1e30` and 2^53 + 1, which no longer are the number written. Text
+ * from INI, environment and `--set` was converted already (see `fromText`); this
+ * catches what YAML and JSON files and the `overrides` object give.
+ */
+function integerProblems(options: Record<string, unknown>, origins: Origins, fallbackOrigin: string): string[] {
+  const problems: string[] = [];
+  const visit = (node: SchemaNode | undefined, value: unknown, path: readonly string[]): void => {
+    if (node === undefined) return;
+    if (hasType(node, "integer")) {
+      const problem = integerProblem(value);
+      if (problem !== undefined) {
+        problems.push(errorMessages.badOption(originOf(origins, path) ?? fallbackOrigin, path.join("."), problem, show(value)));
+      }
+      return;
+    }
+    if (!isPlainObject(value)) return;
+    for (const [key, child] of Object.entries(value)) {
+      const next = node.properties !== undefined && Object.hasOwn(node.properties, key) ? node.properties[key] : node.additionalProperties;
+      visit(typeof next === "object" ? next : undefined, child, [...path, key]);
+    }
+  };
+  visit(schemaNodeAt([]), options, []);
+  return problems;
+}
+
+function integerProblem(value: unknown): string | undefined {
+  if (typeof value === "boolean") return "must be an integer, not a boolean";
+  if (Array.isArray(value)) return "must be an integer, not a list";
+  if (typeof value === "string") return integerTextProblem(value.trim());
+  if (typeof value !== "number" || Number.isSafeInteger(value)) return undefined;
+  if (!Number.isFinite(value)) return "must be a finite integer";
+  return Number.isInteger(value) ? "must be an integer between -9007199254740991 and 9007199254740991" : undefined;
 }
 
 function problemLine(error: ErrorObject, options: Record<string, unknown>, origins: Origins, fallbackOrigin: string): string {
@@ -54,7 +94,7 @@ function problemLine(error: ErrorObject, options: Record<string, unknown>, origi
   const origin = originOf(origins, path) ?? fallbackOrigin;
   const where = path.length > 0 ? path.join(".") : "(top level)";
   const got = valueAt(options, path);
-  return errorMessages.badOption(origin, where, problem(error, params), show(got));
+  return errorMessages.badOption(origin, where, problem(error, params), show(printableOptionValue(path.join("."), got)));
 }
 
 function problem(error: ErrorObject, params: Record<string, unknown>): string {
@@ -122,6 +162,7 @@ function valueAt(root: unknown, path: readonly string[]): unknown {
 
 function show(value: unknown): string {
   if (value === undefined) return "nothing";
+  if (typeof value === "number") return String(value);
   const json = JSON.stringify(value);
   return json.length > 60 ? `${json.slice(0, 57)}...` : json;
 }

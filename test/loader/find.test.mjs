@@ -115,6 +115,8 @@ describe("config search places and formats", () => {
             publisher_transport: "tcp",
             publisher_bind_address: "*",
             publisher_multiproc_socket: undefined,
+            publisher_multiproc_socket_mode: "0600",
+            publisher_multiproc_socket_group: "",
             pub_sub_use_multiproc: true,
             topics: ["D"],
             drivers: {},

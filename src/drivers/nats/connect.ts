@@ -1,6 +1,6 @@
 import { ConnectError, errorMessages, reasonOf } from "../../errors.js";
 import type { Logger } from "../../contract.js";
-import { withoutCredentials } from "../broker/credentials.js";
+import { withoutCredentials } from "../../secrets.js";
 import { nats, type NatsConnection } from "./client.js";
 import type { NatsDriverOptions } from "./options.js";
 

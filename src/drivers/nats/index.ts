@@ -1,6 +1,6 @@
 import type { DriverContext, PubSubApi, PubSubConfig } from "../../contract.js";
 import { createStderrLogger } from "../../logger.js";
-import { withoutCredentials } from "../broker/credentials.js";
+import { withoutCredentials } from "../../secrets.js";
 import { natsOptions } from "./options.js";
 import { NatsPublisher } from "./publisher.js";
 import { NatsSubscriber } from "./subscriber.js";
@@ -37,6 +37,7 @@ export default function createNatsDriver(config: PubSubConfig, context?: Partial
       listenAddresses: [cluster],
       linger: { option: "nats.linger_ms", ms: options.section.linger_ms },
       redact: withoutCredentials,
+      secretOptions: ["nats.password", "nats.token"],
     },
   };
 }

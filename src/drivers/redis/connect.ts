@@ -1,7 +1,7 @@
 import { EXPIRED, within } from "../../agents/deadline.js";
 import { ConnectError, errorMessages, reasonOf } from "../../errors.js";
 import type { Logger } from "../../contract.js";
-import { withoutCredentials } from "../broker/credentials.js";
+import { withoutCredentials } from "../../secrets.js";
 import { Redis, type RedisClient } from "./client.js";
 import type { RedisDriverOptions } from "./options.js";
 

@@ -1,6 +1,6 @@
 import type { DriverContext, PubSubApi, PubSubConfig } from "../../contract.js";
 import { createStderrLogger } from "../../logger.js";
-import { withoutCredentials } from "../broker/credentials.js";
+import { withoutCredentials } from "../../secrets.js";
 import { redisOptions } from "./options.js";
 import { RedisPublisher } from "./publisher.js";
 import { RedisSubscriber } from "./subscriber.js";
@@ -35,6 +35,7 @@ export default function createRedisDriver(config: PubSubConfig, context?: Partia
       listenAddresses: [options.section.url],
       linger: { option: "redis.linger_ms", ms: options.section.linger_ms },
       redact: withoutCredentials,
+      secretOptions: ["redis.password"],
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { RedisOptions } from "ioredis";
 import { TransportError } from "../../errors.js";
 import type { PubSubConfig } from "../../contract.js";
+import { withoutCredentials } from "../../secrets.js";
 import { tlsOptions } from "../broker/tls.js";
 import { sectionOf } from "../section.js";
 
@@ -30,7 +31,7 @@ export function redisOptions(config: PubSubConfig): RedisDriverOptions {
   const section = sectionOf(config, "redis") as RedisDriverOptions["section"];
   if (section.tls !== undefined && !section.url.startsWith("rediss://")) {
     throw new TransportError(
-      `redis.tls: TLS options are set but redis.url is ${section.url}; use a rediss:// URL for TLS, or remove redis.tls`,
+      `redis.tls: TLS options are set but redis.url is ${withoutCredentials(section.url)}; use a rediss:// URL for TLS, or remove redis.tls`,
     );
   }
   const tls = section.tls === undefined ? undefined : tlsOptions(section.tls, "redis.tls");

@@ -2,7 +2,7 @@ import * as zmq from "zeromq";
 import type { DrainableSubscriber } from "../../contract.js";
 import type { SubscriberAgentOptions } from "../../agents/subscriber-base.js";
 import { bindExplained } from "./bind.js";
-import { ipcPath, prepareSocketPath, removeSocketFile } from "./ipc-path.js";
+import { bindSocketFile, ipcPath, PRIVATE_SOCKET, removeSocketFile, type SocketAccess } from "./ipc-path.js";
 import { applySocketOptions, type ZmqOptions } from "./options.js";
 import type { ReceiveLoop } from "./receive-loop.js";
 import { ZmqSubscriberBase } from "./subscriber.js";
@@ -15,8 +15,9 @@ const SOCKET_OPTION = "publisher_multiproc_socket";
 
 /**
  * The multiproc subscriber, the publisher service's inbox: a PULL socket bound to
- * `ipc://<publisher_multiproc_socket>` (its directory created with mode 0700, a stale
- * socket file replaced, the file removed on `close()`), plus a PULL socket for each
+ * `ipc://<publisher_multiproc_socket>` (its folder created 0700 or refused when another
+ * user could write it, a stale socket file of ours replaced, the socket's mode set from
+ * `access` right after bind, the file removed on `close()`; see {@link bindSocketFile}), plus a PULL socket for each
  * other registered listen address, bound there. A socket per address lets
  * `unregisterListenAddress` stop taking from that address at once: the socket is
  * closed, so nothing sent there afterwards is delivered. It takes every topic:
@@ -25,15 +26,18 @@ const SOCKET_OPTION = "publisher_multiproc_socket";
  */
 export class ZmqPullSubscriber extends ZmqSubscriberBase implements DrainableSubscriber {
   readonly #socketPath: string;
+  readonly #access: SocketAccess;
   /** A receive loop per bound address, the service's own endpoint first. */
   readonly #loops = new Map<string, ReceiveLoop>();
   /** Addresses being unbound: binding one again waits, so the old socket's file removal cannot hit the new one. */
   readonly #removing = new Map<string, Promise<void>>();
   readonly #pending = new Set<Promise<void>>();
 
-  constructor(socketPath: string, options: ZmqOptions, agentOptions: SubscriberAgentOptions = {}) {
+  /** @param access - who may use the socket files bound (this one and ipc listen addresses). */
+  constructor(socketPath: string, options: ZmqOptions, agentOptions: SubscriberAgentOptions = {}, access: SocketAccess = PRIVATE_SOCKET) {
     super(options, agentOptions);
     this.#socketPath = socketPath;
+    this.#access = access;
   }
 
   /** The endpoint every worker's publisher connects to. */
@@ -122,8 +126,8 @@ export class ZmqPullSubscriber extends ZmqSubscriberBase implements DrainableSub
     const path = ipcPath(uri);
     const option = uri === this.endpoint ? SOCKET_OPTION : "listen address";
     try {
-      if (path !== undefined) await prepareSocketPath(path, option);
-      await bindExplained(socket, uri, option);
+      const bind = (): Promise<void> => bindExplained(socket, uri, option);
+      await (path === undefined ? bind() : bindSocketFile(path, option, this.#access, bind));
     } catch (err: unknown) {
       socket.close();
       throw err;

@@ -9,11 +9,17 @@ export interface PushEndpoint {
   readonly connect: string;
   /** The config option that names the endpoint, for errors. */
   readonly option: string;
+  /**
+   * Runs before the first connect, and again before each send until it passes: a
+   * rejection (who owns the socket's folder, say) fails the send and connects nothing.
+   */
+  readonly beforeConnect?: () => Promise<void>;
 }
 
 /**
  * The multiproc publisher, a worker's way to the publisher service: a PUSH socket
- * connected on the first send, so workers may start before the service. It queues
+ * connected on the first send (once the endpoint's `beforeConnect` check passed), so
+ * workers may start before the service. It queues
  * nothing in libzmq before the service answers (`ZMQ_IMMEDIATE`), then at most
  * `zmq.multiproc_send_high_water_mark` events, and a send waits, as
  * long as it takes, for the service to take the event; `close()` gives up on what is
@@ -30,6 +36,7 @@ export interface PushEndpoint {
 export class ZmqPushPublisher extends ZmqPublisherBase<zmq.Push> {
   readonly #endpoint: PushEndpoint;
   #socket: zmq.Push | undefined;
+  #released = false;
 
   constructor(endpoint: PushEndpoint, options: ZmqOptions) {
     super(options, `${endpoint.option}: no publisher service took it at ${endpoint.connect}; is 'pubsub-run service' running?`);
@@ -37,6 +44,15 @@ export class ZmqPushPublisher extends ZmqPublisherBase<zmq.Push> {
   }
 
   protected async open(): Promise<void> {} // connects on the first send
+
+  protected override write(topic: Uint8Array, payload: Uint8Array): Promise<void> {
+    const check = this.#endpoint.beforeConnect;
+    if (this.#socket !== undefined || check === undefined) return super.write(topic, payload);
+    return check().then(() => {
+      if (this.#released) throw new Error("the publisher closed before it connected");
+      return super.write(topic, payload);
+    });
+  }
 
   protected sendingSocket(): zmq.Push {
     if (this.#socket !== undefined) return this.#socket;
@@ -59,6 +75,7 @@ export class ZmqPushPublisher extends ZmqPublisherBase<zmq.Push> {
   }
 
   protected release(): Promise<void> {
+    this.#released = true;
     this.#socket?.close();
     this.#socket = undefined;
     return Promise.resolve();
