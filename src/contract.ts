@@ -389,6 +389,24 @@ export interface StatsReportingSubscriber {
   readonly stats: SubscriberStats;
 }
 
+/**
+ * A publisher that counts the events it accepted (their `sendEvent` resolved) and its
+ * transport then lost: the Redis publisher counts PUBLISH commands the server never
+ * confirmed, the NATS publisher what its last flush could not confirm. Tools that
+ * report what was sent (`pubsub-run publish`) read it after `close()`.
+ *
+ * @public
+ */
+export interface LossCountingPublisher {
+  /** Events accepted, then lost by the transport, so far. */
+  readonly lost: number;
+}
+
+/** True when `agent` implements {@link LossCountingPublisher}. @public */
+export function isLossCounting(agent: unknown): agent is LossCountingPublisher {
+  return typeof (agent as { lost?: unknown } | null)?.lost === "number";
+}
+
 /** True when `agent` implements {@link DrainableSubscriber}. @public */
 export function isDrainable(agent: unknown): agent is DrainableSubscriber {
   return hasMethod(agent, "drain");

@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { type DriverDescription, isSubscriptionAware, type PublisherApi, type PubSubEvent } from "../contract.js";
+import { type DriverDescription, isLossCounting, isSubscriptionAware, type PublisherApi, type PubSubEvent } from "../contract.js";
 import { SendError, StateError, UsageError } from "../errors.js";
 import { loadFromConfig } from "../loader/load.js";
 import { parseCommandArgs } from "./args.js";
@@ -137,7 +137,7 @@ export async function runPublish(args: readonly string[]): Promise<number> {
       await pubsub.close();
     }
     await tally.settled();
-    return verdict(tally, single === undefined, linger, bad);
+    return verdict(tally, single === undefined, linger, bad, isLossCounting(publisher) ? publisher.lost : 0);
   } finally {
     signals.dispose();
   }
@@ -148,11 +148,15 @@ export async function runPublish(args: readonly string[]): Promise<number> {
  * reading stopped early. Some event not sent: a {@link SendError} whose one line says
  * how many of how many, from which stdin line, why, and why reading stopped.
  */
-function verdict(tally: SendTally, fromStdin: boolean, linger: DriverDescription["linger"], bad: number): number {
+function verdict(tally: SendTally, fromStdin: boolean, linger: DriverDescription["linger"], bad: number, lost: number): number {
   const stopped = tally.stoppedBy;
   const howFar = tally.lastLine === undefined ? "before the first event" : `after line ${tally.lastLine}`;
   const why = stopped === "stalled" ? `, as none was taken for ${linger.ms} ms (${linger.option})` : ` on ${stopped}`;
   const stopClause = fromStdin && stopped !== undefined ? `; stopped reading stdin ${howFar}${why}` : "";
+  const read = fromStdin ? "events read from stdin" : "events";
+  const lostClause =
+    lost === 0 ? "" : `${lost} of ${tally.handed} ${read} were taken by the transport and then lost (the server never confirmed them)`;
+  if (tally.refused === 0 && lost > 0) throw new SendError(`pubsub-run publish: ${lostClause}${stopClause}`);
   if (tally.refused === 0) {
     const all = `pubsub-run publish: all ${tally.handed} events read from stdin were sent${stopClause}`;
     // Stalled: the transport took everything in the end, but the rest of stdin was never read.
@@ -165,7 +169,8 @@ function verdict(tally: SendTally, fromStdin: boolean, linger: DriverDescription
   const counted = fromStdin
     ? `${tally.refused} of ${tally.handed} events read from stdin not sent, ${which}`
     : `${tally.refused} of ${tally.handed} events not sent`;
-  throw new SendError(`pubsub-run publish: ${counted}: ${reason}${stopClause}`, { cause: tally.firstRefusal });
+  const alsoLost = lost === 0 ? "" : `; ${lostClause.replace(/^\d+ of \d+ [a-z ]+ were/, `${lost} more were`)}`;
+  throw new SendError(`pubsub-run publish: ${counted}: ${reason}${alsoLost}${stopClause}`, { cause: tally.firstRefusal });
 }
 
 /** A second signal: the process exits at once, and what still waits is lost; says how much. */

@@ -26,6 +26,9 @@ export class NatsPublisher extends PublisherAgentBase {
   readonly #subjects = new WeakMap<Uint8Array, string>();
   #connection: NatsConnection | undefined;
   #unflushed = 0;
+  /** Events published since the server last confirmed it had everything (a PONG). */
+  #unconfirmed = 0;
+  #lost = 0;
 
   constructor(options: NatsDriverOptions, logger: Logger) {
     super({ lingerMs: options.section.linger_ms, lingerOption: "nats.linger_ms" });
@@ -46,10 +49,41 @@ export class NatsPublisher extends PublisherAgentBase {
     if (connection === undefined) throw new StateError("write(): the NATS publisher is not connected");
     connection.publish(this.#subject(topic), payload);
     this.#unflushed += 1;
+    this.#unconfirmed += 1;
     if (this.#unflushed >= FLUSH_EVERY) {
       this.#unflushed = 0;
-      if ((await flushed(connection)) === "closed") throw new Error("the NATS connection closed before the server had the event");
+      let outcome: "flushed" | "closed";
+      try {
+        outcome = await flushed(connection);
+      } catch (err: unknown) {
+        this.#lose(this.#unconfirmed - 1); // the events before this one were accepted
+        throw err;
+      }
+      if (outcome === "closed") {
+        this.#lose(this.#unconfirmed - 1);
+        throw new Error("the NATS connection closed before the server had the event");
+      }
+      this.#unconfirmed = 0; // no other write runs meanwhile: the server has every one
     }
+  }
+
+  /**
+   * Events accepted (their `sendEvent` resolved) that the server may not have had: those
+   * published after the last confirmation when the connection closed, or when
+   * `nats.linger_ms` ran out in `close()`.
+   */
+  get lost(): number {
+    return this.#lost;
+  }
+
+  #lose(count: number): void {
+    this.#unconfirmed = 0;
+    if (count <= 0) return;
+    this.#lost += count;
+    this.#logger.error(
+      { lost: this.#lost, now: count },
+      "events accepted by sendEvent may not have reached the NATS server (counted in lost)",
+    );
   }
 
   protected async release(remainingMs: number): Promise<void> {
@@ -59,12 +93,8 @@ export class NatsPublisher extends PublisherAgentBase {
       (outcome) => outcome === "flushed",
       () => false,
     );
-    if ((await within(answered, remainingMs)) !== true) {
-      this.#logger.error(
-        { lingerMs: this.#options.section.linger_ms },
-        "close(): the NATS server had not received every event when nats.linger_ms ran out; the last events may be lost",
-      );
-    }
+    if ((await within(answered, remainingMs)) === true) this.#unconfirmed = 0;
+    else this.#lose(this.#unconfirmed);
     await connection.close();
   }
 

@@ -26,6 +26,11 @@ export class RedisPublisher extends PublisherAgentBase {
   #unconfirmed = 0;
   #latest: Promise<void> = Promise.resolve();
   #lost = 0;
+  /** close() gave up on the commands still unconfirmed: counted once, there. */
+  #abandoned = false;
+  /** Settles when close() gives up: a write waiting for a full window returns then. */
+  #giveUp: () => void = () => undefined;
+  readonly #givenUp = new Promise<void>((resolve) => (this.#giveUp = resolve));
 
   constructor(options: RedisDriverOptions, logger: Logger) {
     super({ lingerMs: options.section.linger_ms, lingerOption: "redis.linger_ms" });
@@ -33,7 +38,10 @@ export class RedisPublisher extends PublisherAgentBase {
     this.#logger = logger;
   }
 
-  /** Events handed to the connection that the server never confirmed (logged as they are counted). */
+  /**
+   * Events accepted (their `sendEvent` resolved once handed to the connection) that the
+   * server never confirmed: logged as they are counted ({@link LossCountingPublisher}).
+   */
   get lost(): number {
     return this.#lost;
   }
@@ -54,11 +62,12 @@ export class RedisPublisher extends PublisherAgentBase {
       },
       (err: unknown) => {
         this.#unconfirmed -= 1;
-        this.#lose(err);
+        if (!this.#abandoned) this.#lose(err, 1);
       },
     );
     this.#latest = confirmed;
-    if (this.#unconfirmed >= WINDOW) await confirmed;
+    // A server that never answers again must not hold the write for ever: close() gives up.
+    if (this.#unconfirmed >= WINDOW) await Promise.race([confirmed, this.#givenUp]);
   }
 
   protected async release(remainingMs: number): Promise<void> {
@@ -66,17 +75,17 @@ export class RedisPublisher extends PublisherAgentBase {
     if (client === undefined) return;
     await within(this.#latest, remainingMs);
     if (this.#unconfirmed > 0) {
-      this.#logger.error(
-        { unconfirmed: this.#unconfirmed, lingerMs: this.#options.section.linger_ms },
-        "close(): the Redis server had not confirmed every event when redis.linger_ms ran out; those events may be lost",
-      );
+      this.#abandoned = true;
+      this.#giveUp();
+      this.#lose(new Error(`not confirmed when redis.linger_ms (${this.#options.section.linger_ms} ms) ran out`), this.#unconfirmed);
     }
     await closeRedis(client, this.#options.section.connect_timeout_ms);
   }
 
-  #lose(err: unknown): void {
-    this.#lost += 1;
-    if (this.#lost === 1 || this.#lost % 1000 === 0) {
+  #lose(err: unknown, count: number): void {
+    const before = this.#lost;
+    this.#lost += count;
+    if (before === 0 || Math.floor(before / 1000) !== Math.floor(this.#lost / 1000)) {
       this.#logger.error(
         { err, lost: this.#lost },
         "the Redis server did not take an event already accepted by sendEvent (counted in lost)",
