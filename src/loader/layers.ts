@@ -1,5 +1,5 @@
 import { ConfigError } from "../errors.js";
-import { optionNames } from "./schema.js";
+import { configSchema, type SchemaNode } from "./schema.js";
 import { checkTree, fromText, isPlainObject, refuseKey, setOwn } from "./text-values.js";
 
 /** One source of options (file, environment, overrides) and where each option came from. */
@@ -11,9 +11,28 @@ export interface OptionLayer {
 /** Prefix of the environment variables that set options: `PUBSUB_PUBLISHER_PORT=9000`. */
 export const ENV_PREFIX = "PUBSUB_";
 
-/** The environment variable that sets a top-level option. */
+/**
+ * The environment variable that sets an option: `publisher_port` is
+ * `PUBSUB_PUBLISHER_PORT`, and a nested one, given as a dotted path, joins its parts
+ * with `_`: `redis.url` is `PUBSUB_REDIS_URL`.
+ */
 export function envVarName(option: string): string {
-  return `${ENV_PREFIX}${option.toUpperCase()}`;
+  return `${ENV_PREFIX}${option.replaceAll(".", "_").toUpperCase()}`;
+}
+
+/**
+ * Every option path an environment variable can set, shallowest first: each top-level
+ * option, and each option inside a section with named options (`zmq.linger_ms`,
+ * `redis.tls.ca_file`). A map of free keys (`drivers`) is set whole, as JSON.
+ */
+function envOptionPaths(node: SchemaNode = configSchema, path: readonly string[] = []): string[][] {
+  const paths: string[][] = [];
+  for (const [name, child] of Object.entries(node.properties ?? {})) {
+    const at = [...path, name];
+    paths.push(at);
+    if (child.properties !== undefined) paths.push(...envOptionPaths(child, at));
+  }
+  return paths;
 }
 
 /**
@@ -28,18 +47,20 @@ export function fileLayer(contents: Record<string, unknown>, origin: string): Op
 }
 
 /**
- * A layer from `PUBSUB_<OPTION>` environment variables. Only the schema's options are
- * read: other `PUBSUB_*` variables belong to other tools (Google Cloud's
- * `PUBSUB_EMULATOR_HOST`, for one) and are left alone.
+ * A layer from `PUBSUB_<OPTION>` environment variables, nested options included
+ * (`PUBSUB_REDIS_URL` sets `redis.url`; `PUBSUB_REDIS` the whole section, as JSON, and
+ * the nested variables win over it). Only the schema's options are read: other
+ * `PUBSUB_*` variables belong to other tools (Google Cloud's `PUBSUB_EMULATOR_HOST`,
+ * for one) and are left alone.
  */
 export function envLayer(env: NodeJS.ProcessEnv): OptionLayer {
   const layer: OptionLayer = { values: {}, origins: new Map() };
-  for (const option of optionNames) {
-    const name = envVarName(option);
-    const text = env[name];
+  for (const path of envOptionPaths()) {
+    const name = envVarName(path.join("."));
+    const text = Object.hasOwn(env, name) ? env[name] : undefined;
     if (text === undefined) continue;
-    setOwn(layer.values, option, fromText([option], text, name));
-    layer.origins.set(option, name);
+    setPath(layer.values, path, fromText(path, text, name));
+    layer.origins.set(path.join("."), name);
   }
   return layer;
 }

@@ -18,6 +18,24 @@ describe("precedence: overrides > PUBSUB_<OPTION> env > file > defaults", () => 
     assert.equal(envVarName("publisher_port"), "PUBSUB_PUBLISHER_PORT");
   });
 
+  it("sets nested options from PUBSUB_<SECTION>_<OPTION>, over the section's JSON, naming the variable when invalid", async () => {
+    assert.equal(envVarName("redis.tls.ca_file"), "PUBSUB_REDIS_TLS_CA_FILE");
+    const { config } = await resolve({
+      PUBSUB_REDIS: '{"url":"redis://10.0.0.1:6379","linger_ms":7}',
+      PUBSUB_REDIS_URL: "redis://10.0.0.2:6380",
+      PUBSUB_ZMQ_LINGER_MS: "1234",
+      PUBSUB_REDIS_TLS_SERVERNAME: "example.test",
+    });
+    assert.equal(config.redis.url, "redis://10.0.0.2:6380");
+    assert.equal(config.redis.linger_ms, 7);
+    assert.equal(config.zmq.linger_ms, 1234);
+    assert.equal(config.redis.tls.servername, "example.test");
+    await assert.rejects(resolve({ PUBSUB_ZMQ_LINGER_MS: "soon" }), {
+      name: "ConfigError",
+      message: 'PUBSUB_ZMQ_LINGER_MS: zmq.linger_ms: must be an integer (got "soon")',
+    });
+  });
+
   it("takes the file over the defaults", async () => {
     const { config } = await resolve({});
     assert.equal(config.publisher_port, 1000);
