@@ -5,6 +5,10 @@
  */
 export interface PubSubOptions {
   /**
+   * The schema an editor checks this file against (e.g. `./node_modules/pubsub/schema/pubsub.schema.json`); ignored by pubsub.
+   */
+  $schema?: string;
+  /**
    * Network driver: publisher service -> compute nodes. A built-in alias, a user alias from `drivers`, a path to a module (relative to the config file) or an npm package name.
    */
   pub_sub_driver?: string;
@@ -63,7 +67,7 @@ export interface PubSubOptions {
      */
     send_high_water_mark?: number;
     /**
-     * Events a worker's multiproc publisher lets ZeroMQ queue for the publisher service; past it sendEvent waits (backpressure). Kept small: an event counts as sent once queued, and what is queued is lost if the service dies. 0 means no limit.
+     * Events a worker's multiproc publisher lets ZeroMQ queue for the publisher service; past it sendEvent waits (backpressure). Kept small, so a service that stops reading is noticed soon (what it had not confirmed is replayed from zmq.replay_window to the next service). 0 means no limit.
      */
     multiproc_send_high_water_mark?: number;
     /**
@@ -74,6 +78,14 @@ export interface PubSubOptions {
      * How long close() keeps sending events still queued in ZeroMQ, in milliseconds. -1 waits forever, 0 drops them.
      */
     linger_ms?: number;
+    /**
+     * Events a worker's multiproc publisher keeps until the publisher service confirms it relayed them; they are sent again, in order, to a restarted service. When it is full sendEvent waits (backpressure), at most zmq.send_timeout_ms. Bounds the worker's memory.
+     */
+    replay_window?: number;
+    /**
+     * How long a worker's sendEvent waits for room in a full zmq.replay_window before it rejects with PUBSUB_ERR_SEND, in milliseconds. -1 waits forever.
+     */
+    send_timeout_ms?: number;
     /**
      * Delay between a subscriber's attempts to reconnect to a lost publisher, in milliseconds. Also the first wait before opening a failed subscriber socket again; that wait doubles after each failure, up to 5 seconds.
      */
@@ -94,6 +106,35 @@ export interface PubSubOptions {
      * A connection whose peer sends nothing for this long is dropped and reconnected (subscribers then get "sync"), in milliseconds.
      */
     heartbeat_timeout_ms?: number;
+    /**
+     * CurveZMQ on the network driver: events encrypted, subscribers authenticated by their public keys. Off by default: Dragonflow peers speak plain ZMTP. Make keys with pubsub-run keygen. Paths are relative to the working directory.
+     */
+    curve?: {
+      /**
+       * Encrypt and authenticate the network driver's connections with CurveZMQ. Every publisher and subscriber of the network must agree.
+       */
+      enabled?: boolean;
+      /**
+       * Publisher: the file holding its CURVE secret key (Z85, as pubsub-run keygen writes it; keep it mode 0600). Needed to publish with curve on.
+       */
+      publisher_secret_key_file?: string;
+      /**
+       * Subscribers: the publisher's CURVE public key, as a file or as the 40-character Z85 text. Needed to subscribe with curve on.
+       */
+      publisher_public_key?: string;
+      /**
+       * Subscribers: the file holding this subscriber's CURVE public key (Z85). Its key must be on the publisher's allowed_subscribers.
+       */
+      subscriber_public_key_file?: string;
+      /**
+       * Subscribers: the file holding this subscriber's CURVE secret key (Z85; keep it mode 0600).
+       */
+      subscriber_secret_key_file?: string;
+      /**
+       * Publisher: the subscriber public keys it accepts, a file with one Z85 key per line (# comments allowed) or a folder of .key files, checked by a ZAP handler; others are refused and logged. Reloaded on SIGHUP by pubsub-run service. Unset: any subscriber that knows the publisher's public key is accepted.
+       */
+      allowed_subscribers?: string;
+    };
   };
   /**
    * Options of the Redis driver (`redis_pubsub_driver`): publishers PUBLISH each event on the channel named by its topic, subscribers SUBSCRIBE to each registered topic. With this driver, `publishers` defaults to `[redis.url]`.

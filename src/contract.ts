@@ -24,7 +24,9 @@ export type { PubSubOptions };
  *
  * @public
  */
-export type PubSubConfig = Readonly<Required<Omit<PubSubOptions, "publishers">> & Pick<PubSubOptions, "publishers">>;
+export type PubSubConfig = Readonly<
+  Required<Omit<PubSubOptions, "publishers" | "$schema">> & Pick<PubSubOptions, "publishers" | "$schema">
+>;
 
 /**
  * The logging surface pubsub uses: a subset of pino's, so a pino logger can be passed
@@ -228,6 +230,24 @@ export interface DriverDescription {
    * would miss. Default: none.
    */
   readonly secretOptions?: readonly string[];
+  /**
+   * Things an operator should know about this config, one line each (the ZeroMQ driver:
+   * a publisher bound beyond loopback without CurveZMQ). `check` reports them and the
+   * publisher service logs them.
+   */
+  readonly warnings?: readonly string[];
+  /**
+   * Reads again what the driver reads from files (the ZeroMQ driver: the CurveZMQ
+   * allow-list), on SIGHUP to the publisher service. Returns what was reloaded, none
+   * when nothing is in use; throws when a file no longer reads (the old contents stay).
+   */
+  readonly reload?: () => readonly Reloaded[];
+}
+
+/** What {@link DriverDescription.reload} read again: the option and how many entries it now holds. @public */
+export interface Reloaded {
+  readonly option: string;
+  readonly entries: number;
 }
 
 /**

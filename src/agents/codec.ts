@@ -182,9 +182,9 @@ export class PayloadDecoder {
   /** @throws {@link WireFormatError} as {@link decodePayload} does. */
   decode(payload: Uint8Array): WireEvent | (WireEvent | WireFormatError)[] {
     const n = payload.length;
-    if (payload[0] === FIXMAP_7 && n > STAMP_BYTES && hasOurStamp(payload, n)) {
-      const seqAt = n - STAMP_BYTES + SEQ_KEY.length + 1;
-      const sequence = readUint32(payload, seqAt) * 0x1_0000_0000 + readUint32(payload, seqAt + 4);
+    const stamp = payload[0] === FIXMAP_7 ? stampAt(payload) : undefined;
+    if (stamp !== undefined) {
+      const { sequence } = stamp;
       // The five keys alone: the same bytes with a five-entry header (put back after).
       payload[0] = FIXMAP_5;
       let body: unknown;
@@ -196,9 +196,7 @@ export class PayloadDecoder {
       } finally {
         payload[0] = FIXMAP_7;
       }
-      if (body !== undefined && sequence >= 1 && Number.isSafeInteger(sequence)) {
-        return toEvent(body, "payload", this.#idAt(payload, n - 16), sequence);
-      }
+      if (body !== undefined) return toEvent(body, "payload", this.#idAt(payload, stamp.idAt), sequence);
     }
     return decodePayload(payload);
   }
@@ -213,16 +211,28 @@ export class PayloadDecoder {
   }
 }
 
-/** True when `payload` ends with the stamp {@link Stamper} writes for a 16-byte id. */
-function hasOurStamp(payload: Uint8Array, n: number): boolean {
+/** Where a stamp is: its sequence and the offset of the 16-byte publisher id. */
+export interface StampAt {
+  readonly sequence: number;
+  readonly idAt: number;
+}
+
+/**
+ * The stamp {@link Stamper} writes for a 16-byte id, read from its fixed place at the
+ * end of `payload` without decoding the rest (for a batch, the last event's), or
+ * undefined when the payload ends with none. The subscribers' decoder and the IPC
+ * hop's acknowledgements read it.
+ */
+export function stampAt(payload: Uint8Array): StampAt | undefined {
+  const n = payload.length;
   const seqAt = n - STAMP_BYTES;
+  if (seqAt < 1) return undefined;
   const idKeyAt = seqAt + SEQ_KEY.length + 9;
-  return (
-    sameBytesAt(payload, seqAt, SEQ_KEY) &&
-    payload[seqAt + SEQ_KEY.length] === 0xcf &&
-    sameBytesAt(payload, idKeyAt, ID_KEY) &&
-    payload[idKeyAt + ID_KEY.length] === (0xa0 | 16)
-  );
+  if (!sameBytesAt(payload, seqAt, SEQ_KEY) || payload[seqAt + SEQ_KEY.length] !== 0xcf) return undefined;
+  if (!sameBytesAt(payload, idKeyAt, ID_KEY) || payload[idKeyAt + ID_KEY.length] !== (0xa0 | 16)) return undefined;
+  const at = seqAt + SEQ_KEY.length + 1;
+  const sequence = readUint32(payload, at) * 0x1_0000_0000 + readUint32(payload, at + 4);
+  return sequence >= 1 && Number.isSafeInteger(sequence) ? { sequence, idAt: n - 16 } : undefined;
 }
 
 function sameBytesAt(payload: Uint8Array, at: number, expected: Uint8Array): boolean {

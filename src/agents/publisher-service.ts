@@ -90,6 +90,8 @@ export class PublisherService {
   #accepted = 0;
   #failureLoggedAt = 0;
   #stopping: Promise<void> | undefined;
+  /** Tells the inbox's sender that the network publisher accepted its frames (raw mode, when the inbox confirms). */
+  #confirm: ((topic: Uint8Array, payload: Uint8Array) => void) | undefined;
 
   constructor(inbox: SubscriberApi, outbox: PublisherApi, options: PublisherServiceOptions = {}) {
     this.#inbox = inbox;
@@ -133,7 +135,8 @@ export class PublisherService {
       if (waited === "stopped") return false;
     }
     if (this.#raw && isRawFrameSource(this.#inbox) && isRawFrameSink(outbox)) {
-      this.#inbox.onRawFrames((topic, payload) => this.#track(outbox.sendFrames(topic, payload)));
+      this.#confirm = isConfirmingInbox(this.#inbox) ? this.#inbox.confirmOnRelay() : undefined;
+      this.#inbox.onRawFrames((topic, payload) => this.#track(outbox.sendFrames(topic, payload), topic, payload));
     }
     this.#inbox.initialize((table, key, action, value, topic) => {
       if (action === SYNC_ACTION && table === null) {
@@ -176,11 +179,12 @@ export class PublisherService {
     }
   }
 
-  #track(sent: Promise<void>): void {
+  #track(sent: Promise<void>, topic?: Uint8Array, payload?: Uint8Array): void {
     this.#accepted += 1;
     sent.then(
       () => {
         this.#relayed += 1;
+        if (payload !== undefined && topic !== undefined) this.#confirm?.(topic, payload);
       },
       (err: unknown) => {
         this.#failed += 1;
@@ -194,6 +198,19 @@ export class PublisherService {
       },
     );
   }
+}
+
+/**
+ * An inbox that acknowledges to its senders what the service relayed (the ZeroMQ
+ * multiproc subscriber): in raw mode the service calls the returned function once the
+ * network publisher accepted the frames, so a worker forgets an event only then.
+ */
+interface ConfirmingInbox {
+  confirmOnRelay(): (topic: Uint8Array, payload: Uint8Array) => void;
+}
+
+function isConfirmingInbox(inbox: SubscriberApi): inbox is SubscriberApi & ConfirmingInbox {
+  return typeof (inbox as Partial<ConfirmingInbox>).confirmOnRelay === "function";
 }
 
 /** The network publisher's connection counts, when it keeps them (`connections: { accepted, lost }`). */

@@ -11,7 +11,9 @@ export const CHECK_HELP = `Usage: pubsub-run check [--config FILE] [--set key=va
 
 Validates the configuration, imports the driver modules it names and creates each
 driver (which checks its own options, such as the transport; nothing is bound or
-connected), and prints the effective config and the resolved drivers as JSON on stdout.
+connected), and prints the effective config and the resolved drivers as JSON on stdout,
+with "warnings" when there are any (a ZeroMQ publisher bound beyond loopback without
+zmq.curve).
 Secrets are printed as ***: passwords, tokens and credentials inside URLs.
 
 Options:
@@ -65,11 +67,12 @@ export async function runCheck(args: readonly string[]): Promise<number> {
     };
   }
   const network = (await agents.driver("network")).description;
+  const warnings = network.warnings ?? [];
   if (network.topology === "broker") notes.push(brokerNote(config.pub_sub_driver, config.pub_sub_use_multiproc));
   const publishers = listenAddresses(config, network, resolved.origins).map((address) => network.redact?.(address) ?? address);
   // Secrets are masked: those the drivers name, those named like one, and credentials in URLs.
   const printable = printableOptionValue("", { ...config, publishers }, secretOptions);
-  const report = { configFile: resolved.filepath, config: printable, drivers, notes };
+  const report = { configFile: resolved.filepath, config: printable, drivers, notes, ...(warnings.length === 0 ? {} : { warnings }) };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return 0;
 }

@@ -3,6 +3,7 @@ import { closest, distance } from "fastest-levenshtein";
 import { UsageError } from "../errors.js";
 import { runCheck } from "./check.js";
 import { runDemo } from "./demo.js";
+import { runKeygen } from "./keygen.js";
 import { runPublish } from "./publish.js";
 import { reportError } from "./report.js";
 import { runService } from "./service.js";
@@ -14,6 +15,7 @@ const COMMANDS: Readonly<Record<string, (args: readonly string[]) => Promise<num
   publish: runPublish,
   demo: runDemo,
   check: runCheck,
+  keygen: runKeygen,
 });
 
 const HELP = `Usage: pubsub-run <command> [options]
@@ -24,6 +26,7 @@ Commands:
   publish    send one event from flags, or JSON lines from stdin
   demo       the whole topology on this machine: service, workers, a live count
   check      validate the config and print the effective config and drivers
+  keygen     write a CurveZMQ key pair for zmq.curve (--out DIR, --name NAME)
 
 Every command takes --config FILE, --set key=value (repeatable), --debug and --help.
 Run 'pubsub-run <command> --help' for a command's options.

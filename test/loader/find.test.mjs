@@ -125,6 +125,8 @@ describe("config search places and formats", () => {
               multiproc_send_high_water_mark: 1024,
               receive_high_water_mark: 1_000_000,
               linger_ms: 5_000,
+              replay_window: 65_536,
+              send_timeout_ms: 10_000,
               reconnect_interval_ms: 100,
               heartbeat_interval_ms: 2_000,
               batch: false,
@@ -160,6 +162,19 @@ describe("config search places and formats", () => {
       assert.equal(withXdg.config.publisher_multiproc_socket, "/run/user/1234/pubsub/publisher.sock");
       const without = await resolveConfig({ cwd: project.dir, env: NO_ENV });
       assert.match(without.config.publisher_multiproc_socket, /pubsub-\d+\/publisher\.sock$/);
+    } finally {
+      await project.cleanup();
+    }
+  });
+
+  it("accepts a $schema key for editors, and takes it for no option", async () => {
+    const project = await makeProject({
+      "pubsub.config.json": JSON.stringify({ $schema: "./schema/pubsub.schema.json", publisher_port: 9001 }),
+    });
+    try {
+      const { config } = await resolveConfig({ cwd: project.dir, env: NO_ENV });
+      assert.equal(config.publisher_port, 9001);
+      assert.equal(config.$schema, "./schema/pubsub.schema.json");
     } finally {
       await project.cleanup();
     }

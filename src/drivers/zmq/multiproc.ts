@@ -31,6 +31,7 @@ export default function createZmqMultiprocDriver(config: PubSubConfig, context?:
   }
   const socketPath = config.publisher_multiproc_socket;
   checkSocketPathLength(socketPath, SOCKET_OPTION);
+  checkSocketPathLength(`${socketPath}.ack`, SOCKET_OPTION); // the acknowledgements' socket, beside it
   const access: SocketAccess = {
     mode: parseInt(config.publisher_multiproc_socket_mode, 8),
     group: config.publisher_multiproc_socket_group,
@@ -41,6 +42,7 @@ export default function createZmqMultiprocDriver(config: PubSubConfig, context?:
     connect: `ipc://${socketPath}`,
     option: SOCKET_OPTION,
     beforeConnect: () => checkSocketFolder(socketPath, SOCKET_OPTION, access),
+    acknowledgements: `ipc://${socketPath}.ack`,
   };
   return {
     getPublisher: () => new ZmqPushPublisher(endpoint, options),

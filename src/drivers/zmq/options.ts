@@ -2,8 +2,13 @@ import type * as zmq from "zeromq";
 import type { PubSubConfig } from "../../contract.js";
 import { sectionOf } from "../section.js";
 
-/** The `zmq` section of the config, every option filled in by the schema's defaults. */
-export type ZmqOptions = Required<NonNullable<PubSubConfig["zmq"]>>;
+type ZmqSection = NonNullable<PubSubConfig["zmq"]>;
+
+/**
+ * The `zmq` section of the config, every option filled in by the schema's defaults but
+ * `curve`, which has none: absent unless configured.
+ */
+export type ZmqOptions = Required<Omit<ZmqSection, "curve">> & Pick<ZmqSection, "curve">;
 
 /** The `zmq` section, as the loader validated it and filled its defaults. */
 export function zmqOptions(config: PubSubConfig): ZmqOptions {

@@ -1,6 +1,7 @@
 import * as zmq from "zeromq";
 import type { DrainableSubscriber } from "../../contract.js";
 import type { SubscriberAgentOptions } from "../../agents/subscriber-base.js";
+import { AckSender } from "./ack-sender.js";
 import { bindExplained } from "./bind.js";
 import { bindSocketFile, ipcPath, PRIVATE_SOCKET, removeSocketFile, type SocketAccess } from "./ipc-path.js";
 import { applySocketOptions, type ZmqOptions } from "./options.js";
@@ -23,6 +24,13 @@ const SOCKET_OPTION = "publisher_multiproc_socket";
  * closed, so nothing sent there afterwards is delivered. It takes every topic:
  * filtering is the network subscribers' job, so `registerTopic` does not narrow what
  * it delivers.
+ *
+ * It acknowledges what it relayed to each worker of this project and drops the events a
+ * worker sends again (see {@link AckSender}, bound at `<publisher_multiproc_socket>.ack`):
+ * when it delivers decoded events, once its callback returned; when it hands raw frames
+ * on, once the service says the network publisher accepted them
+ * ({@link confirmOnRelay}). A plain PUSH worker (Dragonflow's) gets no acknowledgement and
+ * its events are relayed at most once.
  */
 export class ZmqPullSubscriber extends ZmqSubscriberBase implements DrainableSubscriber {
   readonly #socketPath: string;
@@ -32,12 +40,40 @@ export class ZmqPullSubscriber extends ZmqSubscriberBase implements DrainableSub
   /** Addresses being unbound: binding one again waits, so the old socket's file removal cannot hit the new one. */
   readonly #removing = new Map<string, Promise<void>>();
   readonly #pending = new Set<Promise<void>>();
+  readonly #acks: AckSender;
+  #confirmsOnRelay = false;
 
   /** @param access - who may use the socket files bound (this one and ipc listen addresses). */
   constructor(socketPath: string, options: ZmqOptions, agentOptions: SubscriberAgentOptions = {}, access: SocketAccess = PRIVATE_SOCKET) {
     super(options, agentOptions);
     this.#socketPath = socketPath;
     this.#access = access;
+    this.#acks = new AckSender(`${socketPath}.ack`, options, this.logger);
+  }
+
+  /** Replayed events dropped as duplicates (a worker sent them again after a service restart). */
+  get duplicates(): number {
+    return this.#acks.duplicates;
+  }
+
+  /**
+   * The service relays raw frames and confirms each once the network publisher accepted
+   * it, with the function returned; until called, frames are confirmed once handed on.
+   */
+  confirmOnRelay(): (topic: Uint8Array, payload: Uint8Array) => void {
+    this.#confirmsOnRelay = true;
+    return (topic, payload) => this.#acks.confirm(topic, payload);
+  }
+
+  protected override take(frames: Buffer[]): void {
+    const [topic, payload] = frames;
+    if (frames.length !== 2 || topic === undefined || payload === undefined) {
+      super.take(frames);
+      return;
+    }
+    if (!this.#acks.admit(topic, payload)) return;
+    super.take(frames);
+    if (!this.#confirmsOnRelay) this.#acks.confirm(topic, payload);
   }
 
   /** The endpoint every worker's publisher connects to. */
@@ -56,6 +92,7 @@ export class ZmqPullSubscriber extends ZmqSubscriberBase implements DrainableSub
   protected async start(): Promise<void> {
     try {
       for (const uri of [this.endpoint, ...this.listenAddresses.filter((uri) => uri !== this.endpoint)]) await this.#listen(uri);
+      await this.#acks.open(SOCKET_OPTION, this.#access);
     } catch (err: unknown) {
       await this.#stopAll();
       throw err;
@@ -146,6 +183,7 @@ export class ZmqPullSubscriber extends ZmqSubscriberBase implements DrainableSub
     this.#loops.clear();
     await Promise.all(loops.map((loop) => loop.stop()));
     while (this.#pending.size > 0) await Promise.all(this.#pending);
+    await this.#acks.close();
   }
 
   #track(work: Promise<void>): void {

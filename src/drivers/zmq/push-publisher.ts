@@ -2,6 +2,8 @@ import * as zmq from "zeromq";
 import { isNothingQueued, waiting } from "./nonblocking.js";
 import type { ZmqOptions } from "./options.js";
 import { ZmqPublisherBase } from "./publisher.js";
+import { ReplayWindow } from "./replay-window.js";
+import { eventsIn, sequenceOfFrame } from "./stamp.js";
 
 /** Where a PUSH publisher connects. */
 export interface PushEndpoint {
@@ -14,54 +16,101 @@ export interface PushEndpoint {
    * rejection (who owns the socket's folder, say) fails the send and connects nothing.
    */
   readonly beforeConnect?: () => Promise<void>;
+  /**
+   * Where the service acknowledges what it relayed, e.g.
+   * `ipc:///run/pubsub/publisher.sock.ack`; without it nothing is kept for replay and
+   * events go at most once.
+   */
+  readonly acknowledgements?: string;
 }
 
 /**
  * The multiproc publisher, a worker's way to the publisher service: a PUSH socket
  * connected on the first send (once the endpoint's `beforeConnect` check passed), so
- * workers may start before the service. It queues
- * nothing in libzmq before the service answers (`ZMQ_IMMEDIATE`), then at most
- * `zmq.multiproc_send_high_water_mark` events, and a send waits, as
- * long as it takes, for the service to take the event; `close()` gives up on what is
- * still waiting after `zmq.linger_ms` and rejects it, saying the service did not take
- * it. It does not know who reads the events, so it is not subscription-aware.
+ * workers may start before the service. It queues nothing in libzmq before the service
+ * answers (`ZMQ_IMMEDIATE`), then at most `zmq.multiproc_send_high_water_mark` events.
+ *
+ * The hop is acknowledged: every event sent stays in a replay window
+ * (`zmq.replay_window` events) until the service says the network publisher accepted
+ * it (a SUB socket on the service's `.ack` endpoint; see `AckSender`). When the
+ * connection to the service ends (it was killed, or stopped), the PUSH socket is
+ * replaced and, before any new event, everything not confirmed is sent again, in
+ * order, to the next service; the service drops what it already took. `sendEvent`
+ * resolves once the event is in the window and handed to the socket (the
+ * acknowledgement stays off the per-event path); a full window makes it wait, at most
+ * `zmq.send_timeout_ms`, then reject with `PUBSUB_ERR_SEND`. `close()` waits up to
+ * `zmq.linger_ms` for the window to empty, then counts what was sent and never
+ * confirmed in {@link lost} (a `LossCountingPublisher`: `pubsub-run publish` reports it
+ * and exits 1). It does not know who reads the events, so it is not subscription-aware.
  *
  * @example
  * ```ts
  * const publisher = new ZmqPushPublisher({ connect: "ipc:///run/pubsub/publisher.sock", option: "publisher_multiproc_socket" }, options);
  * await publisher.initialize(); // connects nothing yet
  * await publisher.sendEvent({ table: "t", key: "k", action: "set", value: 1 });
+ * await publisher.close();
+ * if (publisher.lost > 0) console.error(`${publisher.lost} events never confirmed by the service`);
  * ```
  */
 export class ZmqPushPublisher extends ZmqPublisherBase<zmq.Push> {
   readonly #endpoint: PushEndpoint;
+  readonly #window: ReplayWindow | undefined;
+  readonly #keys = new WeakMap<Uint8Array, string>();
   #socket: zmq.Push | undefined;
+  #acks: zmq.Subscriber | undefined;
+  #replaying: Promise<void> | undefined;
+  /** A message in the window whose send waits for the socket: not handed over yet. */
+  #waitingSend: Uint8Array | undefined;
+  #lost = 0;
   #released = false;
 
   constructor(endpoint: PushEndpoint, options: ZmqOptions) {
     super(options, `${endpoint.option}: no publisher service took it at ${endpoint.connect}; is 'pubsub-run service' running?`);
     this.#endpoint = endpoint;
+    this.#window = endpoint.acknowledgements === undefined ? undefined : new ReplayWindow(options.replay_window);
+  }
+
+  /** Events sent to the service and not confirmed yet (0 without acknowledgements). */
+  get unconfirmed(): number {
+    return this.#window?.events ?? 0;
+  }
+
+  /**
+   * Events whose `sendEvent` resolved and that the service never confirmed when
+   * `close()` gave up on them (`zmq.linger_ms`): maybe lost. See `LossCountingPublisher`.
+   */
+  get lost(): number {
+    return this.#lost;
   }
 
   protected async open(): Promise<void> {} // connects on the first send
 
   protected override write(topic: Uint8Array, payload: Uint8Array): Promise<void> {
+    if (this.#replaying !== undefined) return this.#replaying.then(() => this.write(topic, payload));
+    const window = this.#window;
+    if (window !== undefined && !window.hasRoom) {
+      return window.room(this.options.send_timeout_ms).then(() => this.write(topic, payload));
+    }
     const check = this.#endpoint.beforeConnect;
-    if (this.#socket !== undefined || check === undefined) return super.write(topic, payload);
+    if (this.#socket !== undefined || check === undefined) return this.#sendKept(topic, payload);
     return check().then(() => {
       if (this.#released) throw new Error("the publisher closed before it connected");
-      return super.write(topic, payload);
+      return this.#replaying === undefined ? this.#sendKept(topic, payload) : this.write(topic, payload);
     });
   }
 
   protected sendingSocket(): zmq.Push {
     if (this.#socket !== undefined) return this.#socket;
     const socket = this.configure(new zmq.Push());
-    // Its own, small queue: a queued event counts as sent, and is lost if the service dies.
+    // Its own, small queue: what it holds is in the replay window too.
     socket.sendHighWaterMark = this.options.multiproc_send_high_water_mark;
     // Queue nothing in libzmq before the service answers: a send resolves only once a
-    // connection took it, so events `close()` gives up on are rejected, not dropped.
+    // connection took it.
     socket.immediate = true;
+    if (this.#window !== undefined) {
+      socket.events.on("disconnect", () => this.#connectionLost(socket));
+      this.#listen();
+    }
     socket.connect(this.#endpoint.connect);
     this.#socket = socket;
     return socket;
@@ -69,15 +118,105 @@ export class ZmqPushPublisher extends ZmqPublisherBase<zmq.Push> {
 
   /** The socket could not take the event at once (no room, or no service yet): waits for it to, as long as it takes. */
   protected async sendRefused(err: unknown, socket: zmq.Push, topic: Uint8Array, payload: Uint8Array): Promise<void> {
+    if (this.#replaced(socket)) return; // it is in the window: the replay sends it
     if (!isNothingQueued(err) || socket.closed) throw err;
-    await waiting(socket, "sendTimeout", () => socket.send([topic, payload]));
+    this.#waitingSend = payload;
+    try {
+      await waiting(socket, "sendTimeout", () => socket.send([topic, payload]));
+    } catch (failed: unknown) {
+      if (!this.#replaced(socket)) throw failed;
+    } finally {
+      if (this.#waitingSend === payload) this.#waitingSend = undefined;
+    }
     this.eventLoopTurned();
   }
 
-  protected release(): Promise<void> {
+  protected async release(remainingMs: number): Promise<void> {
+    const window = this.#window;
+    const confirmed = window === undefined || remainingMs === 0 ? window?.events === 0 : await window.whenEmpty(remainingMs);
     this.#released = true;
     this.#socket?.close();
     this.#socket = undefined;
-    return Promise.resolve();
+    this.#acks?.close();
+    this.#acks = undefined;
+    if (window !== undefined && !confirmed) {
+      // A new message whose send still waited was never handed over: its caller gets the
+      // rejection. One being sent again (a replay) was handed over before: it counts.
+      const waitingSend = this.#replaying === undefined ? this.#waitingSend : undefined;
+      this.#lost += window.events - (waitingSend !== undefined && window.isLast(waitingSend) ? eventsIn(waitingSend) : 0);
+    }
+  }
+
+  /** Keeps the message in the window, then sends it. */
+  #sendKept(topic: Uint8Array, payload: Uint8Array): Promise<void> {
+    this.#window?.add(topic, this.#keyOf(topic), payload);
+    return super.write(topic, payload);
+  }
+
+  /** True when `socket` was replaced (the service went away) while the publisher is open. */
+  #replaced(socket: zmq.Push): boolean {
+    return this.#window !== undefined && !this.#released && socket !== this.#socket;
+  }
+
+  /** The connection to the service ended: a new socket, and what was not confirmed goes again first. */
+  #connectionLost(socket: zmq.Push): void {
+    if (this.#released || socket !== this.#socket) return;
+    socket.linger = 0; // what it still holds is in the window
+    socket.close();
+    this.#socket = undefined;
+    const replay = this.#replay();
+    this.#replaying = replay;
+    void replay.finally(() => {
+      if (this.#replaying === replay) this.#replaying = undefined;
+    });
+  }
+
+  async #replay(): Promise<void> {
+    const socket = this.sendingSocket();
+    for (const message of this.#window?.snapshot() ?? []) {
+      if (this.#socket !== socket) return; // lost again: that replay sends it all
+      try {
+        await super.write(message.topic, message.payload);
+      } catch {
+        return; // closed under it: close() reports what was not confirmed
+      }
+    }
+  }
+
+  /** Reads acknowledgements: `[publisher id, topic, sequence, topic, sequence, ...]`. */
+  #listen(): void {
+    if (this.#acks !== undefined || this.#endpoint.acknowledgements === undefined) return;
+    const acks = new zmq.Subscriber();
+    acks.linger = 0;
+    acks.reconnectInterval = this.options.reconnect_interval_ms;
+    acks.connect(this.#endpoint.acknowledgements);
+    acks.subscribe(this.publisherId);
+    this.#acks = acks;
+    void this.#readAcks(acks);
+  }
+
+  async #readAcks(acks: zmq.Subscriber): Promise<void> {
+    const window = this.#window;
+    if (window === undefined) return;
+    try {
+      for await (const frames of acks) {
+        for (let i = 1; i + 1 < frames.length; i += 2) {
+          const sequence = sequenceOfFrame(frames[i + 1] as Buffer);
+          if (sequence !== undefined) window.confirm((frames[i] as Buffer).toString("latin1"), sequence);
+        }
+        window.settle();
+      }
+    } catch {
+      // closed by release(): what was not confirmed is reported there
+    }
+  }
+
+  #keyOf(topic: Uint8Array): string {
+    let key = this.#keys.get(topic);
+    if (key === undefined) {
+      key = Buffer.from(topic.buffer, topic.byteOffset, topic.length).toString("latin1");
+      this.#keys.set(topic, key);
+    }
+    return key;
   }
 }

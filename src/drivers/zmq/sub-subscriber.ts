@@ -2,6 +2,7 @@ import * as zmq from "zeromq";
 import { ConnectedListeners } from "../../agents/connected-listeners.js";
 import type { ConnectionAwareSubscriber } from "../../contract.js";
 import type { SubscriberAgentOptions } from "../../agents/subscriber-base.js";
+import type { CurveSubscriberKeys } from "./curve.js";
 import { HELLO, isHello } from "./hello.js";
 import { applySocketOptions, type ZmqOptions } from "./options.js";
 import type { ReceiveLoop } from "./receive-loop.js";
@@ -12,15 +13,18 @@ import { ZmqSubscriberBase } from "./subscriber.js";
  * to every registered topic. ZeroMQ's subscriptions are prefix matches; the base drops
  * what is not an exact match. A socket per publisher tells which publisher a message
  * came from, so when one of ours greets a connection a second time (it restarted, or
- * the connection timed out and came back), the callback gets `"sync"`.
+ * the connection timed out and came back), the callback gets `"sync"`. With `zmq.curve`
+ * keys, every socket is a CURVE client of the publisher's public key.
  */
 export class ZmqSubSubscriber extends ZmqSubscriberBase implements ConnectionAwareSubscriber {
   readonly #loops = new Map<string, ReceiveLoop>();
   readonly #connectedListeners = new ConnectedListeners();
   readonly #pending = new Set<Promise<void>>();
+  readonly #curve: CurveSubscriberKeys | undefined;
 
-  constructor(options: ZmqOptions, agentOptions: SubscriberAgentOptions = {}) {
+  constructor(options: ZmqOptions, agentOptions: SubscriberAgentOptions = {}, curve?: CurveSubscriberKeys) {
     super(options, agentOptions);
+    this.#curve = curve;
   }
 
   get sockets(): readonly zmq.Socket[] {
@@ -86,10 +90,44 @@ export class ZmqSubSubscriber extends ZmqSubscriberBase implements ConnectionAwa
     const socket = new zmq.Subscriber();
     applySocketOptions(socket, this.options, "receive");
     socket.receiveHighWaterMark = this.options.receive_high_water_mark;
+    if (this.#curve !== undefined) {
+      socket.curveServerKey = this.#curve.serverKey;
+      socket.curvePublicKey = this.#curve.publicKey;
+      socket.curveSecretKey = this.#curve.secretKey;
+      this.#retryWhenRefused(socket, uri);
+    }
     socket.subscribe(HELLO);
     for (const topic of this.topics) socket.subscribe(topic);
     socket.connect(uri);
     return socket;
+  }
+
+  /**
+   * libzmq does not reconnect a connection whose CURVE key the publisher refused; this
+   * does, after `zmq.reconnect_interval_ms` doubling up to 5 s, so a key added to the
+   * publisher's allow-list later (SIGHUP) gets in. One log line per refusal.
+   */
+  #retryWhenRefused(socket: zmq.Subscriber, uri: string): void {
+    const first = this.options.reconnect_interval_ms;
+    let delay = first;
+    socket.events.on("handshake", () => (delay = first));
+    socket.events.on("handshake:error:auth", () => {
+      this.logger.warn(
+        { publisher: uri, retryInMs: delay },
+        `the publisher at ${uri} refused this subscriber's CURVE key: is zmq.curve.subscriber_public_key_file on its allowed_subscribers, and zmq.curve.publisher_public_key its key? trying again in ${delay} ms`,
+      );
+      const timer = setTimeout(() => {
+        if (socket.closed) return;
+        try {
+          socket.disconnect(uri);
+        } catch {
+          // already gone: connect again all the same
+        }
+        socket.connect(uri);
+      }, delay);
+      timer.unref();
+      delay = Math.min(delay * 2, 5_000);
+    });
   }
 
   #track(work: Promise<void>): void {

@@ -3,6 +3,7 @@ import type { Logger, SubscriptionAwarePublisher } from "../../contract.js";
 import { StateError } from "../../errors.js";
 import { createStderrLogger } from "../../logger.js";
 import { bindExplained } from "./bind.js";
+import type { CurvePublisherKeys } from "./curve.js";
 import { type ConnectionCounts, ConnectionWatch } from "./connection-events.js";
 import { HELLO } from "./hello.js";
 import { isNothingQueued } from "./nonblocking.js";
@@ -10,6 +11,7 @@ import type { ZmqOptions } from "./options.js";
 import { ZmqPublisherBase } from "./publisher.js";
 import { tcpReleased } from "./released.js";
 import { SubscriptionCounter } from "./subscriptions.js";
+import { ZapHandler } from "./zap.js";
 
 /** Where an XPUB publisher binds. */
 export interface XPubEndpoint {
@@ -23,6 +25,8 @@ export interface XPubEndpoint {
   readonly prepare?: () => Promise<void>;
   /** Runs once the socket is closed (an IPC endpoint's socket file). */
   readonly release?: () => Promise<void>;
+  /** CurveZMQ: the publisher's secret key and the subscribers' allow-list (`zmq.curve`); plain ZMTP without it. */
+  readonly curve?: CurvePublisherKeys | undefined;
 }
 
 /** While subscribers' queues keep overflowing, one log line per this many milliseconds. */
@@ -45,8 +49,11 @@ const OVERFLOW_LOG_INTERVAL_MS = 10_000;
  * A subscriber connection that ends (closed, its process gone, or dropped after
  * `zmq.heartbeat_timeout_ms` without a heartbeat, with everything queued for it) is
  * counted in {@link connections} and logged the same way; see `connection-events.ts`
- * for what libzmq does and does not tell about it. While bound, the publisher keeps the
- * Node.js process alive, as a listening server does, until `close()`.
+ * for what libzmq does and does not tell about it. With `zmq.curve` on, the socket is a
+ * CURVE server; with an allow-list, a ZAP handler in a ZeroMQ context of this
+ * publisher's own refuses and logs every subscriber key not on it (`zap.ts`). While
+ * bound, the publisher keeps the Node.js process alive, as a listening server does,
+ * until `close()`.
  *
  * @example
  * ```ts
@@ -61,6 +68,7 @@ export class ZmqXPubPublisher extends ZmqPublisherBase<zmq.XPublisher> implement
   #socket: zmq.XPublisher | undefined;
   #bound: string | undefined;
   #counter: SubscriptionCounter | undefined;
+  #zap: ZapHandler | undefined;
   #connections: ConnectionWatch | undefined;
   /** Waits in {@link whenSubscribers} before the socket is bound. */
   readonly #early: { count: number; resolve: () => void }[] = [];
@@ -112,8 +120,30 @@ export class ZmqXPubPublisher extends ZmqPublisherBase<zmq.XPublisher> implement
     return new Promise((resolve) => this.#early.push({ count, resolve }));
   }
 
+  /**
+   * Reads `zmq.curve.allowed_subscribers` again (`pubsub-run service` does on SIGHUP);
+   * connections already accepted stay.
+   *
+   * @returns the number of keys now allowed, or `undefined` without an allow-list in use.
+   * @throws {@link TransportError} when the list is missing or malformed; the one in use is kept.
+   */
+  reloadAllowList(): number | undefined {
+    return this.#zap?.reload();
+  }
+
   protected async open(): Promise<void> {
-    const socket = this.configure(new zmq.XPublisher());
+    const curve = this.#endpoint.curve;
+    let context: zmq.Context | undefined;
+    if (curve?.allowList !== undefined) {
+      context = new zmq.Context();
+      this.#zap = await ZapHandler.start(context, curve.allowList, this.#logger);
+    }
+    const socket = this.configure(new zmq.XPublisher(context === undefined ? {} : { context }));
+    if (curve !== undefined) {
+      socket.curveServer = true;
+      socket.curveSecretKey = curve.secretKey;
+      socket.zapDomain = "pubsub";
+    }
     socket.welcomeMessage = HELLO;
     socket.verbosity = "allSubsUnsubs";
     // A full subscriber queue makes a send fail at once (EAGAIN, the send timeout is 0)
@@ -126,6 +156,8 @@ export class ZmqXPubPublisher extends ZmqPublisherBase<zmq.XPublisher> implement
       await bindExplained(socket, this.#endpoint.bind, this.#endpoint.option, this.#endpoint.addressOption);
     } catch (err: unknown) {
       socket.close();
+      await this.#zap?.close();
+      this.#zap = undefined;
       throw err;
     }
     this.#socket = socket;
@@ -174,6 +206,8 @@ export class ZmqXPubPublisher extends ZmqPublisherBase<zmq.XPublisher> implement
     socket?.close();
     await counting;
     await this.#connections?.closed();
+    await this.#zap?.close();
+    this.#zap = undefined;
     if (this.#bound !== undefined) await tcpReleased(this.#bound, 1_000);
     await this.#endpoint.release?.();
   }
