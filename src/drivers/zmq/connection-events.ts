@@ -1,5 +1,6 @@
 import type * as zmq from "zeromq";
 import type { Logger } from "../../contract.js";
+import { HeldBackLog } from "./held-back-log.js";
 
 /** While subscriber connections keep being lost, one log line per this many milliseconds. */
 const LOSS_LOG_INTERVAL_MS = 10_000;
@@ -41,10 +42,9 @@ export class ConnectionWatch {
   #lost = 0;
   /** Failed handshakes whose `"disconnect"` is still to come. */
   #failedHandshakes = 0;
-  #loggedAt = -Infinity;
   #unlogged = 0;
   readonly #unloggedEndpoints = new Set<string>();
-  #timer: NodeJS.Timeout | undefined;
+  readonly #held = new HeldBackLog(LOSS_LOG_INTERVAL_MS, () => this.#logHeldBack());
 
   /**
    * Starts reading `socket`'s events: before it binds, so that no connection is missed.
@@ -67,9 +67,7 @@ export class ConnectionWatch {
    */
   async closed(): Promise<void> {
     await this.#reading;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#logHeldBack();
+    this.#held.flush();
   }
 
   async #read(events: zmq.Observer): Promise<void> {
@@ -104,17 +102,7 @@ export class ConnectionWatch {
     this.#lost += 1;
     this.#unlogged += 1;
     this.#unloggedEndpoints.add(endpoint);
-    const wait = this.#loggedAt + LOSS_LOG_INTERVAL_MS - Date.now();
-    if (wait <= 0) {
-      this.#logHeldBack();
-      return;
-    }
-    if (this.#timer !== undefined) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#logHeldBack();
-    }, wait);
-    this.#timer.unref();
+    this.#held.note();
   }
 
   #logHeldBack(): void {
@@ -128,7 +116,6 @@ export class ConnectionWatch {
       },
       `${this.#unlogged === 1 ? "a subscriber connection was" : `${this.#unlogged} subscriber connections were`} lost: closed by the subscriber, its process gone, or dropped after zmq.heartbeat_timeout_ms without a heartbeat (libzmq does not say which); the events queued for it are dropped, uncounted (libzmq does not say how many); a subscriber of this project that reconnects gets "sync" (counted in connections.lost; logged at most every 10 s)`,
     );
-    this.#loggedAt = Date.now();
     this.#unlogged = 0;
     this.#unloggedEndpoints.clear();
   }

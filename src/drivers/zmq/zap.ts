@@ -1,6 +1,7 @@
 import * as zmq from "zeromq";
 import type { Logger } from "../../contract.js";
 import { readAllowList } from "./curve.js";
+import { HeldBackLog } from "./held-back-log.js";
 
 /** Where libzmq sends a context's ZAP requests (RFC 27); zeromq.js v6 has no helper for it. */
 const ZAP_ENDPOINT = "inproc://zeromq.zap.01";
@@ -34,8 +35,7 @@ export class ZapHandler {
     count: 0,
     addresses: new Set(),
   };
-  #loggedAt = -Infinity;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #held = new HeldBackLog(REFUSAL_LOG_INTERVAL_MS, () => this.#log());
 
   private constructor(router: zmq.Router, path: string, allowed: Set<string>, logger: Logger) {
     this.#router = router;
@@ -82,9 +82,7 @@ export class ZapHandler {
   }
 
   async close(): Promise<void> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    if (this.#unlogged.count > 0) this.#log();
+    this.#held.flush();
     this.#router.close();
     await this.#reading;
   }
@@ -114,22 +112,11 @@ export class ZapHandler {
     this.#unlogged.count += 1;
     this.#unlogged.last = { address, key };
     if (this.#unlogged.addresses.size < 10) this.#unlogged.addresses.add(address);
-    const wait = this.#loggedAt + REFUSAL_LOG_INTERVAL_MS - Date.now();
-    if (wait <= 0) {
-      this.#log();
-      return;
-    }
-    if (this.#timer !== undefined) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#log();
-    }, wait);
-    this.#timer.unref();
+    this.#held.note();
   }
 
   /** Logs the refusals held back: the peers' addresses (up to 10) and the last key refused. */
   #log(): void {
-    this.#loggedAt = Date.now();
     const { count, addresses, last } = this.#unlogged;
     this.#unlogged = { count: 0, addresses: new Set() };
     const publicKey = last?.key;
