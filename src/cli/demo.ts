@@ -101,8 +101,9 @@ async function runPrimary(
     process.stdout.write(`${isTerminal(process.stdout) ? "\n" : ""}${tally.summary()}\n`);
     return tally.complete ? 0 : 1;
   } finally {
-    await subscriber?.close();
+    // The service first: a subscriber that leaves a running service is a lost connection to it.
     await service?.stop();
+    await subscriber?.close();
   }
 }
 
