@@ -131,6 +131,7 @@ describe("config search places and formats", () => {
               heartbeat_interval_ms: 2_000,
               batch: false,
               batch_max_bytes: 262_144,
+              max_message_bytes: 16_777_216,
               heartbeat_timeout_ms: 6_000,
             },
             redis: {

@@ -1,5 +1,6 @@
 import type * as zmq from "zeromq";
 import { PublisherAgentBase } from "../../agents/publisher-base.js";
+import { SendError } from "../../errors.js";
 import { nextTurn, TurnTaker } from "./nonblocking.js";
 import { applySocketOptions, type ZmqOptions } from "./options.js";
 
@@ -17,16 +18,20 @@ export type SendingSocket = zmq.XPublisher | zmq.Push;
 export abstract class ZmqPublisherBase<S extends SendingSocket> extends PublisherAgentBase {
   protected readonly options: ZmqOptions;
   readonly #turns = new TurnTaker();
+  /** The largest frame peers take (`zmq.max_message_bytes`); Infinity for no limit. */
+  readonly #maxFrameBytes: number;
 
   /** @param unsentHint - added to the error of an event that could not be sent (see {@link PublisherAgentBase}). */
   constructor(options: ZmqOptions, unsentHint?: string) {
     super({
       lingerMs: options.linger_ms,
       lingerOption: "zmq.linger_ms",
-      batchMaxBytes: options.batch ? options.batch_max_bytes : 0,
+      // A batch never grows past what subscribers take.
+      batchMaxBytes: options.batch ? Math.min(options.batch_max_bytes, options.max_message_bytes || Infinity) : 0,
       ...(unsentHint === undefined ? {} : { unsentHint }),
     });
     this.options = options;
+    this.#maxFrameBytes = options.max_message_bytes || Infinity;
   }
 
   /** The socket to send on, created here by a publisher that connects lazily. */
@@ -40,9 +45,19 @@ export abstract class ZmqPublisherBase<S extends SendingSocket> extends Publishe
 
   // Not async: one promise less per event.
   protected write(topic: Uint8Array, payload: Uint8Array): Promise<void> {
+    if (payload.length > this.#maxFrameBytes || topic.length > this.#maxFrameBytes) return Promise.reject(this.#tooLarge(topic, payload));
     const socket = this.sendingSocket();
     if (this.#turns.take()) return nextTurn().then(() => this.#send(socket, topic, payload));
     return this.#send(socket, topic, payload);
+  }
+
+  /** Peers would drop the connection on a frame past `zmq.max_message_bytes`: refused here instead. */
+  #tooLarge(topic: Uint8Array, payload: Uint8Array): SendError {
+    const bytes = Math.max(topic.length, payload.length);
+    return new SendError(
+      `zmq.max_message_bytes: an event of ${bytes} bytes is larger than the limit (${this.options.max_message_bytes}); send smaller events, or raise zmq.max_message_bytes on publishers and subscribers alike`,
+      { option: "zmq.max_message_bytes" },
+    );
   }
 
   /** The options every sending socket gets; the send timeout is 0, see the class. */
@@ -59,6 +74,15 @@ export abstract class ZmqPublisherBase<S extends SendingSocket> extends Publishe
   }
 
   #send(socket: S, topic: Uint8Array, payload: Uint8Array): Promise<void> {
-    return socket.send([topic, payload]).catch((err: unknown) => this.sendRefused(err, socket, topic, payload));
+    let sent: Promise<void>;
+    try {
+      sent = socket.send([topic, payload]);
+    } catch (err: unknown) {
+      // zeromq.js throws at once on a socket closed meanwhile (the multiproc publisher
+      // replaces its socket when the service goes away): the publisher decides, as for
+      // a send that failed later.
+      return this.sendRefused(err, socket, topic, payload);
+    }
+    return sent.catch((err: unknown) => this.sendRefused(err, socket, topic, payload));
   }
 }

@@ -88,7 +88,7 @@ export class ZmqSubSubscriber extends ZmqSubscriberBase implements ConnectionAwa
 
   #open(uri: string): zmq.Subscriber {
     const socket = new zmq.Subscriber();
-    applySocketOptions(socket, this.options, "receive");
+    applySocketOptions(socket, this.options, "subscribe");
     socket.receiveHighWaterMark = this.options.receive_high_water_mark;
     if (this.#curve !== undefined) {
       socket.curveServerKey = this.#curve.serverKey;

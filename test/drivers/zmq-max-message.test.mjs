@@ -1,0 +1,61 @@
+// zmq.max_message_bytes: no worker grows the publisher service's memory with one
+// message. A larger message drops that worker's connection (ZMQ_MAXMSGSIZE) and is
+// never relayed; our publishers refuse to send one, naming the option.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { join } from "node:path";
+import createZmqMultiprocDriver from "../../dist/drivers/zmq-multiproc.js";
+import createZmqNetworkDriver from "../../dist/drivers/zmq.js";
+import { Session, freePort, waitForFlow } from "../../dist/testing.js";
+import { encodeEvent, encodeTopic } from "../../dist/wire.js";
+import { configFor, quietContext, rawPush, socketDir } from "../helpers/zmq.mjs";
+
+const LIMIT = 4096;
+
+async function driverOn(t) {
+  const port = await freePort();
+  const address = `tcp://127.0.0.1:${port}`;
+  const config = await configFor({ publisher_port: port, publisher_bind_address: "127.0.0.1", zmq: { max_message_bytes: LIMIT } });
+  const api = createZmqNetworkDriver(config, quietContext("network"));
+  const session = new Session();
+  t.after(() => session.close());
+  return { api, address, session };
+}
+
+describe("zmq.max_message_bytes", () => {
+  it("a publisher refuses an event past the limit, naming the option, and keeps sending the rest", async (t) => {
+    const { api, address, session } = await driverOn(t);
+    const { got } = await session.subscriber({ api, address });
+    const publisher = await session.publisher({ api, address });
+    await waitForFlow(publisher, [got]);
+    await assert.rejects(publisher.sendEvent({ table: "big", key: "1", action: "set", value: "x".repeat(2 * LIMIT) }), {
+      code: "PUBSUB_ERR_SEND",
+      message: /^zmq\.max_message_bytes: an event of \d+ bytes is larger than the limit \(4096\)/,
+    });
+    await publisher.sendEvent({ table: "small", key: "2", action: "set", value: "x" });
+    await got.until(() => got.count("small") === 1, "the small event after the refused one");
+    assert.equal(got.count("big"), 0);
+  });
+
+  it("the service's inbox never takes a message past the limit from a worker, and keeps taking the others", async (t) => {
+    const path = join(await socketDir(), "publisher.sock");
+    const config = await configFor({ publisher_multiproc_socket: path, zmq: { max_message_bytes: LIMIT } });
+    const api = createZmqMultiprocDriver(config, quietContext("multiproc"));
+    const session = new Session();
+    t.after(() => session.close());
+    const address = `ipc://${path}`;
+    const { subscriber: inbox, got } = await session.subscriber({ api, address });
+    const topic = encodeTopic("D");
+    const big = await rawPush(address);
+    t.after(() => big.close());
+    await big.send([topic, encodeEvent({ table: "big", key: "1", action: "set", value: "x".repeat(64 * 1024) }, "D")]);
+    // Another worker's connection is not disturbed: its events arrive, the big one never.
+    const other = await rawPush(address);
+    t.after(() => other.close());
+    await waitForFlow({ sendEvent: (event) => other.send([topic, encodeEvent(event, "D")]) }, [got]);
+    await other.send([topic, encodeEvent({ table: "small", key: "2", action: "set", value: "x" }, "D")]);
+    await got.until(() => got.count("small") === 1, "the other worker's event");
+    assert.equal(got.count("big"), 0);
+    assert.equal(inbox.isRunning, true);
+  });
+});
