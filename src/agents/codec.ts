@@ -240,7 +240,8 @@ function sameBytesAt(payload: Uint8Array, at: number, expected: Uint8Array): boo
   return true;
 }
 
-function readUint32(bytes: Uint8Array, at: number): number {
+/** The big-endian unsigned 32-bit integer at `at`. */
+export function readUint32(bytes: Uint8Array, at: number): number {
   return (bytes[at] ?? 0) * 0x100_0000 + ((bytes[at + 1] ?? 0) << 16) + ((bytes[at + 2] ?? 0) << 8) + (bytes[at + 3] ?? 0);
 }
 

@@ -28,7 +28,7 @@ async function rawToSubscriber(t, topics = []) {
     raw.send([encodeTopic(topic), encodeEvent({ table: "t", key, action: "set", value: sequence }, topic, { publisherId: id, sequence })]);
   // Unstamped probes (a Dragonflow publisher's kind) until the subscription is in place.
   await waitForFlow({ sendEvent: (event) => raw.send([topicD, encodeEvent(event, "D")]) }, [got]);
-  return { subscriber, got, send };
+  return { subscriber, got, send, raw };
 }
 
 /** What the callback got after the probes: keys of events, "sync" for notices. */
@@ -142,17 +142,7 @@ describe("sequence numbers", () => {
   });
 
   it("unstamped events (a Dragonflow publisher's) are delivered as they are, never a gap", async (t) => {
-    const port = await freePort();
-    const address = `tcp://127.0.0.1:${port}`;
-    const raw = await rawPublisher(address);
-    const api = createZmqNetworkDriver(await configFor({ publisher_port: port }), quietContext("network"));
-    const session = new Session();
-    t.after(async () => {
-      await session.close();
-      await raw.close();
-    });
-    const { subscriber, got } = await session.subscriber({ api, address });
-    await waitForFlow({ sendEvent: (event) => raw.send([topicD, encodeEvent(event, "D")]) }, [got]);
+    const { subscriber, got, raw } = await rawToSubscriber(t);
     for (const key of ["a", "b", "c"]) await raw.send([topicD, encodeEvent({ table: "t", key, action: "set", value: null }, "D")]);
     await got.until(() => got.count("t") === 3, "3 unstamped events");
     assert.deepEqual(seen(got), ["a", "b", "c"]);

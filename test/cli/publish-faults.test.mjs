@@ -2,31 +2,16 @@
 // itself gets SIGTERM/SIGINT: the exit code and one line with the exact counts, checked
 // against what the service relayed once it was let go on (SIGCONT).
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { describe, it } from "node:test";
-import { freePort } from "../../dist/testing.js";
 import { processStarter } from "../helpers/process.mjs";
-import { socketDir } from "../helpers/zmq.mjs";
+import { eventLines, topologyFlags } from "../helpers/zmq.mjs";
 
 const start = processStarter();
 
 /** Short enough for a quick test, long enough for a busy machine to read a window of stdin. */
 const LINGER_MS = 1000;
-
-/** A port, a socket path and the linger time of the test's own, as --set flags. */
-async function sets() {
-  const port = await freePort();
-  const socket = join(await socketDir(), "publisher.sock");
-  const flags = ["--set", `publisher_port=${port}`, "--set", `publisher_multiproc_socket=${socket}`, "--set", `zmq.linger_ms=${LINGER_MS}`];
-  return { port, socket, flags };
-}
-
-/** Events `from` to `to - 1` as stdin lines; the key of line n is n - 1. */
-function lines(from, to) {
-  let text = "";
-  for (let i = from; i < to; i += 1) text += `${JSON.stringify({ table: "t", key: String(i), action: "set", value: i })}\n`;
-  return text;
-}
+const sets = () => topologyFlags(LINGER_MS);
+const lines = eventLines;
 
 /** A running service (JSON logs), and a subscriber of it when asked for. */
 async function topology(flags, port, { subscriber = false } = {}) {

@@ -5,12 +5,10 @@
 // order, and publish exits 0. A service that does not come back: publish exits 1 and
 // counts what was never confirmed. A plain PUSH worker (Dragonflow's) is still relayed.
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { describe, it } from "node:test";
 import { encodeEvent, encodeTopic } from "../../dist/wire.js";
-import { freePort } from "../../dist/testing.js";
 import { processStarter } from "../helpers/process.mjs";
-import { rawPush, socketDir } from "../helpers/zmq.mjs";
+import { eventLines, rawPush, topologyFlags } from "../helpers/zmq.mjs";
 
 const start = processStarter();
 
@@ -21,20 +19,8 @@ const start = processStarter();
  */
 const LINGER_MS = 5000;
 const NO_SERVICE_LINGER_MS = 1000;
-
-async function sets(lingerMs = LINGER_MS) {
-  const port = await freePort();
-  const socket = join(await socketDir(), "publisher.sock");
-  const flags = ["--set", `publisher_port=${port}`, "--set", `publisher_multiproc_socket=${socket}`, "--set", `zmq.linger_ms=${lingerMs}`];
-  return { port, socket, flags };
-}
-
-/** Events `from` to `to - 1` as stdin lines; the key of line n is n - 1. */
-function lines(from, to) {
-  let text = "";
-  for (let i = from; i < to; i += 1) text += `${JSON.stringify({ table: "t", key: String(i), action: "set", value: i })}\n`;
-  return text;
-}
+const sets = (lingerMs = LINGER_MS) => topologyFlags(lingerMs);
+const lines = eventLines;
 
 /** A service that takes nothing before its subscriber is there, so the subscriber misses nothing it relays. */
 async function service(flags) {

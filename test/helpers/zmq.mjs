@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after } from "node:test";
 import * as zmq from "zeromq";
 import { resolveConfig } from "../../dist/index.js";
-import { waitForFlow } from "../../dist/testing.js";
+import { freePort, waitForFlow } from "../../dist/testing.js";
 import { makeProject, recordingLogger } from "./fixtures.mjs";
 
 const emptyProject = await makeProject();
@@ -91,4 +91,22 @@ export async function assertSocketReplaced({ subscriber, publisher, got }, check
   await publisher.sendEvent({ table: "after", key: "1", action: "set", value: null });
   await got.until(() => got.count("after") === 1, "an event after the socket was replaced");
   assert.equal(subscriber.stats.syncs, 1);
+}
+
+/**
+ * A port, a socket path and a linger time of a test's own, as `--set` flags for
+ * pubsub-run processes of one service topology.
+ */
+export async function topologyFlags(lingerMs) {
+  const port = await freePort();
+  const socket = join(await socketDir(), "publisher.sock");
+  const flags = ["--set", `publisher_port=${port}`, "--set", `publisher_multiproc_socket=${socket}`, "--set", `zmq.linger_ms=${lingerMs}`];
+  return { port, socket, flags };
+}
+
+/** Events `from` to `to - 1` as stdin lines for `publish --stdin`; the key of line n is n - 1. */
+export function eventLines(from, to) {
+  let text = "";
+  for (let i = from; i < to; i += 1) text += `${JSON.stringify({ table: "t", key: String(i), action: "set", value: i })}\n`;
+  return text;
 }

@@ -7,7 +7,7 @@
  */
 
 export { stampAt as stampOf, type StampAt } from "../../agents/codec.js";
-import type { StampAt } from "../../agents/codec.js";
+import { readUint32, type StampAt } from "../../agents/codec.js";
 
 const ID_BYTES = 16;
 
@@ -21,7 +21,7 @@ export function eventsIn(payload: Uint8Array): number {
   const first = payload[0] ?? 0;
   if ((first & 0xf0) === 0x90) return first & 0x0f;
   if (first === 0xdc) return ((payload[1] ?? 0) << 8) + (payload[2] ?? 0);
-  if (first === 0xdd) return uint32(payload, 1);
+  if (first === 0xdd) return readUint32(payload, 1);
   return 1;
 }
 
@@ -35,9 +35,5 @@ export function sequenceFrame(sequence: number): Buffer {
 
 /** The sequence in an acknowledgement frame; undefined when it is not 8 bytes. */
 export function sequenceOfFrame(frame: Uint8Array): number | undefined {
-  return frame.length === 8 ? uint32(frame, 0) * 0x1_0000_0000 + uint32(frame, 4) : undefined;
-}
-
-function uint32(bytes: Uint8Array, at: number): number {
-  return (bytes[at] ?? 0) * 0x100_0000 + ((bytes[at + 1] ?? 0) << 16) + ((bytes[at + 2] ?? 0) << 8) + (bytes[at + 3] ?? 0);
+  return frame.length === 8 ? readUint32(frame, 0) * 0x1_0000_0000 + readUint32(frame, 4) : undefined;
 }
