@@ -109,8 +109,10 @@ for (const broker of brokers) {
           if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
         }
       })();
-      await server.restart();
-      await sending;
+      // Bounded, with what was seen: a send that waits for ever is a failure to report, not a hung run.
+      const status = () => `published ${published}, refused ${refused}, server said: ${server.output.slice(-2).join(" | ")}`;
+      await until(server.restart(), "the server's restart", { timeoutMs: 30_000, status });
+      await until(sending, "the 3000 sends to finish", { timeoutMs: 30_000, status });
       await got.until(() => got.syncs >= 1, "the sync after the reconnection");
       await publisher.sendEvent({ table: "stream", key: "last", action: "set", value: -1 }, "stream");
       published += 1;
