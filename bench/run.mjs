@@ -14,8 +14,9 @@ import * as memory from "./scenarios/memory.mjs";
 import * as nats from "./scenarios/nats.mjs";
 import * as redis from "./scenarios/redis.mjs";
 import * as relayed from "./scenarios/relayed.mjs";
+import * as scale from "./scenarios/scale.mjs";
 
-const SCENARIOS = [direct, relayed, fanout, latency, loss, memory, batched, redis, nats];
+const SCENARIOS = [direct, relayed, fanout, latency, loss, memory, batched, redis, nats, scale];
 
 const USAGE = `usage: npm run bench -- [options]
 

@@ -18,8 +18,10 @@ python3_msgpack() { "$DEBIAN_PYTHON" -c 'import msgpack' >/dev/null 2>&1; }
 # test helpers look there too.
 redis_server() { PATH="$PATH:/usr/sbin:/sbin" command -v redis-server >/dev/null; }
 nats_server() { PATH="$PATH:/usr/sbin:/sbin" command -v nats-server >/dev/null; }
+# Debian's etcd-server is installed as a service; the tests start their own etcd.
+etcd_server() { PATH="$PATH:/usr/sbin:/sbin" command -v etcd >/dev/null; }
 
-DEPENDENCIES=(python3-zmq python3-msgpack redis-server nats-server)
+DEPENDENCIES=(python3-zmq python3-msgpack redis-server nats-server etcd-server)
 
 missing=()
 for package in "${DEPENDENCIES[@]}"; do

@@ -59,6 +59,48 @@ export interface PubSubOptions {
     [k: string]: string;
   };
   /**
+   * Northbound database driver for the publisher registry, the table monitors and discovery (Dragonflow's `nb_db_class`): `etcd_nb_db_driver`, `redis_nb_db_driver`, a user alias from `drivers`, a module path or an npm package. Empty: no database, nothing changes.
+   */
+  nb_db_class?: string;
+  /**
+   * The northbound database's addresses, as `host:port` (Dragonflow's `remote_db_hosts`); the driver tries them in order.
+   *
+   * @minItems 1
+   */
+  remote_db_hosts?: [string, ...string[]];
+  /**
+   * How long one database request (connect, read, write) may take before it fails with `PUBSUB_ERR_DB`.
+   */
+  nb_db_timeout_ms?: number;
+  /**
+   * Seconds after its last `last_activity_timestamp` that a publisher's row in the `publisher` table is stale: the publisher services' monitors delete it and discovering subscribers forget its address.
+   */
+  publisher_timeout?: number;
+  /**
+   * Seconds of the window in which the publisher service refreshes its `last_activity_timestamp` at most `publisher_rate_limit_count` times.
+   */
+  publisher_rate_limit_timeout?: number;
+  /**
+   * How many times per `publisher_rate_limit_timeout` the publisher service refreshes its row.
+   */
+  publisher_rate_limit_count?: number;
+  /**
+   * Seconds between two reads of each monitored table; a database that can watch (etcd) pushes changes at once and the poll is the fallback.
+   */
+  monitor_table_poll_time?: number;
+  /**
+   * Tables the publisher service monitors and publishes the changes of, as `create`/`set`/`delete` events on the table's name. The `publisher` table's monitor also deletes stale publishers.
+   */
+  monitor_tables?: string[];
+  /**
+   * The address other hosts reach this one at: the publisher service registers `<publisher_transport>://<management_ip>:<publisher_port>` when `publisher_bind_address` is `*` or `127.0.0.1`.
+   */
+  management_ip?: string;
+  /**
+   * Subscribers read the `publisher` table at start, connect to every registered `uri`, and follow the table's events to connect to new publishers and leave removed ones; `publishers` still adds static addresses. Needs `nb_db_class`.
+   */
+  discover_publishers?: boolean;
+  /**
    * Options of the ZeroMQ drivers (network and multiproc). The defaults keep a burst of hundreds of thousands of events whole.
    */
   zmq?: {
@@ -91,9 +133,17 @@ export interface PubSubOptions {
      */
     reconnect_interval_ms?: number;
     /**
+     * The longest wait between a subscriber's reconnect attempts, in milliseconds: the wait doubles from zmq.reconnect_interval_ms up to it, scaled per socket by a random factor of 1 to 1.5 (ZMQ_RECONNECT_IVL_MAX). 0: no back-off, a fixed zmq.reconnect_interval_ms plus random jitter of up to one interval.
+     */
+    reconnect_interval_max_ms?: number;
+    /**
      * Interval of ZMTP heartbeats that detect a vanished peer, in milliseconds; 0 turns them off.
      */
     heartbeat_interval_ms?: number;
+    /**
+     * How often a network publisher pings each subscriber connection, in milliseconds; one silent for zmq.heartbeat_timeout_ms after a ping is dropped. Longer than zmq.heartbeat_interval_ms because libzmq's cost for these timers grows with the square of the subscribers; subscribers still ping every zmq.heartbeat_interval_ms. 0: the publisher does not ping (it still answers). Off when zmq.heartbeat_interval_ms is 0.
+     */
+    publisher_heartbeat_interval_ms?: number;
     /**
      * Batched wire mode: a publisher packs the events waiting in its queue into one message (one event when idle, many under load). Only subscribers of this project read batches; they read both forms. Leave off when Dragonflow (Python) subscribers listen.
      */
@@ -106,6 +156,10 @@ export interface PubSubOptions {
      * The largest message the sockets that bind (the publisher service's inbox, a network publisher reading subscriptions) take from a peer (ZMQ_MAXMSGSIZE): a larger one drops that peer's connection, so no peer grows the service's memory with one message. Publishers refuse to send an event larger than it (PUBSUB_ERR_SEND). Subscribers do not apply it (libzmq does not reconnect after such a drop). 0 means no limit.
      */
     max_message_bytes?: number;
+    /**
+     * Connections the kernel queues for a socket that binds before it accepts them (ZMQ_BACKLOG); capped by net.core.somaxconn. Too small, and a herd of reconnecting subscribers waits on the kernel's connection retries (1, 3, 7, 15 s).
+     */
+    backlog?: number;
     /**
      * A connection whose peer sends nothing for this long is dropped and reconnected (subscribers then get "sync"), in milliseconds.
      */
@@ -261,5 +315,26 @@ export interface PubSubOptions {
      * How long a publisher's close() waits for events still queued or unconfirmed by the server, in milliseconds. -1 waits forever, 0 drops them (each drop is reported).
      */
     linger_ms?: number;
+  };
+  /**
+   * Options of the etcd pub/sub driver (`etcd_pubsub_driver`): publishers PUT each event on `/pubsub/<topic>` of the etcd at `remote_db_hosts`, subscribers watch the key of each registered topic.
+   */
+  etcd?: {
+    /**
+     * Pause between attempts while etcd cannot be reached: a publisher's PUT is tried again, a subscriber's watch stream opened again (then "sync").
+     */
+    reconnect_interval_ms?: number;
+    /**
+     * How long a publisher's `close()` waits for etcd to take the queued events; -1 forever, 0 not at all.
+     */
+    linger_ms?: number;
+    /**
+     * Batched wire mode: one PUT carries the events waiting in the queue (one revision for many). Only subscribers of this project read batches; leave off when Dragonflow subscribers listen.
+     */
+    batch?: boolean;
+    /**
+     * Batched wire mode: the most payload bytes one PUT carries (etcd refuses requests above its --max-request-bytes, 1.5 MiB by default).
+     */
+    batch_max_bytes?: number;
   };
 }

@@ -301,6 +301,78 @@ export interface DriverContext {
 export type DriverFactory = (config: PubSubConfig, context: DriverContext) => PubSubApi | Promise<PubSubApi>;
 
 // ---------------------------------------------------------------------------------------
+// The database side: the part of Dragonflow's northbound database driver that the
+// publisher registry, the table monitors and discovery use.
+
+/** A change a database pushed to a {@link NbDbApi.watch} (`value` absent on `delete`). @public */
+export interface DbChange {
+  readonly action: "create" | "set" | "delete";
+  readonly table: string;
+  readonly key: string;
+  readonly value?: string;
+}
+
+/** What {@link NbDbApi.watch} calls. @public */
+export interface DbWatchHandlers {
+  /** One change, in the database's order. */
+  change(change: DbChange): void;
+  /**
+   * The watch lost changes (its connection dropped, the history it resumed from was
+   * compacted): the watcher reads the whole table again. The driver keeps watching.
+   */
+  resync(reason: string): void;
+}
+
+/** A running watch. @public */
+export interface DbWatch {
+  /** Stops it; no handler is called after this resolves. */
+  close(): Promise<void>;
+}
+
+/**
+ * A northbound database driver, as Dragonflow's `DbApi`: tables of string keys to
+ * string values (Dragonflow stores JSON). Every method rejects with a coded error
+ * (`DbError`, `PUBSUB_ERR_DB`) naming the database and the reason, never
+ * hangs past the driver's timeout.
+ *
+ * Rules: `getKey` of a missing key resolves `undefined` (Dragonflow raises
+ * `DBKeyNotFound`); `createKey` writes only when the key is absent and says whether it
+ * did; `deleteKey` says whether the key existed; `getAllKeys` lists a table in no
+ * particular order; values round-trip byte for byte.
+ * @public
+ */
+export interface NbDbApi {
+  /** Connects to `remote_db_hosts`. */
+  initialize(): Promise<void>;
+  getKey(table: string, key: string): Promise<string | undefined>;
+  getAllKeys(table: string): Promise<string[]>;
+  setKey(table: string, key: string, value: string): Promise<void>;
+  createKey(table: string, key: string, value: string): Promise<boolean>;
+  deleteKey(table: string, key: string): Promise<boolean>;
+  /**
+   * Optional: pushes a table's changes as they happen, for databases that can (etcd).
+   * Without it, monitors only poll.
+   */
+  watch?(table: string, handlers: DbWatchHandlers): Promise<DbWatch>;
+  /** Closes the connection; safe to call twice. */
+  close(): Promise<void>;
+  /** The database's address for logs and `check`, credentials removed. */
+  readonly address: string;
+}
+
+/** What the loader passes to a database driver factory besides the config. @public */
+export interface DbDriverContext {
+  readonly logger: Logger;
+}
+
+/**
+ * The default export of a database driver module (`nb_db_class`). It reads
+ * `remote_db_hosts` (`host:port` strings) and its own section of the config.
+ * @public
+ */
+export type DbDriverFactory = (config: PubSubConfig, context: DbDriverContext) => NbDbApi | Promise<NbDbApi>;
+
+// ---------------------------------------------------------------------------------------
 // Optional abilities: detected with the guards below, never required of a driver.
 
 /**

@@ -175,6 +175,11 @@ export const ERROR_CODES: Readonly<Record<string, { readonly className: string; 
     meaning:
       "a broker (Redis, NATS) could not be reached, or refused the connection, within its `connect_timeout_ms` when a publisher initialised or a subscriber started; later outages are reconnected, not thrown",
   },
+  PUBSUB_ERR_DB: {
+    className: "DbError",
+    meaning:
+      "a northbound database (`nb_db_class`, `remote_db_hosts`) could not be reached, or refused or failed a read or write, within its timeout",
+  },
 });
 
 /**
@@ -255,4 +260,14 @@ export class InvalidTopicError extends PubSubError {
  */
 export class ConnectError extends PubSubError {
   readonly code = "PUBSUB_ERR_CONNECT";
+}
+
+/**
+ * A northbound database operation failed: the database named by `nb_db_class` and
+ * `remote_db_hosts` could not be reached in time, refused the request, or answered with
+ * an error. The publisher registry and the table monitors log these and try again at
+ * their next period; `initialize()` of a database driver throws them.
+ */
+export class DbError extends PubSubError {
+  readonly code = "PUBSUB_ERR_DB";
 }

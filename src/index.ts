@@ -14,7 +14,10 @@ export { loadFromConfig, type LoadOptions, type LoadedPubSub } from "./loader/lo
 export { createPublisherService, loadPublisherService, type LoadServiceOptions, type LoadedService } from "./loader/load-service.js";
 export { resolveConfig, withDefaults, type ResolveConfigOptions, type ResolvedConfig } from "./loader/resolve-config.js";
 export { configSchema, optionNames } from "./loader/schema.js";
-export { BUILTIN_DRIVERS } from "./loader/drivers.js";
+export { BUILTIN_DB_DRIVERS, BUILTIN_DRIVERS } from "./loader/drivers.js";
+export { publisherUuid, uuid5 } from "./registry/publisher-id.js";
+export { registeredUri } from "./registry/service-database.js";
+export { TableMonitor, type TableMonitorOptions } from "./registry/table-monitor.js";
 export { SEARCH_PLACES } from "./loader/find.js";
 export { envVarName, ENV_PREFIX } from "./loader/layers.js";
 export { PublisherService, type PublisherServiceOptions, type PublisherServiceStats } from "./agents/publisher-service.js";

@@ -1,5 +1,6 @@
 import { loadFromConfig } from "../loader/load.js";
 import { UsageError } from "../errors.js";
+import { createStderrLogger } from "../logger.js";
 import { hasStats, isConnectionAware, type SubscriberApi, type SubscriberStats, SYNC_ACTION } from "../contract.js";
 import { parseCommandArgs } from "./args.js";
 import { untilSignal } from "./signals.js";
@@ -50,6 +51,8 @@ export async function runSubscribe(args: readonly string[]): Promise<number> {
     configPath: values.config,
     overrides: [...(values.set ?? []), ...Object.entries(overrides).map(([k, v]) => `${k}=${JSON.stringify(v)}`)],
     publisher: false,
+    // Info: with discover_publishers, the publishers found and lost are worth a line each.
+    logger: createStderrLogger("info"),
   });
   const subscriber = pubsub.subscriber as SubscriberApi;
   const redact = pubsub.drivers.network?.redact ?? ((address: string) => address);

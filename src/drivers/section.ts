@@ -1,7 +1,7 @@
 import type { PubSubConfig } from "../contract.js";
 import { ConfigError } from "../errors.js";
 
-type Section = "zmq" | "redis" | "nats";
+type Section = "zmq" | "redis" | "nats" | "etcd";
 
 /**
  * A driver's section of the config, as the loader filled it (every option with a

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { closest, distance } from "fastest-levenshtein";
-import type { DriverFactory, DriverRole } from "../contract.js";
+import type { DbDriverFactory, DriverFactory, DriverRole } from "../contract.js";
 import {
   DriverLoadError,
   DriverNotFoundError,
@@ -26,6 +26,15 @@ export const BUILTIN_DRIVERS: Readonly<Record<string, string>> = Object.freeze({
   zmq_pubsub_multiproc_driver: "pubsub/drivers/zmq-multiproc",
   redis_pubsub_driver: "pubsub/drivers/redis",
   nats_pubsub_driver: "pubsub/drivers/nats",
+  etcd_pubsub_driver: "pubsub/drivers/etcd",
+  // Dragonflow's name for its Redis pub/sub driver: the same wire (channel = topic).
+  redis_db_pubsub_driver: "pubsub/drivers/redis",
+});
+
+/** The built-in northbound database drivers (`nb_db_class`), as {@link BUILTIN_DRIVERS}. */
+export const BUILTIN_DB_DRIVERS: Readonly<Record<string, string>> = Object.freeze({
+  etcd_nb_db_driver: "pubsub/db/etcd",
+  redis_nb_db_driver: "pubsub/db/redis",
 });
 
 /** The config option that names each role's driver. */
@@ -58,8 +67,20 @@ export interface DriverModule {
   factory: DriverFactory;
 }
 
+/** The northbound database driver, resolved and imported (`nb_db_class`). */
+export interface DbDriverModule {
+  resolved: ResolvedDriver;
+  /** Prefix of error messages about this driver: `<origin>: nb_db_class`. */
+  label: string;
+  factory: DbDriverFactory;
+}
+
 /** What resolving a driver needs to know. */
 interface DriverLookup {
+  /** The built-in aliases of this kind of driver. */
+  builtins: Readonly<Record<string, string>>;
+  /** What the module's default export must be, for the shape error's fix. */
+  shape: string;
   /** User aliases from the config's `drivers` map. */
   aliases: Readonly<Record<string, string>>;
   /** Directory that relative paths and packages resolve from (the config file's). */
@@ -79,26 +100,53 @@ interface DriverLookup {
  */
 export async function importDriverModule(resolvedConfig: ResolvedConfig, role: DriverRole): Promise<DriverModule> {
   const option = DRIVER_OPTION[role];
-  const { config, origins } = resolvedConfig;
-  const origin = origins.get(option);
-  const lookup: DriverLookup = {
-    aliases: config.drivers,
+  const lookup = lookupFor(resolvedConfig, option, BUILTIN_DRIVERS, "(config, context) => ({ getPublisher, getSubscriber })");
+  const resolved = await resolveDriver(resolvedConfig.config[option], lookup);
+  const factory = (await importFactory(resolved, lookup)) as DriverFactory;
+  return { role, resolved, label: lookup.label, factory };
+}
+
+/**
+ * Finds and imports the northbound database driver `nb_db_class` names, the way
+ * {@link importDriverModule} finds a pub/sub driver (built-in alias, user alias, path or
+ * package). Call it only when `nb_db_class` is set.
+ */
+export async function importDbDriverModule(resolvedConfig: ResolvedConfig): Promise<DbDriverModule> {
+  const lookup = lookupFor(
+    resolvedConfig,
+    "nb_db_class",
+    BUILTIN_DB_DRIVERS,
+    "(config, context) => ({ initialize, getKey, getAllKeys, ... })",
+  );
+  const resolved = await resolveDriver(resolvedConfig.config.nb_db_class, lookup);
+  const factory = (await importFactory(resolved, lookup)) as DbDriverFactory;
+  return { resolved, label: lookup.label, factory };
+}
+
+function lookupFor(
+  resolvedConfig: ResolvedConfig,
+  option: string,
+  builtins: Readonly<Record<string, string>>,
+  shape: string,
+): DriverLookup {
+  const origin = resolvedConfig.origins.get(option);
+  return {
+    builtins,
+    shape,
+    aliases: resolvedConfig.config.drivers,
     baseDir: resolvedConfig.baseDir,
     label: origin === undefined ? `${option} (default)` : `${origin}: ${option}`,
   };
-  const resolved = await resolveDriver(config[option], lookup);
-  const factory = await importFactory(resolved, lookup);
-  return { role, resolved, label: lookup.label, factory };
 }
 
 async function resolveDriver(name: string, lookup: DriverLookup): Promise<ResolvedDriver> {
   const aliased = lookup.aliases[name];
   if (aliased !== undefined) {
-    const builtin = BUILTIN_DRIVERS[aliased];
+    const builtin = lookup.builtins[aliased];
     if (builtin !== undefined) return { name, source: "alias", specifier: aliased, importTarget: builtin };
     return { name, source: "alias", ...(await resolveSpecifier(aliased, lookup)) };
   }
-  const builtin = BUILTIN_DRIVERS[name];
+  const builtin = lookup.builtins[name];
   if (builtin !== undefined) return { name, source: "builtin", specifier: builtin, importTarget: builtin };
   const resolved = await resolveSpecifier(name, lookup);
   return { name, source: isPathLike(name) ? "path" : "package", ...resolved };
@@ -139,7 +187,7 @@ function resolvePackage(specifier: string, baseDir: string): string | undefined 
  * Imports a resolved driver module; its default export must be a factory function.
  * CommonJS modules whose `module.exports.default` is the factory are accepted too.
  */
-async function importFactory(resolved: ResolvedDriver, lookup: DriverLookup): Promise<DriverFactory> {
+async function importFactory(resolved: ResolvedDriver, lookup: DriverLookup): Promise<unknown> {
   let mod: unknown;
   try {
     mod = await import(resolved.importTarget);
@@ -156,11 +204,9 @@ async function importFactory(resolved: ResolvedDriver, lookup: DriverLookup): Pr
       factory === undefined
         ? `has no default export (exports: ${Object.keys(record).join(", ") || "none"})`
         : `default export is not a function: received ${shapeOf(factory)}`;
-    throw new DriverShapeError(
-      `${lookup.label}: driver module '${resolved.specifier}' ${what}; export default a factory (config, context) => ({ getPublisher, getSubscriber })`,
-    );
+    throw new DriverShapeError(`${lookup.label}: driver module '${resolved.specifier}' ${what}; export default a factory ${lookup.shape}`);
   }
-  return factory as DriverFactory;
+  return factory;
 }
 
 function importFailure(err: unknown, resolved: ResolvedDriver, lookup: DriverLookup): Error {
@@ -202,7 +248,7 @@ function notFound(resolved: ResolvedDriver, lookup: DriverLookup, cause: unknown
     );
   }
   if (/^[A-Za-z0-9_.-]+$/.test(name)) {
-    const known = [...Object.keys(BUILTIN_DRIVERS), ...Object.keys(lookup.aliases)];
+    const known = [...Object.keys(lookup.builtins), ...Object.keys(lookup.aliases)];
     const nearest = closest(name, known);
     if (distance(name, nearest) <= Math.max(2, Math.floor(name.length / 3))) {
       return new UnknownDriverError(

@@ -2,6 +2,8 @@ import { PublisherService, type PublisherServiceOptions } from "../agents/publis
 import { ConfigError } from "../errors.js";
 import { createStderrLogger } from "../logger.js";
 import type { DriverDescription, DriverRole, Logger, PubSubConfig } from "../contract.js";
+import { registeredUri, ServiceDatabase } from "../registry/service-database.js";
+import { createDatabase } from "./database.js";
 import { DriverAgents } from "./driver-agents.js";
 import { explainingOrigin } from "./origin.js";
 import { resolveConfig, type ResolveConfigOptions, type ResolvedConfig } from "./resolve-config.js";
@@ -70,25 +72,70 @@ export async function createPublisherService(options: LoadServiceOptions = {}): 
   const agents = new DriverAgents(resolved, logger);
   const inbox = await agents.subscriber("multiproc");
   const outbox = await agents.publisher("network");
-  const service = new ConfiguredPublisherService(resolved.origins, inbox, outbox, {
+  const network = (await agents.driver("network")).description;
+  let database: ServiceDatabase | undefined;
+  if (config.nb_db_class !== "") {
+    checkRefreshPeriod(resolved);
+    const db = await createDatabase(resolved, logger, "nb_db_class");
+    const uri = network.topology === "bind" ? registeredUri(config) : (network.listenAddresses[0] ?? network.address);
+    database = new ServiceDatabase(db, config, uri, (event) => outbox.sendEvent(event), logger);
+  }
+  const service = new ConfiguredPublisherService(resolved.origins, database, inbox, outbox, {
     logger,
     ...(options.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: options.drainTimeoutMs }),
     ...(options.waitForSubscribers === undefined ? {} : { waitForSubscribers: options.waitForSubscribers }),
   });
-  const drivers = { multiproc: (await agents.driver("multiproc")).description, network: (await agents.driver("network")).description };
+  const drivers = { multiproc: (await agents.driver("multiproc")).description, network };
   return { config, filepath: resolved.filepath, drivers, service };
 }
 
-/** The service as the config built it: a driver's error on start names where its option came from. */
+/**
+ * The service refreshes its row every `publisher_rate_limit_timeout /
+ * publisher_rate_limit_count` seconds: that must be shorter than `publisher_timeout`, or
+ * the other services remove an idle, live one as stale.
+ */
+function checkRefreshPeriod({ config, origins }: ResolvedConfig): void {
+  const refresh = config.publisher_rate_limit_timeout / config.publisher_rate_limit_count;
+  if (refresh < config.publisher_timeout) return;
+  const origin = origins.get("publisher_rate_limit_timeout") ?? origins.get("publisher_timeout") ?? "config";
+  throw new ConfigError(
+    `${origin}: publisher_rate_limit_timeout / publisher_rate_limit_count (${refresh} s) must be shorter than publisher_timeout (${config.publisher_timeout} s), or an idle service is removed as stale; lower publisher_rate_limit_timeout or raise publisher_timeout`,
+    { option: "publisher_rate_limit_timeout" },
+  );
+}
+
+/**
+ * The service as the config built it: a driver's error on start names where its option
+ * came from; with `nb_db_class`, it registers in the `publisher` table and runs the
+ * table monitors once relaying works, and leaves the table before it stops relaying.
+ */
 class ConfiguredPublisherService extends PublisherService {
   readonly #origins: Origins;
+  readonly #database: ServiceDatabase | undefined;
 
-  constructor(origins: Origins, ...args: ConstructorParameters<typeof PublisherService>) {
+  constructor(origins: Origins, database: ServiceDatabase | undefined, ...args: ConstructorParameters<typeof PublisherService>) {
     super(...args);
     this.#origins = origins;
+    this.#database = database;
   }
 
   override start(): Promise<boolean> {
-    return explainingOrigin(this.#origins, () => super.start());
+    return explainingOrigin(this.#origins, async () => {
+      const started = await super.start();
+      if (started && this.#database !== undefined) {
+        try {
+          await this.#database.start();
+        } catch (err: unknown) {
+          await super.stop();
+          throw err;
+        }
+      }
+      return started;
+    });
+  }
+
+  override async stop(): Promise<void> {
+    await this.#database?.stop();
+    await super.stop();
   }
 }

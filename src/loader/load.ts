@@ -10,6 +10,8 @@ import {
 } from "../contract.js";
 import { ConfigError } from "../errors.js";
 import { createStderrLogger } from "../logger.js";
+import { PublisherDiscovery, withDiscovery } from "../registry/publisher-discovery.js";
+import { createDatabase } from "./database.js";
 import { DriverAgents } from "./driver-agents.js";
 import { withOrigin } from "./origin.js";
 import type { Origins } from "./validate.js";
@@ -39,7 +41,8 @@ export interface LoadOptions extends ResolveConfigOptions {
 export interface LoadedPubSub {
   /**
    * The effective, validated config. `publishers` is filled in: when the config names
-   * none, with the network driver's default listen addresses.
+   * none, with the network driver's default listen addresses (none with
+   * `discover_publishers`: the publisher table lists them).
    */
   config: PubSubConfig & { readonly publishers: string[] };
   /** The config file used, or null when defaults applied. */
@@ -54,7 +57,9 @@ export interface LoadedPubSub {
   publisher: PublisherApi | null;
   /**
    * The subscriber from the network driver, registered to exactly the configured
-   * `topics` and `publishers`; started when `onEvent` was given. Null when
+   * `topics` and `publishers`; started when `onEvent` was given. With
+   * `discover_publishers`, it also connects to every publisher the `publisher` table
+   * lists when it starts, and follows the table while it runs. Null when
    * `subscriber: false`.
    */
   subscriber: SubscriberApi | null;
@@ -111,11 +116,22 @@ export async function loadFromConfig(options: LoadOptions = {}): Promise<LoadedP
       subscriber = await agents.subscriber("network");
       const network = (await agents.driver("network")).description;
       drivers.network = network;
-      publishers = listenAddresses(config, network, resolved.origins);
+      // With discovery the publisher table lists the publishers; `publishers` only adds to it.
+      publishers = config.discover_publishers ? (config.publishers ?? []) : listenAddresses(config, network, resolved.origins);
       // Exactly the configured topics: a subscriber starts with "D", which a config may leave out.
       if (!config.topics.includes(SEND_ALL_TOPIC)) subscriber.unregisterTopic(SEND_ALL_TOPIC);
       for (const topic of config.topics) subscriber.registerTopic(topic);
       for (const uri of publishers) subscriber.registerListenAddress(uri);
+      if (config.discover_publishers) {
+        const db = await createDatabase(resolved, logger, "discover_publishers");
+        const discovery = new PublisherDiscovery(db, subscriber, {
+          staticAddresses: publishers,
+          timeoutMs: config.publisher_timeout * 1000,
+          pollMs: config.monitor_table_poll_time * 1000,
+          logger,
+        });
+        subscriber = withDiscovery(subscriber, discovery);
+      }
       if (options.onEvent !== undefined) {
         subscriber.initialize(options.onEvent);
         await subscriber.daemonize();

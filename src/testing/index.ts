@@ -14,3 +14,4 @@ export { Changes, until, type UntilOptions } from "./until.js";
 export { Collector, PROBE_TABLE, type ReceivedEvent } from "./collector.js";
 export { waitForFlow } from "./flow.js";
 export { freePort } from "./ports.js";
+export * from "./db-conformance.js";

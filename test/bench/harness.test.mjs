@@ -37,14 +37,19 @@ describe("benchmark harness", () => {
       "--markdown",
       markdown,
     ];
-    const { stdout } = await run(process.execPath, [BENCH, ...args], { timeout: 240_000 });
+    // The scale scenario at CI size: 100 subscribers.
+    const env = { ...process.env, PUBSUB_BENCH_SUBSCRIBERS: "100" };
+    const { stdout } = await run(process.execPath, [BENCH, ...args], { timeout: 240_000, env });
     const report = JSON.parse(await readFile(json, "utf8"));
     const scenarios = new Set(report.results.map((row) => row.scenario));
-    assert.deepEqual([...scenarios].sort(), ["batched", "direct", "fanout", "latency", "loss", "memory", "nats", "redis", "relayed"]);
+    assert.deepEqual([...scenarios].sort(), ["batched", "direct", "fanout", "latency", "loss", "memory", "nats", "redis", "relayed", "scale"]);
     for (const row of report.results) {
       if (row.variant.startsWith("skipped: ")) continue; // a broker server that is not installed
       assert.ok(Number.isFinite(row.ours), `${row.scenario} ${row.variant}: no figure for ours`);
       if (row.raw !== null) assert.ok(Number.isFinite(row.ratio), `${row.scenario} ${row.variant}: no ratio`);
+    }
+    for (const row of report.results.filter((r) => r.scenario === "scale" && /events lost/.test(r.variant))) {
+      assert.equal(row.ours, 0, `scale: ${row.variant}`);
     }
     const lost = report.results.find((row) => row.scenario === "loss" && row.variant === "events lost");
     assert.equal(lost.ours, 0, "ours lost events in the burst");

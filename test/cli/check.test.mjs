@@ -77,7 +77,7 @@ describe("pubsub-run check", () => {
     assert.equal(code, 2);
     assert.equal(
       stderr,
-      "pubsub-run: unknown-driver.yaml: pub_sub_driver: unknown driver 'zmqq'; known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver, redis_pubsub_driver, nats_pubsub_driver; " +
+      "pubsub-run: unknown-driver.yaml: pub_sub_driver: unknown driver 'zmqq'; known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver, redis_pubsub_driver, nats_pubsub_driver, etcd_pubsub_driver, redis_db_pubsub_driver; " +
         `no package 'zmqq' is installed either (searched from ${project.dir}): install it with: npm install zmqq, or give a module path\n`,
     );
   });

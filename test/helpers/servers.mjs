@@ -1,7 +1,7 @@
-// Throwaway redis-server and nats-server processes on free loopback ports, for tests and
+// Throwaway redis-server, nats-server and etcd processes on free loopback ports, for tests and
 // benchmarks. Self-contained (node built-ins only), so bench code can import it too:
 //
-//   import { startRedis, startNats, brokerSkipReason } from "../test/helpers/servers.mjs";
+//   import { startRedis, startNats, startEtcd, brokerSkipReason } from "../test/helpers/servers.mjs";
 //   const redis = await startRedis();          // { url, port, stop(), restart() }
 //   ... use redis.url ...
 //   await redis.stop();
@@ -44,7 +44,7 @@ export function findBinary(name) {
 }
 
 /**
- * Why a suite that needs `binary` ("redis-server" or "nats-server") cannot run here, or
+ * Why a suite that needs `binary` ("redis-server", "nats-server", "etcd") cannot run here, or
  * false when it can: pass it to node:test's `skip` so the reason is printed, never silent.
  */
 export function brokerSkipReason(binary) {
@@ -132,6 +132,46 @@ export async function startNats({ port, args = [] } = {}) {
   const chosen = port ?? (await freeLoopbackPort());
   const argv = ["-a", "127.0.0.1", "-p", String(chosen), ...args];
   return managed({ binary, argv, port: chosen, scheme: "nats", ready: /Server is ready/ });
+}
+
+/**
+ * A single-member etcd on 127.0.0.1 with its data in a temporary folder removed on
+ * close(). Its url is `http://127.0.0.1:<port>`; `hosts` is `["127.0.0.1:<port>"]`, the
+ * form of `remote_db_hosts`. Resolves once it serves clients.
+ */
+export async function startEtcd({ port, args = [] } = {}) {
+  const binary = requireBinary("etcd");
+  const dir = await mkdtemp(join(tmpdir(), "pubsub-etcd-"));
+  const chosen = port ?? (await freeLoopbackPort());
+  const peerPort = await freeLoopbackPort();
+  const client = `http://127.0.0.1:${chosen}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  const argv = [
+    "--name",
+    "pubsub-test",
+    "--data-dir",
+    join(dir, "data"),
+    "--listen-client-urls",
+    client,
+    "--advertise-client-urls",
+    client,
+    "--listen-peer-urls",
+    peer,
+    "--initial-advertise-peer-urls",
+    peer,
+    "--initial-cluster",
+    `pubsub-test=${peer}`,
+    ...args,
+  ];
+  const server = await managed({
+    binary,
+    argv,
+    port: chosen,
+    scheme: "http",
+    ready: /ready to serve client requests/,
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  });
+  return Object.assign(server, { hosts: [`127.0.0.1:${chosen}`] });
 }
 
 function requireBinary(name) {

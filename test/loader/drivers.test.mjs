@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
 import {
+  BUILTIN_DB_DRIVERS,
   BUILTIN_DRIVERS,
   ConfigError,
   DriverFactoryError,
@@ -72,14 +73,22 @@ describe("driver resolution and dynamic import", () => {
     });
   }
 
-  it("registers the ZeroMQ, Redis and NATS aliases in a frozen registry", () => {
+  it("registers the ZeroMQ, Redis, NATS and etcd aliases (and Dragonflow's Redis alias) in a frozen registry", () => {
     assert.deepEqual(Object.keys(BUILTIN_DRIVERS), [
       "zmq_pubsub_driver",
       "zmq_pubsub_multiproc_driver",
       "redis_pubsub_driver",
       "nats_pubsub_driver",
+      "etcd_pubsub_driver",
+      "redis_db_pubsub_driver",
     ]);
+    assert.equal(BUILTIN_DRIVERS.redis_db_pubsub_driver, BUILTIN_DRIVERS.redis_pubsub_driver);
     assert.ok(Object.isFrozen(BUILTIN_DRIVERS));
+  });
+
+  it("registers the etcd and Redis database drivers in a frozen registry of their own", () => {
+    assert.deepEqual(Object.keys(BUILTIN_DB_DRIVERS), ["etcd_nb_db_driver", "redis_nb_db_driver"]);
+    assert.ok(Object.isFrozen(BUILTIN_DB_DRIVERS));
   });
 
   it("loads a third-party driver by relative path and passes it the config and role", async () => {
@@ -168,7 +177,7 @@ describe("driver resolution and dynamic import", () => {
       assert.equal(
         err.message,
         "--set pub_sub_driver: pub_sub_driver: unknown driver 'zmq_pubsub_drivr'; did you mean zmq_pubsub_driver? " +
-          "known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver, redis_pubsub_driver, nats_pubsub_driver (or give a module path, or install an npm package of that name)",
+          "known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver, redis_pubsub_driver, nats_pubsub_driver, etcd_pubsub_driver, redis_db_pubsub_driver (or give a module path, or install an npm package of that name)",
       );
       return true;
     });
@@ -181,7 +190,7 @@ describe("driver resolution and dynamic import", () => {
       await assert.rejects(loadFromConfig({ env: {}, publisher: false, logger: silent }), {
         name: "UnknownDriverError",
         message:
-          /^pubsub\.config\.yaml: pub_sub_driver: unknown driver 'redis'; known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver, redis_pubsub_driver, nats_pubsub_driver, mem[; ]/,
+          /^pubsub\.config\.yaml: pub_sub_driver: unknown driver 'redis'; known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver, redis_pubsub_driver, nats_pubsub_driver, etcd_pubsub_driver, redis_db_pubsub_driver, mem[; ]/,
       });
     } finally {
       const { rm } = await import("node:fs/promises");
@@ -217,7 +226,7 @@ describe("driver resolution and dynamic import", () => {
       assert.ok(err instanceof UnknownDriverError);
       assert.equal(
         err.message,
-        "--set pub_sub_driver: pub_sub_driver: unknown driver 'some-pkg'; known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver, redis_pubsub_driver, nats_pubsub_driver; " +
+        "--set pub_sub_driver: pub_sub_driver: unknown driver 'some-pkg'; known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver, redis_pubsub_driver, nats_pubsub_driver, etcd_pubsub_driver, redis_db_pubsub_driver; " +
           `no package 'some-pkg' is installed either (searched from ${project.dir}): install it with: npm install some-pkg, or give a module path`,
       );
       return true;
@@ -228,7 +237,7 @@ describe("driver resolution and dynamic import", () => {
     await assert.rejects(load("My_Driver"), {
       name: "UnknownDriverError",
       message:
-        /unknown driver 'My_Driver'; known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver, redis_pubsub_driver, nats_pubsub_driver \(or give a module path, or install an npm package of that name\)$/,
+        /unknown driver 'My_Driver'; known: zmq_pubsub_driver, zmq_pubsub_multiproc_driver, redis_pubsub_driver, nats_pubsub_driver, etcd_pubsub_driver, redis_db_pubsub_driver \(or give a module path, or install an npm package of that name\)$/,
     });
   });
 

@@ -120,6 +120,16 @@ describe("config search places and formats", () => {
             pub_sub_use_multiproc: true,
             topics: ["D"],
             drivers: {},
+            nb_db_class: "",
+            remote_db_hosts: ["127.0.0.1:2379"],
+            nb_db_timeout_ms: 5_000,
+            publisher_timeout: 300,
+            publisher_rate_limit_timeout: 180,
+            publisher_rate_limit_count: 1,
+            monitor_table_poll_time: 30,
+            monitor_tables: ["chassis", "publisher"],
+            management_ip: "127.0.0.1",
+            discover_publishers: false,
             zmq: {
               send_high_water_mark: 1_000_000,
               multiproc_send_high_water_mark: 1024,
@@ -128,10 +138,13 @@ describe("config search places and formats", () => {
               replay_window: 65_536,
               send_timeout_ms: 10_000,
               reconnect_interval_ms: 100,
+              reconnect_interval_max_ms: 0,
               heartbeat_interval_ms: 2_000,
+              publisher_heartbeat_interval_ms: 10_000,
               batch: false,
               batch_max_bytes: 262_144,
               max_message_bytes: 16_777_216,
+              backlog: 4096,
               heartbeat_timeout_ms: 6_000,
             },
             redis: {
@@ -147,6 +160,7 @@ describe("config search places and formats", () => {
               reconnect_interval_ms: 500,
               linger_ms: 5_000,
             },
+            etcd: { reconnect_interval_ms: 500, linger_ms: 5_000, batch: false, batch_max_bytes: 262_144 },
           },
         );
         assert.ok(Object.isFrozen(config));

@@ -17,9 +17,17 @@ export function zmqOptions(config: PubSubConfig): ZmqOptions {
 
 /**
  * Applies the options every ZeroMQ socket of ours shares, and `zmq.max_message_bytes`
- * to the sockets that bind. `zmq.linger_ms` applies to
+ * and `zmq.backlog` to the sockets that bind. `zmq.linger_ms` applies to
  * sending sockets; a receiving socket (`role` "receive") has nothing of ours to flush
  * and lingers 0, so a subscriber's process exits at once.
+ *
+ * A subscriber ("subscribe") pings its publisher every `zmq.heartbeat_interval_ms` and
+ * drops the connection after `zmq.heartbeat_timeout_ms` of silence, but asks nothing
+ * of the publisher in return (no heartbeat TTL): a TTL is a timer in the publisher's
+ * I/O thread per subscriber, reset by every message, and libzmq finds a timer to reset
+ * by walking all of them (`poller_base_t::cancel_timer`). With 10,000 subscribers that
+ * walk took the whole thread, which then neither accepted connections nor answered
+ * heartbeats in time (see {@link applyNetworkPublisherOptions}).
  */
 export function applySocketOptions(socket: zmq.Socket, options: ZmqOptions, role: "send" | "receive" | "subscribe"): void {
   socket.linger = role === "send" ? options.linger_ms : 0;
@@ -27,11 +35,55 @@ export function applySocketOptions(socket: zmq.Socket, options: ZmqOptions, role
   // publisher its subscribers' subscriptions): a larger one drops that peer. Not a SUB
   // socket: libzmq does not reconnect after dropping a connection for a message too
   // large, and the subscriber would hear nothing more from that publisher.
-  if (role !== "subscribe") socket.maxMessageSize = options.max_message_bytes === 0 ? -1 : options.max_message_bytes;
-  socket.reconnectInterval = options.reconnect_interval_ms;
+  if (role !== "subscribe") {
+    socket.maxMessageSize = options.max_message_bytes === 0 ? -1 : options.max_message_bytes;
+    socket.backlog = options.backlog;
+  }
+  applyReconnect(socket, options);
   if (options.heartbeat_interval_ms > 0) {
     socket.heartbeatInterval = options.heartbeat_interval_ms;
     socket.heartbeatTimeout = options.heartbeat_timeout_ms;
-    socket.heartbeatTimeToLive = options.heartbeat_timeout_ms;
+    if (role !== "subscribe") socket.heartbeatTimeToLive = options.heartbeat_timeout_ms;
   }
+}
+
+/**
+ * The heartbeats of a network publisher, which may serve thousands of subscribers over
+ * one libzmq I/O thread. Each ping it sends starts a timer that the answer cancels, and
+ * libzmq cancels a timer by walking every timer of the thread: the cost grows with the
+ * square of the subscribers. With a ping every 2 s (`zmq.heartbeat_interval_ms`), 7,000
+ * subscribers kept the thread 50% busy when idle, and 10,000 kept it at 100%: it fell
+ * behind on accepting, the kernel's accept queue stayed full, and connections timed out
+ * faster than they were made. So the publisher pings every
+ * `zmq.publisher_heartbeat_interval_ms` (10 s: about 5% of the thread for 10,000,
+ * with a short burst every interval), still dropping a subscriber silent for
+ * `zmq.heartbeat_timeout_ms` after a ping; the subscribers' own pings, every
+ * `zmq.heartbeat_interval_ms`, still find a vanished publisher quickly. Heartbeats off
+ * (`zmq.heartbeat_interval_ms` 0) turns these off too.
+ */
+export function applyNetworkPublisherOptions(socket: zmq.XPublisher, options: ZmqOptions): void {
+  const interval = options.heartbeat_interval_ms > 0 ? options.publisher_heartbeat_interval_ms : 0;
+  socket.heartbeatInterval = interval;
+  if (interval > 0) socket.heartbeatTimeout = options.heartbeat_timeout_ms;
+  // Its pings carry no TTL: each subscriber already times the publisher out on its own.
+  socket.heartbeatTimeToLive = 0;
+}
+
+/**
+ * `zmq.reconnect_interval_ms`, and with `zmq.reconnect_interval_max_ms` a doubling wait
+ * up to it. libzmq jitters a fixed interval (it adds up to one interval at random) but
+ * not a doubling one: every subscriber that lost the publisher at the same moment would
+ * retry at the same moments. So each socket's interval and cap are scaled by its own
+ * random factor between 1 and 1.5.
+ */
+function applyReconnect(socket: zmq.Socket, options: ZmqOptions): void {
+  const max = options.reconnect_interval_max_ms;
+  if (max <= 0) {
+    socket.reconnectInterval = options.reconnect_interval_ms;
+    return;
+  }
+  const jitter = 1 + Math.random() / 2;
+  const interval = Math.max(1, Math.round(options.reconnect_interval_ms * jitter));
+  socket.reconnectInterval = interval;
+  socket.reconnectMaxInterval = Math.max(interval, Math.min(2_147_483_647, Math.round(max * jitter)));
 }

@@ -7,7 +7,7 @@ import type { CurvePublisherKeys } from "./curve.js";
 import { type ConnectionCounts, ConnectionWatch } from "./connection-events.js";
 import { HELLO } from "./hello.js";
 import { isNothingQueued } from "./nonblocking.js";
-import type { ZmqOptions } from "./options.js";
+import { applyNetworkPublisherOptions, type ZmqOptions } from "./options.js";
 import { ZmqPublisherBase } from "./publisher.js";
 import { tcpReleased } from "./released.js";
 import { SubscriptionCounter } from "./subscriptions.js";
@@ -46,8 +46,9 @@ const OVERFLOW_LOG_INTERVAL_MS = 10_000;
  * queue, so it misses the events sent meanwhile too, uncounted: the counter says how
  * often a queue overflowed, not how many events were missed.
  *
- * A subscriber connection that ends (closed, its process gone, or dropped after
- * `zmq.heartbeat_timeout_ms` without a heartbeat, with everything queued for it) is
+ * A subscriber connection that ends (closed, its process gone, or dropped when silent
+ * for `zmq.heartbeat_timeout_ms` after one of the publisher's pings, sent every
+ * `zmq.publisher_heartbeat_interval_ms`, with everything queued for it) is
  * counted in {@link connections} and logged the same way; see `connection-events.ts`
  * for what libzmq does and does not tell about it. With `zmq.curve` on, the socket is a
  * CURVE server; with an allow-list, a ZAP handler in a ZeroMQ context of this
@@ -139,6 +140,7 @@ export class ZmqXPubPublisher extends ZmqPublisherBase<zmq.XPublisher> implement
       this.#zap = await ZapHandler.start(context, curve.allowList, this.#logger);
     }
     const socket = this.configure(new zmq.XPublisher(context === undefined ? {} : { context }));
+    applyNetworkPublisherOptions(socket, this.options);
     if (curve !== undefined) {
       socket.curveServer = true;
       socket.curveSecretKey = curve.secretKey;
@@ -149,7 +151,7 @@ export class ZmqXPubPublisher extends ZmqPublisherBase<zmq.XPublisher> implement
     // A full subscriber queue makes a send fail at once (EAGAIN, the send timeout is 0)
     // rather than drop silently or wait: see sendRefused.
     socket.noDrop = true;
-    const heartbeats = this.options.heartbeat_interval_ms > 0;
+    const heartbeats = this.options.heartbeat_interval_ms > 0 && this.options.publisher_heartbeat_interval_ms > 0;
     this.#connections = new ConnectionWatch(socket, this.#logger, heartbeats ? this.options.heartbeat_timeout_ms : undefined);
     try {
       await this.#endpoint.prepare?.();

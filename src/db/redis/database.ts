@@ -1,0 +1,133 @@
+import { within } from "../../agents/deadline.js";
+import type { Logger, NbDbApi } from "../../contract.js";
+import { errorSummary } from "../../logger.js";
+import { Connection } from "../lifecycle.js";
+import type { DbOptions } from "../options.js";
+import { connect, request, type DbEndpoint } from "../request.js";
+import { Redis, type RedisClient } from "./client.js";
+import { keyOf, tablePattern, tablePrefix } from "./keys.js";
+
+/** The driver alias, for messages. */
+const DRIVER = "redis_nb_db_driver";
+
+/** While the connection is down, it is tried again this often (at most). */
+const RECONNECT_INTERVAL_MS = 1_000;
+
+/** How many keys one SCAN call looks at. */
+const SCAN_COUNT = 1_000;
+
+/** The Redis northbound database: see the driver's entry point for the layout and the rules. */
+export class RedisDatabase implements NbDbApi {
+  readonly address: string;
+  readonly #options: DbOptions;
+  readonly #endpoint: DbEndpoint;
+  readonly #logger: Logger;
+  readonly #connection = new Connection<RedisClient>(DRIVER);
+
+  constructor(options: DbOptions, logger: Logger) {
+    this.#options = options;
+    this.#logger = logger;
+    this.address = `redis://${options.hosts[0]}`;
+    this.#endpoint = { server: "Redis server", address: this.address, timeoutMs: options.timeoutMs };
+  }
+
+  initialize(): Promise<void> {
+    return this.#connection.open(async () => {
+      const { hosts, timeoutMs } = this.#options;
+      if (hosts.length > 1) {
+        this.#logger.warn({ address: this.address, ignored: hosts.slice(1) }, `${DRIVER} uses the first of remote_db_hosts only`);
+      }
+      const client = new Redis(this.address, {
+        lazyConnect: true,
+        connectTimeout: timeoutMs,
+        retryStrategy: () => Math.min(RECONNECT_INTERVAL_MS, timeoutMs),
+        // While the connection is down requests fail at once instead of waiting in a
+        // queue, and a request cut off by a drop is not sent again: a request reported
+        // as failed must not be applied later (and SET NX sent twice would answer false).
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        autoResendUnfulfilledCommands: false,
+      });
+      let lastError: unknown;
+      let up = false;
+      client.on("error", (err: unknown) => {
+        lastError = err;
+        if (!up) return;
+        up = false;
+        this.#logger.warn({ err: errorSummary(err), address: this.address }, "the Redis database connection is down; reconnecting");
+      });
+      client.on("ready", () => {
+        up = true;
+      });
+      try {
+        await connect(this.#endpoint, async () => {
+          try {
+            await client.connect();
+          } catch (err: unknown) {
+            throw lastError ?? err;
+          }
+        });
+      } catch (err: unknown) {
+        client.disconnect();
+        throw err;
+      }
+      return client;
+    });
+  }
+
+  async getKey(table: string, key: string): Promise<string | undefined> {
+    const client = this.#connection.client;
+    const value = await request(this.#endpoint, `getKey ${keyOf(table, key)}`, () => client.get(keyOf(table, key)));
+    return value ?? undefined;
+  }
+
+  async getAllKeys(table: string): Promise<string[]> {
+    const client = this.#connection.client;
+    const pattern = tablePattern(table);
+    const prefixLength = tablePrefix(table).length;
+    // SCAN may return a key twice; the whole scan is one request, bounded as one.
+    const keys = await request(this.#endpoint, `getAllKeys ${pattern}`, async () => {
+      const found = new Set<string>();
+      let cursor = "0";
+      do {
+        const [next, batch] = await client.scan(cursor, "MATCH", pattern, "COUNT", SCAN_COUNT);
+        for (const key of batch) found.add(key);
+        cursor = next;
+      } while (cursor !== "0");
+      return found;
+    });
+    return [...keys].map((key) => key.slice(prefixLength));
+  }
+
+  async setKey(table: string, key: string, value: string): Promise<void> {
+    const client = this.#connection.client;
+    await request(this.#endpoint, `setKey ${keyOf(table, key)}`, () => client.set(keyOf(table, key), value));
+  }
+
+  async createKey(table: string, key: string, value: string): Promise<boolean> {
+    const client = this.#connection.client;
+    const answer = await request(this.#endpoint, `createKey ${keyOf(table, key)}`, () => client.set(keyOf(table, key), value, "NX"));
+    return answer === "OK";
+  }
+
+  async deleteKey(table: string, key: string): Promise<boolean> {
+    const client = this.#connection.client;
+    const deleted = await request(this.#endpoint, `deleteKey ${keyOf(table, key)}`, () => client.del(keyOf(table, key)));
+    return deleted > 0;
+  }
+
+  // No watch(): Redis pushes key changes only through keyspace notifications, which are
+  // off by default (`notify-keyspace-events`) and lost while a client is disconnected.
+  // Without watch, the table monitors poll (monitor_table_poll_time).
+
+  close(): Promise<void> {
+    return this.#connection.close(async (client) => {
+      if (client.status === "ready")
+        await within(
+          client.quit().catch(() => undefined),
+          this.#options.timeoutMs,
+        );
+      client.disconnect();
+    });
+  }
+}
