@@ -42,7 +42,18 @@ describe("benchmark harness", () => {
     const { stdout } = await run(process.execPath, [BENCH, ...args], { timeout: 240_000, env });
     const report = JSON.parse(await readFile(json, "utf8"));
     const scenarios = new Set(report.results.map((row) => row.scenario));
-    assert.deepEqual([...scenarios].sort(), ["batched", "direct", "fanout", "latency", "loss", "memory", "nats", "redis", "relayed", "scale"]);
+    assert.deepEqual([...scenarios].sort(), [
+      "batched",
+      "direct",
+      "fanout",
+      "latency",
+      "loss",
+      "memory",
+      "nats",
+      "redis",
+      "relayed",
+      "scale",
+    ]);
     for (const row of report.results) {
       if (row.variant.startsWith("skipped: ")) continue; // a broker server that is not installed
       assert.ok(Number.isFinite(row.ours), `${row.scenario} ${row.variant}: no figure for ours`);
