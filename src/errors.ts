@@ -173,7 +173,7 @@ export const ERROR_CODES: Readonly<Record<string, { readonly className: string; 
   PUBSUB_ERR_CONNECT: {
     className: "ConnectError",
     meaning:
-      "a broker (Redis, NATS) could not be reached, or refused the connection, within its `connect_timeout_ms` when a publisher initialised or a subscriber started; later outages are reconnected, not thrown",
+      "a broker (Redis, NATS, etcd) could not be reached, or refused the connection, within its `connect_timeout_ms` (etcd: `nb_db_timeout_ms`) when a publisher initialised or a subscriber started; later outages are reconnected, not thrown",
   },
   PUBSUB_ERR_DB: {
     className: "DbError",
