@@ -153,7 +153,7 @@ export interface PubSubOptions {
      */
     batch_max_bytes?: number;
     /**
-     * The largest message the sockets that bind (the publisher service's inbox, a network publisher reading subscriptions) take from a peer (ZMQ_MAXMSGSIZE): a larger one drops that peer's connection, so no peer grows the service's memory with one message. Publishers refuse to send an event larger than it (PUBSUB_ERR_SEND). Subscribers do not apply it (libzmq does not reconnect after such a drop). 0 means no limit.
+     * The largest message the sockets that bind (the publisher service's inbox, a network publisher reading subscriptions, up to 4,095 bytes at most) take from a peer (ZMQ_MAXMSGSIZE): a larger one drops that peer's connection, so no peer grows the service's memory with one message. Publishers refuse to send an event larger than it (PUBSUB_ERR_SEND). Subscribers do not apply it (libzmq does not reconnect after such a drop). 0 means no limit.
      */
     max_message_bytes?: number;
     /**

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { join } from "node:path";
+import * as zmq from "zeromq";
 import createZmqMultiprocDriver from "../../dist/drivers/zmq-multiproc.js";
 import createZmqNetworkDriver from "../../dist/drivers/zmq.js";
 import { Session, freePort, waitForFlow } from "../../dist/testing.js";
@@ -57,5 +58,45 @@ describe("zmq.max_message_bytes", () => {
     await got.until(() => got.count("small") === 1, "the other worker's event");
     assert.equal(got.count("big"), 0);
     assert.equal(inbox.isRunning, true);
+  });
+});
+
+// A network publisher's peers send it only subscriptions, which libzmq keeps in a trie at
+// about 50 bytes per byte of topic: it reads none longer than 4,095 bytes, whatever
+// zmq.max_message_bytes says.
+describe("subscriptions a network publisher reads", () => {
+  it("drops the connection of a peer whose subscription is longer than 4,095 bytes, and serves the others", async (t) => {
+    const port = await freePort();
+    const address = `tcp://127.0.0.1:${port}`;
+    const config = await configFor({ publisher_port: port, publisher_bind_address: "127.0.0.1" });
+    const context = quietContext("network");
+    const api = createZmqNetworkDriver(config, context);
+    const session = new Session();
+    t.after(() => session.close());
+    const { got } = await session.subscriber({ api, address });
+    const publisher = await session.publisher({ api, address });
+    await waitForFlow(publisher, [got]);
+    const lostBefore = publisher.connections.lost;
+    const lossLines = (records) => records.filter((r) => r.level === "warn" && / lost: /.test(r.msg));
+    const hostile = new zmq.XSubscriber({ linger: 0 });
+    t.after(() => hostile.close());
+    hostile.connect(address);
+    const longTopic = "t".repeat(5000);
+    await hostile.send(Buffer.concat([Buffer.from([1]), Buffer.from(longTopic)]));
+    await context.logger.until((records) => lossLines(records).length === 1, "the hostile peer's connection dropped and logged");
+    assert.equal(publisher.connections.lost, lostBefore + 1);
+    await publisher.sendEvent({ table: "after", key: "2", action: "set", value: "x" });
+    await got.until(() => got.count("after") === 1, "an event after the drop");
+  });
+
+  it("a subscriber refuses a topic longer than a network publisher reads", async (t) => {
+    const { api } = await driverOn(t);
+    const subscriber = api.getSubscriber();
+    t.after(() => subscriber.close());
+    assert.throws(() => subscriber.registerTopic("t".repeat(4096)), {
+      code: "PUBSUB_ERR_INVALID_TOPIC",
+      message: /a topic of 4096 bytes is longer than a network publisher reads in a subscription \(4095\)/,
+    });
+    assert.equal(subscriber.registerTopic("t".repeat(4095)), true);
   });
 });

@@ -5,6 +5,14 @@ import { sectionOf } from "../section.js";
 type ZmqSection = NonNullable<PubSubConfig["zmq"]>;
 
 /**
+ * The largest message the publisher's socket reads from a peer (ZMQ_MAXMSGSIZE): its
+ * peers send only subscriptions, and libzmq keeps each in a trie at about 50 bytes per
+ * byte of topic, so one long subscription drops that peer instead. It leaves room for
+ * the CurveZMQ handshake, whose commands are read under the same limit.
+ */
+export const MAX_SUBSCRIPTION_MESSAGE_BYTES = 4096;
+
+/**
  * The `zmq` section of the config, every option filled in by the schema's defaults but
  * `curve`, which has none: absent unless configured.
  */

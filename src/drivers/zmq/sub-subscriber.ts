@@ -1,10 +1,11 @@
 import * as zmq from "zeromq";
 import { ConnectedListeners } from "../../agents/connected-listeners.js";
 import type { ConnectionAwareSubscriber } from "../../contract.js";
+import { InvalidTopicError } from "../../errors.js";
 import type { SubscriberAgentOptions } from "../../agents/subscriber-base.js";
 import type { CurveSubscriberKeys } from "./curve.js";
 import { HELLO, isHello } from "./hello.js";
-import { applySocketOptions, type ZmqOptions } from "./options.js";
+import { applySocketOptions, MAX_SUBSCRIPTION_MESSAGE_BYTES, type ZmqOptions } from "./options.js";
 import type { ReceiveLoop } from "./receive-loop.js";
 import { ZmqSubscriberBase } from "./subscriber.js";
 
@@ -54,6 +55,18 @@ export class ZmqSubSubscriber extends ZmqSubscriberBase implements ConnectionAwa
     const loop = this.#loops.get(uri);
     this.#loops.delete(uri);
     if (loop !== undefined) this.#track(loop.stop());
+  }
+
+  /**
+   * A publisher of ours drops the connection of a peer whose subscription is longer than
+   * it reads, and libzmq does not reconnect after that: such a topic is refused here.
+   */
+  protected override checkTopic(topic: string): void {
+    const bytes = Buffer.byteLength(topic, "utf8");
+    if (bytes >= MAX_SUBSCRIPTION_MESSAGE_BYTES)
+      throw new InvalidTopicError(
+        `zmq_pubsub_driver: a topic of ${bytes} bytes is longer than a network publisher reads in a subscription (${MAX_SUBSCRIPTION_MESSAGE_BYTES - 1}); use shorter topics`,
+      );
   }
 
   protected onTopicAdded(topic: string): void {

@@ -7,7 +7,7 @@ import type { CurvePublisherKeys } from "./curve.js";
 import { type ConnectionCounts, ConnectionWatch } from "./connection-events.js";
 import { HELLO } from "./hello.js";
 import { isNothingQueued } from "./nonblocking.js";
-import { applyNetworkPublisherOptions, type ZmqOptions } from "./options.js";
+import { applyNetworkPublisherOptions, MAX_SUBSCRIPTION_MESSAGE_BYTES, type ZmqOptions } from "./options.js";
 import { ZmqPublisherBase } from "./publisher.js";
 import { tcpReleased } from "./released.js";
 import { SubscriptionCounter } from "./subscriptions.js";
@@ -146,6 +146,7 @@ export class ZmqXPubPublisher extends ZmqPublisherBase<zmq.XPublisher> implement
       socket.curveSecretKey = curve.secretKey;
       socket.zapDomain = "pubsub";
     }
+    socket.maxMessageSize = Math.min(MAX_SUBSCRIPTION_MESSAGE_BYTES, this.options.max_message_bytes || Infinity);
     socket.welcomeMessage = HELLO;
     socket.verbosity = "allSubsUnsubs";
     // A full subscriber queue makes a send fail at once (EAGAIN, the send timeout is 0)
