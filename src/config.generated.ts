@@ -153,7 +153,7 @@ export interface PubSubOptions {
      */
     batch_max_bytes?: number;
     /**
-     * The largest message the sockets that bind (the publisher service's inbox, a network publisher reading subscriptions, up to 4,095 bytes at most) take from a peer (ZMQ_MAXMSGSIZE): a larger one drops that peer's connection, so no peer grows the service's memory with one message. Publishers refuse to send an event larger than it (PUBSUB_ERR_SEND). Subscribers do not apply it (libzmq does not reconnect after such a drop). 0 means no limit.
+     * The largest message a ZeroMQ socket of ours takes from a peer (ZMQ_MAXMSGSIZE): the publisher service's inbox from a worker, a subscriber from a publisher, a network publisher from a subscriber (which it reads up to 4,095 bytes at most). A larger one drops that peer's connection, so no peer grows a process's memory with one message; a subscriber then connects again itself (libzmq does not), logs it, and its callback gets "sync". Publishers refuse to send an event larger than it (PUBSUB_ERR_SEND). 0 means no limit.
      */
     max_message_bytes?: number;
     /**

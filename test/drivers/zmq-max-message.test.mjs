@@ -100,3 +100,32 @@ describe("subscriptions a network publisher reads", () => {
     assert.equal(subscriber.registerTopic("t".repeat(4095)), true);
   });
 });
+
+describe("zmq.max_message_bytes on a subscriber", () => {
+  it("a message past the limit drops the connection, which is made again: sync, a log line, and the events after", async (t) => {
+    const port = await freePort();
+    const address = `tcp://127.0.0.1:${port}`;
+    // The publisher sends what the subscriber will not read.
+    const publisherConfig = await configFor({
+      publisher_port: port,
+      publisher_bind_address: "127.0.0.1",
+      zmq: { max_message_bytes: 16 * LIMIT },
+    });
+    const subscriberConfig = await configFor({ publisher_port: port, zmq: { max_message_bytes: LIMIT } });
+    const subscriberContext = quietContext("subscriber");
+    const session = new Session();
+    t.after(() => session.close());
+    const publisher = await session.publisher({ api: createZmqNetworkDriver(publisherConfig, quietContext("publisher")), address });
+    const { got } = await session.subscriber({ api: createZmqNetworkDriver(subscriberConfig, subscriberContext), address });
+    await waitForFlow(publisher, [got]);
+    await publisher.sendEvent({ table: "big", key: "1", action: "set", value: "x".repeat(2 * LIMIT) });
+    await subscriberContext.logger.until(
+      (records) => records.some((r) => r.level === "warn" && /was dropped and libzmq does not make it again/.test(r.msg)),
+      "the subscriber to log the dropped connection",
+    );
+    await got.until(() => got.syncs === 1, "sync once the publisher greets the new connection");
+    await waitForFlow(publisher, [got]);
+    assert.equal(got.count("big"), 0);
+    assert.equal(got.syncs, 1);
+  });
+});

@@ -24,8 +24,8 @@ export function zmqOptions(config: PubSubConfig): ZmqOptions {
 }
 
 /**
- * Applies the options every ZeroMQ socket of ours shares, and `zmq.max_message_bytes`
- * and `zmq.backlog` to the sockets that bind. `zmq.linger_ms` applies to
+ * Applies the options every ZeroMQ socket of ours shares (`zmq.max_message_bytes`
+ * among them), and `zmq.backlog` to the sockets that bind. `zmq.linger_ms` applies to
  * sending sockets; a receiving socket (`role` "receive") has nothing of ours to flush
  * and lingers 0, so a subscriber's process exits at once.
  *
@@ -39,14 +39,12 @@ export function zmqOptions(config: PubSubConfig): ZmqOptions {
  */
 export function applySocketOptions(socket: zmq.Socket, options: ZmqOptions, role: "send" | "receive" | "subscribe"): void {
   socket.linger = role === "send" ? options.linger_ms : 0;
-  // The sockets that bind take messages from any peer (the inbox its workers' events, a
-  // publisher its subscribers' subscriptions): a larger one drops that peer. Not a SUB
-  // socket: libzmq does not reconnect after dropping a connection for a message too
-  // large, and the subscriber would hear nothing more from that publisher.
-  if (role !== "subscribe") {
-    socket.maxMessageSize = options.max_message_bytes === 0 ? -1 : options.max_message_bytes;
-    socket.backlog = options.backlog;
-  }
+  // A larger message drops that peer: the sockets that bind take messages from any peer
+  // (the inbox its workers' events, a publisher its subscribers' subscriptions), a
+  // subscriber from the publishers it connects to (libzmq does not reconnect after such
+  // a drop: the SUB subscriber does, see sub-subscriber.ts).
+  socket.maxMessageSize = options.max_message_bytes === 0 ? -1 : options.max_message_bytes;
+  if (role !== "subscribe") socket.backlog = options.backlog;
   applyReconnect(socket, options);
   if (options.heartbeat_interval_ms > 0) {
     socket.heartbeatInterval = options.heartbeat_interval_ms;

@@ -10,6 +10,13 @@ import type { ReceiveLoop } from "./receive-loop.js";
 import { ZmqSubscriberBase } from "./subscriber.js";
 
 /**
+ * How long after a connection's "disconnect" the subscriber waits for libzmq's
+ * "connect:retry" (sent at once after every loss it reconnects from) before it
+ * reconnects itself.
+ */
+const DROPPED_CHECK_MS = 1_000;
+
+/**
  * The network subscriber: one SUB socket per registered publisher address, subscribed
  * to every registered topic. ZeroMQ's subscriptions are prefix matches; the base drops
  * what is not an exact match. A socket per publisher tells which publisher a message
@@ -109,6 +116,7 @@ export class ZmqSubSubscriber extends ZmqSubscriberBase implements ConnectionAwa
       socket.curveSecretKey = this.#curve.secretKey;
       this.#retryWhenRefused(socket, uri);
     }
+    this.#reconnectWhenDropped(socket, uri);
     socket.subscribe(HELLO);
     for (const topic of this.topics) socket.subscribe(topic);
     socket.connect(uri);
@@ -140,6 +148,44 @@ export class ZmqSubSubscriber extends ZmqSubscriberBase implements ConnectionAwa
       }, delay);
       timer.unref();
       delay = Math.min(delay * 2, 5_000);
+    });
+  }
+
+  /**
+   * libzmq drops a connection that brings a message larger than `zmq.max_message_bytes`
+   * (or breaks the protocol) and does not make it again: its "disconnect" is not
+   * followed by "connect:retry", as every other loss is. This makes it again, logs it,
+   * and the publisher's greeting on the new connection gives the callback `"sync"`.
+   */
+  #reconnectWhenDropped(socket: zmq.Subscriber, uri: string): void {
+    // Every event of the socket after the "disconnect" says libzmq is still at work on
+    // the connection; the check runs after the event loop's next poll, so events already
+    // queued (behind a busy loop) are seen first.
+    let seen = 0;
+    let refused = false;
+    const saw = (): void => void (seen += 1);
+    for (const type of ["connect:retry", "connect:delay", "connect", "close", "handshake"] as const) socket.events.on(type, saw);
+    socket.events.on("handshake:error:auth", () => (refused = true));
+    socket.events.on("handshake", () => (refused = false));
+    socket.events.on("disconnect", () => {
+      const before = ++seen;
+      const check = setTimeout(() => {
+        setImmediate(() => {
+          // A refused CURVE key is tried again by #retryWhenRefused.
+          if (seen !== before || socket.closed || refused) return;
+          this.logger.warn(
+            { publisher: uri, maxMessageBytes: this.options.max_message_bytes },
+            `the connection to the publisher at ${uri} was dropped and libzmq does not make it again (a message larger than zmq.max_message_bytes, or one ZeroMQ cannot read): connecting again; the callback gets "sync"`,
+          );
+          try {
+            socket.disconnect(uri);
+          } catch {
+            // already gone: connect again all the same
+          }
+          socket.connect(uri);
+        });
+      }, DROPPED_CHECK_MS);
+      check.unref();
     });
   }
 
