@@ -32,7 +32,8 @@ const USAGE = `usage: npm run bench -- [options]
   --burst N               events in the loss scenario's burst (default 200000)
   --memory-events N       events in one memory run (default 1000000)
   --fault-events N        events each publisher sends in the faults scenario's steady
-                          stream, one fault at a time (default 20000)
+                          stream, one fault at a time (default 20000);
+                          PUBSUB_BENCH_FAULTS=NAME[,NAME] runs only those faults
   --json FILE             also write the results as JSON
   --markdown FILE         also write the results as Markdown (docs/BENCHMARKS.md)
   --from FILE             run nothing: write --markdown from the results of an earlier
@@ -97,6 +98,10 @@ const wanted = parsed.scenario?.split(",").map((name) => name.trim()) ?? SCENARI
 for (const name of wanted) {
   if (!SCENARIOS.some((scenario) => scenario.name === name))
     fail(`--scenario: unknown scenario '${name}'; known: ${SCENARIOS.map((s) => s.name).join(", ")}`);
+}
+for (const scenario of SCENARIOS.filter((s) => wanted.includes(s.name))) {
+  const problem = scenario.validate?.();
+  if (problem !== undefined) fail(problem);
 }
 const options = {
   count: Math.round(positive("count", parsed.count)),

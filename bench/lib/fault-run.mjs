@@ -10,6 +10,7 @@ import { freePort, until } from "../../dist/testing.js";
 import { brokerSkipReason, startNats, startRedis } from "../../test/helpers/servers.mjs";
 import { END_MARK, PROBE_MARK, Subscriber, Worker } from "./fault-processes.mjs";
 import { PubsubRun, WAIT_MS } from "./pubsub-run.mjs";
+import { CONFIG_PATH } from "./topology.mjs";
 
 /** Events a second each worker writes in the steady stream. */
 export const RATE = 5_000;
@@ -29,14 +30,19 @@ const BROKERS = {
   },
 };
 
-const flagsOf = (settings) => Object.entries(settings).flatMap(([key, value]) => ["--set", `${key}=${value}`]);
+/** The embedded default config, then `settings` as `--set` flags. */
+const flagsOf = (settings) => [
+  "--config",
+  CONFIG_PATH,
+  ...Object.entries(settings).flatMap(([key, value]) => ["--set", `${key}=${value}`]),
+];
 
 /** Why a fault on `broker` cannot run here, or false. */
 export function faultSkipReason(broker) {
   return broker === undefined ? false : brokerSkipReason(BROKERS[broker].binary);
 }
 
-/** The publisher service of a ZeroMQ topology, started anew by `restart()`. */
+/** A ZeroMQ topology: the publisher service, started (again) by `startService()`. */
 async function zmqTopology(subscribers) {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), "pubsub-faults-"));
