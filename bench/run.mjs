@@ -8,6 +8,7 @@ import { machine, markdownTable, textTable } from "./lib/report.mjs";
 import * as batched from "./scenarios/batched.mjs";
 import * as direct from "./scenarios/direct.mjs";
 import * as fanout from "./scenarios/fanout.mjs";
+import * as faults from "./scenarios/faults.mjs";
 import * as latency from "./scenarios/latency.mjs";
 import * as loss from "./scenarios/loss.mjs";
 import * as memory from "./scenarios/memory.mjs";
@@ -16,7 +17,7 @@ import * as redis from "./scenarios/redis.mjs";
 import * as relayed from "./scenarios/relayed.mjs";
 import * as scale from "./scenarios/scale.mjs";
 
-const SCENARIOS = [direct, relayed, fanout, latency, loss, memory, batched, redis, nats, scale];
+const SCENARIOS = [direct, relayed, fanout, latency, loss, memory, batched, redis, nats, scale, faults];
 
 const USAGE = `usage: npm run bench -- [options]
 
@@ -30,6 +31,9 @@ const USAGE = `usage: npm run bench -- [options]
                           apart as "p99, warm-up" (default 1; 0 for none)
   --burst N               events in the loss scenario's burst (default 200000)
   --memory-events N       events in one memory run (default 1000000)
+  --fault-events N        events each publisher sends in the faults scenario's steady
+                          stream, one fault at a time (default 20000);
+                          PUBSUB_BENCH_FAULTS=NAME[,NAME] runs only those faults
   --json FILE             also write the results as JSON
   --markdown FILE         also write the results as Markdown (docs/BENCHMARKS.md)
   --from FILE             run nothing: write --markdown from the results of an earlier
@@ -66,6 +70,7 @@ try {
       "warmup-seconds": { type: "string", default: "1" },
       burst: { type: "string", default: "200000" },
       "memory-events": { type: "string", default: "1000000" },
+      "fault-events": { type: "string", default: "20000" },
       json: { type: "string" },
       markdown: { type: "string" },
       from: { type: "string" },
@@ -94,6 +99,10 @@ for (const name of wanted) {
   if (!SCENARIOS.some((scenario) => scenario.name === name))
     fail(`--scenario: unknown scenario '${name}'; known: ${SCENARIOS.map((s) => s.name).join(", ")}`);
 }
+for (const scenario of SCENARIOS.filter((s) => wanted.includes(s.name))) {
+  const problem = scenario.validate?.();
+  if (problem !== undefined) fail(problem);
+}
 const options = {
   count: Math.round(positive("count", parsed.count)),
   size: Math.round(positive("size", parsed.size)),
@@ -102,6 +111,7 @@ const options = {
   warmupSeconds: notNegative("warmup-seconds", parsed["warmup-seconds"]),
   burst: Math.round(positive("burst", parsed.burst)),
   memoryEvents: Math.round(positive("memory-events", parsed["memory-events"])),
+  faultEvents: Math.round(positive("fault-events", parsed["fault-events"])),
 };
 
 const tty = process.stderr.isTTY;

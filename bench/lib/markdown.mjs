@@ -14,7 +14,7 @@ Node ${m.node}, libzmq ${m.libzmq}. Every figure is the median of ${o.rounds} ro
 transport ran beside our code in the same run, alternating, so the ratio ours/raw is the
 number to read: absolute figures move with the machine.
 
-Options: \`--count ${o.count} --size ${o.size} --rounds ${o.rounds} --latency-seconds ${o.latencySeconds}${o.warmupSeconds === undefined ? "" : ` --warmup-seconds ${o.warmupSeconds}`} --burst ${o.burst} --memory-events ${o.memoryEvents}\`.
+Options: \`--count ${o.count} --size ${o.size} --rounds ${o.rounds} --latency-seconds ${o.latencySeconds}${o.warmupSeconds === undefined ? "" : ` --warmup-seconds ${o.warmupSeconds}`} --burst ${o.burst} --memory-events ${o.memoryEvents}${o.faultEvents === undefined ? "" : ` --fault-events ${o.faultEvents}`}\`.
 
 ${table}
 

@@ -1,5 +1,6 @@
 // The benchmark harness runs end to end: a tiny run of every scenario produces a row for
-// each, with figures, and the loss scenario shows ours losing nothing. Not a speed test:
+// each, with figures, the loss scenario shows ours losing nothing, and the faults
+// scenario loses nothing without a word. Not a speed test:
 // no figure here is compared with a threshold of time.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -32,13 +33,15 @@ describe("benchmark harness", () => {
       "5000",
       "--memory-events",
       "5000",
+      "--fault-events",
+      "400",
       "--json",
       json,
       "--markdown",
       markdown,
     ];
-    // The scale scenario at CI size: 100 subscribers.
-    const env = { ...process.env, PUBSUB_BENCH_SUBSCRIBERS: "100" };
+    // The scale scenario at CI size: 100 subscribers; two of the faults.
+    const env = { ...process.env, PUBSUB_BENCH_SUBSCRIBERS: "100", PUBSUB_BENCH_FAULTS: "service-kill,subscriber-stop" };
     const { stdout } = await run(process.execPath, [BENCH, ...args], { timeout: 240_000, env });
     const report = JSON.parse(await readFile(json, "utf8"));
     const scenarios = new Set(report.results.map((row) => row.scenario));
@@ -46,6 +49,7 @@ describe("benchmark harness", () => {
       "batched",
       "direct",
       "fanout",
+      "faults",
       "latency",
       "loss",
       "memory",
@@ -62,6 +66,20 @@ describe("benchmark harness", () => {
     for (const row of report.results.filter((r) => r.scenario === "scale" && /events lost/.test(r.variant))) {
       assert.equal(row.ours, 0, `scale: ${row.variant}`);
     }
+    const faults = report.results.filter((row) => row.scenario === "faults");
+    for (const fault of ["service kill -9, restarted", "subscriber 2 SIGSTOP"]) {
+      const rows = faults.filter((row) => row.variant.startsWith(fault));
+      assert.ok(
+        rows.some((row) => /: published$/.test(row.variant) && row.ours > 0),
+        `faults: ${fault}: nothing published`,
+      );
+      const silent = rows.find((row) => /: lost without a word$/.test(row.variant));
+      assert.equal(silent?.ours, 0, `faults: ${fault}: events lost without a word`);
+    }
+    // The stopped subscriber is dropped by the service's heartbeats: it loses events, and counts them.
+    const stopped = (what) => faults.find((row) => row.variant.startsWith("subscriber 2 SIGSTOP") && row.variant.endsWith(what)).ours;
+    assert.ok(stopped("lost, all subscribers") > 0, "faults: the stopped subscriber lost nothing: the fault proves nothing");
+    assert.equal(stopped("missed as the subscribers counted"), stopped("lost, all subscribers"));
     const lost = report.results.find((row) => row.scenario === "loss" && row.variant === "events lost");
     assert.equal(lost.ours, 0, "ours lost events in the burst");
     assert.equal(report.machine.cores > 0, true);
@@ -79,6 +97,10 @@ describe("benchmark harness", () => {
       assert.match(err.stderr, /^bench: --scenario: unknown scenario 'nope'; known: direct, relayed/m);
       return true;
     });
+    await assert.rejects(
+      run(process.execPath, [BENCH, "--scenario", "faults"], { env: { ...process.env, PUBSUB_BENCH_FAULTS: "service-kill,nope" } }),
+      (err) => err.code === 2 && /^bench: PUBSUB_BENCH_FAULTS: unknown fault 'nope'; known: service-kill, /m.test(err.stderr),
+    );
     await assert.rejects(
       run(process.execPath, [BENCH, "--count", "lots"]),
       (err) => err.code === 2 && /--count: must be a positive number/.test(err.stderr),
