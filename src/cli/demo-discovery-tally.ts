@@ -98,11 +98,11 @@ export class SceneTally {
       return `service ${name} (${label(name)}): sent ${c.sent ?? "?"}, received ${c.received}, lost ${lost}, duplicates ${c.duplicates}, out of order ${c.outOfOrder}${refused}`;
     });
     const total = names.reduce((sum, name) => sum + this.#count(name).seen.size, 0);
-    lines.push(
-      this.complete
-        ? `all ${total} events sent by the ${names.length} services arrived, each exactly once, in order per service`
-        : "some events were lost, duplicated or reordered",
-    );
+    const unreported = names.filter((name) => this.#count(name).sent === undefined);
+    if (this.complete)
+      lines.push(`all ${total} events sent by the ${names.length} services arrived, each exactly once, in order per service`);
+    else if (unreported.length > 0) lines.push(`incomplete: ${unreported.join(", ")} did not stop sending, so what they sent is not known`);
+    else lines.push("some events were lost, duplicated or reordered");
     return lines.join("\n");
   }
 

@@ -321,7 +321,7 @@ class DiscoveryScene {
       this.#say(`service ${service.name}: killed; its row stays in the table`);
       return;
     }
-    this.#say(`service ${service.name}: exited with code ${exit.code}, its row deleted on the way out`);
+    this.#say(`service ${service.name}: exited with code ${exit.code} (a graceful stop deletes the service's row)`);
     if (exit.code !== 0) this.#exits.push(`service ${service.name} exited with code ${exit.code} on SIGTERM; 0 was expected`);
   }
 
