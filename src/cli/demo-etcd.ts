@@ -56,7 +56,8 @@ export async function startPrivateEtcd(binary: string): Promise<PrivateEtcd> {
       ...["--listen-client-urls", client, "--advertise-client-urls", client],
       ...["--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", `pubsub-demo=${peer}`],
     ],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    // Its own process group: on a Ctrl-C the demo stops its services before the database.
+    { stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   const onExit = (): void => {
     child.kill("SIGKILL");

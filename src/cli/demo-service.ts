@@ -50,11 +50,17 @@ export class DemoService {
     this.uri = options.uri;
     this.#options = options;
     const script = process.argv[1] ?? "";
+    // Its own process group: a Ctrl-C on the terminal reaches the demo only, which then
+    // stops the services itself (SIGTERM), so that they leave the table as they should.
     this.#child = spawn(process.execPath, [script, "service", "--json", ...options.args], {
       stdio: ["ignore", "ignore", "pipe"],
+      detached: true,
     });
+    const onExit = (): void => void this.#child.kill("SIGKILL");
+    process.once("exit", onExit);
     this.#exited = new Promise((resolve) => {
       this.#child.once("close", (code, signal) => {
+        process.off("exit", onExit);
         this.#exit = { code, signal };
         options.onChange();
         resolve(this.#exit);
