@@ -79,9 +79,9 @@ export class SceneTally {
     );
   }
 
-  /** Events received so far, per service: `A 120, B 118`. */
+  /** Events received so far, per service, by name: `A 120, B 118`. */
   counts(): string {
-    const parts = [...this.#services.entries()].map(([name, c]) => `${name} ${c.seen.size}`);
+    const parts = [...this.#services.keys()].sort().map((name) => `${name} ${this.received(name)}`);
     return parts.length === 0 ? "nothing received yet" : parts.join(", ");
   }
 
