@@ -10,12 +10,14 @@ import { loadFromConfig } from "../loader/load.js";
 import { resolveConfig, type ResolvedConfig } from "../loader/resolve-config.js";
 import { loadPublisherService } from "../loader/load-service.js";
 import { parseCommandArgs } from "./args.js";
+import { runDiscoveryDemo } from "./demo-discovery.js";
 import { DemoTally } from "./demo-tally.js";
 import { createCliLogger, isTerminal } from "./log.js";
 import { untilSignal } from "./signals.js";
 
 export const DEMO_HELP = `Usage: pubsub-run demo [--workers N] [--seconds S] [--rate R]
                       [--config FILE] [--set key=value]... [--debug]
+       pubsub-run demo --discovery [--rate R] [--config FILE] [--set key=value]... [--debug]
 
 The whole topology on this machine, from one config: starts the publisher service,
 forks N worker processes (node:cluster) that publish sample events through the
@@ -27,24 +29,44 @@ lost and out of order.
 With a broker driver (Redis, NATS) and pub_sub_use_multiproc: false there is no
 publisher service: each worker publishes straight to the broker.
 
+With --discovery, the database side instead: publisher services (pubsub-run service
+processes, each on its own port of 127.0.0.1) register in the publisher table and come
+and go, while a subscriber that lists no publishers follows the table. Services A and B
+start and the subscriber finds and receives from both; C starts and is found; B is
+stopped (it deletes its row) and A killed (its row goes stale and C removes it), and the
+subscriber drops each; C's events keep arriving. A line per registration, discovery and
+removal, then the tally per service. The database is the configured one (nb_db_class,
+remote_db_hosts); without one, a private etcd (on free ports of 127.0.0.1, its data in a
+temporary folder removed at the end) when etcd is on PATH. The scene sets
+publisher_timeout 2, publisher_rate_limit_timeout 0.5, publisher_rate_limit_count 1
+and monitor_table_poll_time 0.5, so that it takes seconds, not minutes.
+
 Options:
       --workers N       worker processes (default: the number of CPU cores)
       --seconds S       stop after S seconds (default: run until Ctrl-C)
-      --rate R          events per second each worker publishes (default 1000)
+      --rate R          events per second each worker (each service with
+                        --discovery) publishes (default 1000; 200 with --discovery)
+      --discovery       the database side: services come and go, a subscriber follows
   -c, --config FILE     config file to use
       --set key=value   override an option (repeatable)
       --debug           print stack traces on errors
   -h, --help            show this help
 
-Exit codes: 0 every event arrived in order, 1 some were lost or reordered, 2 bad
-usage or config.
+Exit codes: 0 every event arrived in order (with --discovery: each exactly once, and
+every step of the scene happened), 1 some were lost, duplicated or reordered, or a
+step did not happen, 2 bad usage or config (with --discovery: no database configured
+and no etcd on PATH).
 `;
 
 const DEMO_OPTIONS = {
   workers: { type: "string" },
   seconds: { type: "string" },
   rate: { type: "string" },
+  discovery: { type: "boolean" },
 } as const;
+
+/** Events per second each service of the discovery scene is fed, unless --rate says otherwise. */
+const DISCOVERY_RATE = 200;
 
 /** How long the subscriber may take to reach the service before the demo gives up. */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -61,6 +83,16 @@ export async function runDemo(args: readonly string[]): Promise<number> {
   if (values.help === true) {
     process.stdout.write(DEMO_HELP);
     return 0;
+  }
+  if (values.discovery === true) {
+    for (const flag of ["workers", "seconds"] as const) {
+      if (values[flag] !== undefined) {
+        throw new UsageError(`pubsub-run demo: --${flag}: not used with --discovery, whose scene has its own steps; leave it out`);
+      }
+    }
+    const rate = values.rate === undefined ? DISCOVERY_RATE : whole("--rate", values.rate, 1);
+    const source = { configPath: values.config, overrides: values.set ?? [] };
+    return runDiscoveryDemo({ source, rate, debug: values.debug === true });
   }
   const workers = values.workers === undefined ? availableParallelism() : whole("--workers", values.workers, 1);
   const seconds = values.seconds === undefined ? undefined : whole("--seconds", values.seconds, 1);

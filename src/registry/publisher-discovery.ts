@@ -1,6 +1,7 @@
 import { SYNC_ACTION, type EventCallback, type Logger, type NbDbApi, type SubscriberApi } from "../contract.js";
 import { DbOutage } from "./db-outage.js";
 import { isStale, parsePublisherRow, PUBLISHER_TABLE } from "./publisher-row.js";
+import { REGISTRY_MESSAGES } from "./messages.js";
 
 /** Options of {@link PublisherDiscovery}. */
 export interface PublisherDiscoveryOptions {
@@ -114,7 +115,7 @@ export class PublisherDiscovery {
     if (before === uri) return;
     if (before !== undefined) this.#forget(key);
     this.#discovered.set(key, uri);
-    if (this.#subscriber.registerListenAddress(uri)) this.#options.logger.info({ uri }, "discovered a publisher");
+    if (this.#subscriber.registerListenAddress(uri)) this.#options.logger.info({ uri }, REGISTRY_MESSAGES.discovered);
   }
 
   #forget(key: string): void {
@@ -123,7 +124,7 @@ export class PublisherDiscovery {
     this.#discovered.delete(key);
     // Another row, or the static list, may name the same address.
     if (this.#static.has(uri) || [...this.#discovered.values()].includes(uri)) return;
-    if (this.#subscriber.unregisterListenAddress(uri)) this.#options.logger.info({ uri }, "a publisher left the publisher table");
+    if (this.#subscriber.unregisterListenAddress(uri)) this.#options.logger.info({ uri }, REGISTRY_MESSAGES.left);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Logger, NbDbApi } from "../contract.js";
 import { DbOutage } from "./db-outage.js";
 import { formatPublisherRow, PUBLISHER_TABLE } from "./publisher-row.js";
+import { REGISTRY_MESSAGES } from "./messages.js";
 
 /** Options of {@link PublisherRegistration}. */
 export interface PublisherRegistrationOptions {
@@ -40,7 +41,7 @@ export class PublisherRegistration {
   /** Writes the row, then keeps it fresh. Rejects when the first write fails. */
   async start(): Promise<void> {
     await this.#write();
-    this.#options.logger.info({ id: this.#options.id, uri: this.#options.uri }, "registered in the publisher table");
+    this.#options.logger.info({ id: this.#options.id, uri: this.#options.uri }, REGISTRY_MESSAGES.registered);
     this.#timer = setInterval(() => {
       this.#refreshing = this.#refresh();
     }, this.#options.refreshMs);

@@ -1,5 +1,6 @@
 import type { Logger, NbDbApi } from "../contract.js";
 import { isStale, parsePublisherRow, PUBLISHER_TABLE } from "./publisher-row.js";
+import { REGISTRY_MESSAGES } from "./messages.js";
 
 /**
  * Deletes the rows of the `publisher` table whose `last_activity_timestamp` is older
@@ -26,7 +27,7 @@ export async function removeStalePublishers(
     if (!isStale(row, timeoutMs, now)) continue;
     if (await db.deleteKey(PUBLISHER_TABLE, key)) {
       removed += 1;
-      logger.info({ id: row.id, uri: row.uri, last_activity_timestamp: row.last_activity_timestamp }, "removed a stale publisher");
+      logger.info({ id: row.id, uri: row.uri, last_activity_timestamp: row.last_activity_timestamp }, REGISTRY_MESSAGES.staleRemoved);
     }
   }
   return removed;
