@@ -27,6 +27,14 @@ export async function demoDatabase(resolved: ResolvedConfig, path: string = proc
   const { config, origins } = resolved;
   if (config.nb_db_class !== "") {
     const from = origins.get("nb_db_class") ?? "nb_db_class";
+    const remote = config.remote_db_hosts.filter((host) => !isLoopbackHost(host));
+    if (remote.length > 0) {
+      throw new ConfigError(
+        `pubsub-run demo --discovery: ${origins.get("remote_db_hosts") ?? "remote_db_hosts"}: ${remote.join(", ")} is not on this host, and the scene's services delete the rows of every publisher not refreshed for 2 s; ` +
+          "point remote_db_hosts at a scratch database on 127.0.0.1, or leave nb_db_class unset for a private etcd",
+        { option: "remote_db_hosts" },
+      );
+    }
     return {
       nbDbClass: config.nb_db_class,
       hosts: config.remote_db_hosts,
@@ -59,4 +67,10 @@ export async function demoDatabase(resolved: ResolvedConfig, path: string = proc
     description: `a private etcd on ${etcd.host} (${binary}, data in ${etcd.dataDir}, removed at the end)`,
     close: () => etcd.close(),
   };
+}
+
+/** True for `host:port` on this host's loopback (127.0.0.0/8, `localhost`, `[::1]`). */
+function isLoopbackHost(hostPort: string): boolean {
+  const host = hostPort.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

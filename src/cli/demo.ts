@@ -36,7 +36,7 @@ start and the subscriber finds and receives from both; C starts and is found; B 
 stopped (it deletes its row) and A killed (its row goes stale and C removes it), and the
 subscriber drops each; C's events keep arriving. A line per registration, discovery and
 removal, then the tally per service. The database is the configured one (nb_db_class,
-remote_db_hosts); without one, a private etcd (on free ports of 127.0.0.1, its data in a
+remote_db_hosts; only on 127.0.0.1, as the scene deletes rows it does not know); without one, a private etcd (on free ports of 127.0.0.1, its data in a
 temporary folder removed at the end) when etcd is on PATH. The scene sets
 publisher_timeout 2, publisher_rate_limit_timeout 0.5, publisher_rate_limit_count 1
 and monitor_table_poll_time 0.5, so that it takes seconds, not minutes.

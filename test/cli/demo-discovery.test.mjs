@@ -118,6 +118,17 @@ describe("pubsub-run demo --discovery", () => {
     assert.doesNotMatch(stdout, /^note: /m, "no warning about a shared database");
   });
 
+  it("a configured database not on this host: exit 2, one line naming remote_db_hosts and the fix; nothing is touched", async () => {
+    const { code, stdout, stderr } = await demo(["--set", "nb_db_class=etcd_nb_db_driver", "--set", "remote_db_hosts=10.255.0.1:2379"]);
+    assert.equal(code, 2, stderr);
+    assert.equal(stdout, "");
+    assert.match(stderr, /^[^\n]+\n$/, "one line");
+    assert.match(
+      stderr,
+      /^pubsub-run demo --discovery: --set remote_db_hosts: 10\.255\.0\.1:2379 is not on this host, and the scene's services delete the rows of every publisher not refreshed for 2 s; point remote_db_hosts at a scratch database on 127\.0\.0\.1, or leave nb_db_class unset for a private etcd$/m,
+    );
+  });
+
   it("no database and no etcd on PATH: exit 2, one line naming nb_db_class and the fix", async () => {
     const empty = await mkdtemp(join(tmpdir(), "pubsub-no-etcd-"));
     try {
