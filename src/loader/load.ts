@@ -74,7 +74,7 @@ export interface LoadedPubSub {
  *
  * @example
  * ```ts
- * import { loadFromConfig } from "pubsub";
+ * import { loadFromConfig } from "pubsub-run";
  *
  * const pubsub = await loadFromConfig({
  *   onEvent: (table, key, action, value, topic) => console.log(table, key, action, topic),
