@@ -223,7 +223,35 @@ describe("config search places and formats", () => {
     [
       "pubsub.config.json",
       '{\n  "publisher_port": 1\n  "topics": []\n}',
-      /^pubsub\.config\.json:3: JSON syntax error: Expected ',' or '}'/,
+      /^pubsub\.config\.json:3:3: JSON syntax error: unexpected '"', expected ',' or '}' after a property value$/,
+    ],
+    // Node 20's JSON.parse names no position for some of these; the line and column are always given.
+    [
+      "pubsub.config.json",
+      '{\n  "publisher_port": 9000,\n  "topics": ["D",]\n}\n',
+      /^pubsub\.config\.json:3:18: JSON syntax error: unexpected '\]' after ',' \(JSON allows no trailing comma\)$/,
+    ],
+    ["pubsub.config.json", '{\n  "topics": ["D"],\n}', /^pubsub\.config\.json:3:1: JSON syntax error: unexpected '\}' after ','/],
+    [
+      "pubsub.config.json",
+      '{\n  "publisher_port": 90x00\n}',
+      /^pubsub\.config\.json:2:23: JSON syntax error: unexpected 'x', expected ','/,
+    ],
+    ["pubsub.config.json", '{\n  "topics": ["D\n"]}', /^pubsub\.config\.json:2:16: JSON syntax error: control character in a string/],
+    [
+      "pubsub.config.json",
+      '{\n  "publisher_port": 1',
+      /^pubsub\.config\.json:2:22: JSON syntax error: unexpected end of file, expected ','/,
+    ],
+    [
+      "pubsub.config.json",
+      "{\n  'topics': []\n}",
+      /^pubsub\.config\.json:2:3: JSON syntax error: unexpected ''', expected a double-quoted/,
+    ],
+    [
+      "pubsub.config.json",
+      '{"topics": []} x',
+      /^pubsub\.config\.json:1:16: JSON syntax error: unexpected 'x' after the end of the document$/,
     ],
     [
       "pubsub.config.ini",
