@@ -187,6 +187,25 @@ describe("pubsub-run check", () => {
     assert.equal(json["zmq.backlog"], "origins.json:4");
   });
 
+  it("--origins names the line in INI files and in package.json's pubsub key", async () => {
+    await writeFile(
+      join(project.dir, "origins.ini"),
+      "; comment\npublisher_port = 9100\n[df]\nmanagement_ip = 10.0.0.7\n[zmq]\nlinger_ms = 7\n",
+    );
+    const ini = JSON.parse((await check(["--config", "origins.ini", "--origins"])).stdout).origins;
+    assert.equal(ini.publisher_port, "origins.ini:2");
+    assert.equal(ini.management_ip, "origins.ini:4");
+    assert.equal(ini["zmq.linger_ms"], "origins.ini:6");
+    const pkg = await makeProject();
+    try {
+      await writeFile(join(pkg.dir, "package.json"), '{\n  "name": "app",\n  "pubsub": {\n    "publisher_port": 9200\n  }\n}\n');
+      const { stdout } = await runCli(["check", "--origins"], { cwd: pkg.dir });
+      assert.equal(JSON.parse(stdout).origins.publisher_port, "package.json:4");
+    } finally {
+      await pkg.cleanup();
+    }
+  });
+
   it("warns of a PUBSUB_ variable a typo away from an option, and leaves other tools' alone", async () => {
     const { code, stdout } = await check([], { PUBSUB_PUBLISHER_PROT: "9000", PUBSUB_EMULATOR_HOST: "localhost:8085" });
     assert.equal(code, 0);
