@@ -63,10 +63,10 @@ function hasPath(root: Record<string, unknown>, path: readonly string[]): boolea
 
 /**
  * A layer from `PUBSUB_<OPTION>` environment variables, nested options included
- * (`PUBSUB_REDIS_URL` or `PUBSUB_REDIS__URL` sets `redis.url`; `PUBSUB_REDIS` the whole section, as JSON, and
- * the nested variables win over it). Only the schema's options are read: other
- * `PUBSUB_*` variables belong to other tools (Google Cloud's `PUBSUB_EMULATOR_HOST`,
- * for one) and are left alone.
+ * (`PUBSUB_REDIS_URL` or `PUBSUB_REDIS__URL` sets `redis.url`; `PUBSUB_REDIS` the whole
+ * section, as JSON, and the nested variables win over it). Only the schema's options
+ * are read: other `PUBSUB_*` variables belong to other tools (Google Cloud's
+ * `PUBSUB_EMULATOR_HOST`, for one) and are left alone (see {@link envWarnings}).
  */
 export function envLayer(env: NodeJS.ProcessEnv): OptionLayer {
   const layer: OptionLayer = { values: {}, origins: new Map() };

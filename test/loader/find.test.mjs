@@ -182,18 +182,21 @@ describe("config search places and formats", () => {
     }
   });
 
-  it("accepts a $schema key for editors, and takes it for no option", async () => {
-    const project = await makeProject({
-      "pubsub.config.json": JSON.stringify({ $schema: "./schema/pubsub.schema.json", publisher_port: 9001 }),
+  for (const [file, content] of [
+    ["pubsub.config.json", JSON.stringify({ $schema: "./schema/pubsub.schema.json", publisher_port: 9001 })],
+    ["pubsub.config.yaml", '"$schema": ./schema/pubsub.schema.json\npublisher_port: 9001\n'],
+  ]) {
+    it(`accepts a $schema key for editors in ${file}, and takes it for no option`, async () => {
+      const project = await makeProject({ [file]: content });
+      try {
+        const { config } = await resolveConfig({ cwd: project.dir, env: NO_ENV });
+        assert.equal(config.publisher_port, 9001);
+        assert.equal(config.$schema, "./schema/pubsub.schema.json");
+      } finally {
+        await project.cleanup();
+      }
     });
-    try {
-      const { config } = await resolveConfig({ cwd: project.dir, env: NO_ENV });
-      assert.equal(config.publisher_port, 9001);
-      assert.equal(config.$schema, "./schema/pubsub.schema.json");
-    } finally {
-      await project.cleanup();
-    }
-  });
+  }
 
   it("leaves publishers unset; subscribers listen where the network driver says", async () => {
     const cases = [
