@@ -5,17 +5,39 @@
  */
 export interface PubSubOptions {
   /**
-   * The schema an editor checks this file against (e.g. `./node_modules/pubsub/schema/pubsub.schema.json`); ignored by pubsub.
+   * The schema an editor checks this file against (e.g. `./node_modules/pubsub-run/schema/pubsub.schema.json`); ignored by pubsub.
    */
   $schema?: string;
   /**
    * Network driver: publisher service -> compute nodes. A built-in alias, a user alias from `drivers`, a path to a module (relative to the config file) or an npm package name.
    */
-  pub_sub_driver?: string;
+  pub_sub_driver?: (
+    | (
+        | "zmq_pubsub_driver"
+        | "zmq_pubsub_multiproc_driver"
+        | "redis_pubsub_driver"
+        | "nats_pubsub_driver"
+        | "etcd_pubsub_driver"
+        | "redis_db_pubsub_driver"
+      )
+    | string
+  ) &
+    string;
   /**
    * IPC driver: worker processes -> the once-per-host publisher service. Same forms as `pub_sub_driver`.
    */
-  pub_sub_multiproc_driver?: string;
+  pub_sub_multiproc_driver?: (
+    | (
+        | "zmq_pubsub_driver"
+        | "zmq_pubsub_multiproc_driver"
+        | "redis_pubsub_driver"
+        | "nats_pubsub_driver"
+        | "etcd_pubsub_driver"
+        | "redis_db_pubsub_driver"
+      )
+    | string
+  ) &
+    string;
   /**
    * Port the network publisher binds and subscribers connect to.
    */
@@ -61,7 +83,7 @@ export interface PubSubOptions {
   /**
    * Northbound database driver for the publisher registry, the table monitors and discovery (Dragonflow's `nb_db_class`): `etcd_nb_db_driver`, `redis_nb_db_driver`, a user alias from `drivers`, a module path or an npm package. Empty: no database, nothing changes.
    */
-  nb_db_class?: string;
+  nb_db_class?: (("" | "etcd_nb_db_driver" | "redis_nb_db_driver") | string) & string;
   /**
    * The northbound database's addresses, as `host:port` (Dragonflow's `remote_db_hosts`); the driver tries them in order.
    *

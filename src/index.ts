@@ -3,8 +3,8 @@
  *
  * The package root holds what applications and driver authors use: the loader, the
  * contract (`contract.ts`), the agent bases, the publisher service, the logger and the
- * coded errors. The wire codec is in `pubsub/wire`, the conformance suite in
- * `pubsub/testing`.
+ * coded errors. The wire codec is in `pubsub-run/wire`, the conformance suite in
+ * `pubsub-run/testing`.
  *
  * @packageDocumentation
  */

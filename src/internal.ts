@@ -1,5 +1,5 @@
 /**
- * `pubsub/internal`: building blocks this project's tests and benchmarks reach for. Not
+ * `pubsub-run/internal`: building blocks this project's tests and benchmarks reach for. Not
  * part of the public API: anything here may change in any release.
  *
  * @internal

@@ -5,7 +5,7 @@
 // so the driver only moves bytes. Topics are filtered by the subscriber (the base class
 // does it): the publisher sends every event to every subscriber.
 import { createConnection, createServer } from "node:net";
-import { PublisherAgentBase, SubscriberAgentBase, TransportError } from "pubsub";
+import { PublisherAgentBase, SubscriberAgentBase, TransportError } from "pubsub-run";
 
 const MAX_FRAMES = 16;
 const MAX_FRAME_BYTES = 64 * 1024 * 1024;

@@ -4,16 +4,17 @@ import { DriverAgents } from "../loader/driver-agents.js";
 import { DRIVER_OPTION } from "../loader/drivers.js";
 import { listenAddresses } from "../loader/load.js";
 import { resolveConfig } from "../loader/resolve-config.js";
+import { valueOrigins } from "../loader/value-origins.js";
 import { createStderrLogger } from "../logger.js";
 import { parseCommandArgs } from "./args.js";
 
-export const CHECK_HELP = `Usage: pubsub-run check [--config FILE] [--set key=value]... [--debug]
+export const CHECK_HELP = `Usage: pubsub-run check [--config FILE] [--set key=value]... [--origins] [--debug]
 
 Validates the configuration, imports the driver modules it names and creates each
 driver (which checks its own options, such as the transport; nothing is bound or
 connected), and prints the effective config and the resolved drivers as JSON on stdout,
 with "warnings" when there are any (a ZeroMQ publisher bound beyond loopback without
-zmq.curve).
+zmq.curve, a PUBSUB_* variable a typo away from an option's).
 Secrets are printed as ***: passwords, tokens and credentials inside URLs.
 
 Options:
@@ -21,16 +22,18 @@ Options:
                         .pubsubrc*, package.json "pubsub", ... up to the project root)
       --set key=value   override an option (repeatable; dotted keys for maps,
                         e.g. --set drivers.mine=./my-driver.mjs)
+      --origins         add "origins": where each value came from (file:line,
+                        PUBSUB_X, --set x, or default)
       --debug           print stack traces on errors
   -h, --help            show this help
 
-Exit codes: 0 valid, 2 bad config or driver (one line on stderr naming the file,
-the option and the fix).
+Exit codes: 0 valid, 2 bad config or driver (one line on stderr per problem, each
+naming the file, the option and the fix).
 `;
 
 /** `pubsub-run check`: validate, resolve and create the drivers, print the effective config. */
 export async function runCheck(args: readonly string[]): Promise<number> {
-  const { values } = parseCommandArgs("check", args, {});
+  const { values } = parseCommandArgs("check", args, { origins: { type: "boolean" } });
   if (values.help === true) {
     process.stdout.write(CHECK_HELP);
     return 0;
@@ -67,12 +70,19 @@ export async function runCheck(args: readonly string[]): Promise<number> {
     };
   }
   const network = (await agents.driver("network")).description;
-  const warnings = network.warnings ?? [];
+  const warnings = [...resolved.warnings, ...(network.warnings ?? [])];
   if (network.topology === "broker") notes.push(brokerNote(config.pub_sub_driver, config.pub_sub_use_multiproc));
   const publishers = listenAddresses(config, network, resolved.origins).map((address) => network.redact?.(address) ?? address);
   // Secrets are masked: those the drivers name, those named like one, and credentials in URLs.
   const printable = printableOptionValue("", { ...config, publishers }, secretOptions);
-  const report = { configFile: resolved.filepath, config: printable, drivers, notes, ...(warnings.length === 0 ? {} : { warnings }) };
+  const report = {
+    configFile: resolved.filepath,
+    config: printable,
+    drivers,
+    notes,
+    ...(warnings.length === 0 ? {} : { warnings }),
+    ...(values.origins === true ? { origins: await valueOrigins(resolved) } : {}),
+  };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return 0;
 }

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { main } from "./launcher.js";
 
 process.exitCode = await main(process.argv.slice(2));

@@ -22,19 +22,19 @@ import type { ResolvedConfig } from "./resolve-config.js";
  * driver option may also name a module path or an npm package.
  */
 export const BUILTIN_DRIVERS: Readonly<Record<string, string>> = Object.freeze({
-  zmq_pubsub_driver: "pubsub/drivers/zmq",
-  zmq_pubsub_multiproc_driver: "pubsub/drivers/zmq-multiproc",
-  redis_pubsub_driver: "pubsub/drivers/redis",
-  nats_pubsub_driver: "pubsub/drivers/nats",
-  etcd_pubsub_driver: "pubsub/drivers/etcd",
+  zmq_pubsub_driver: "pubsub-run/drivers/zmq",
+  zmq_pubsub_multiproc_driver: "pubsub-run/drivers/zmq-multiproc",
+  redis_pubsub_driver: "pubsub-run/drivers/redis",
+  nats_pubsub_driver: "pubsub-run/drivers/nats",
+  etcd_pubsub_driver: "pubsub-run/drivers/etcd",
   // Dragonflow's name for its Redis pub/sub driver: the same wire (channel = topic).
-  redis_db_pubsub_driver: "pubsub/drivers/redis",
+  redis_db_pubsub_driver: "pubsub-run/drivers/redis",
 });
 
 /** The built-in northbound database drivers (`nb_db_class`), as {@link BUILTIN_DRIVERS}. */
 export const BUILTIN_DB_DRIVERS: Readonly<Record<string, string>> = Object.freeze({
-  etcd_nb_db_driver: "pubsub/db/etcd",
-  redis_nb_db_driver: "pubsub/db/redis",
+  etcd_nb_db_driver: "pubsub-run/db/etcd",
+  redis_nb_db_driver: "pubsub-run/db/redis",
 });
 
 /** The config option that names each role's driver. */

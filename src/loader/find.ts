@@ -5,6 +5,7 @@ import { cosmiconfig, defaultLoaders, type Loader } from "cosmiconfig";
 import { ConfigNotFoundError, ConfigSyntaxError, isErrnoException, isPubSubError } from "../errors.js";
 import { displayPath } from "./display-path.js";
 import { loadIni } from "./ini.js";
+import { scanJson } from "./json-text.js";
 
 /** The cosmiconfig module name: files are `pubsub.config.*`, `.pubsubrc*`, package.json `pubsub`. */
 export const MODULE_NAME = "pubsub";
@@ -127,13 +128,21 @@ function unreadable(filepath: string, err: unknown): ConfigNotFoundError {
   return new ConfigNotFoundError(`${displayPath(filepath)}: ${why}; check the --config path (or the configPath option)`, { cause: err });
 }
 
-/** Wraps a cosmiconfig loader so a parse error names the file and the line, in one line. */
+/**
+ * Wraps a cosmiconfig loader so a parse error names the file and the line, in one line;
+ * JSON's the line and the column, found by {@link scanJson} whatever Node's message says.
+ */
 function withSyntaxErrors(format: string, loader: Loader): Loader {
   return async (filepath, content) => {
     try {
       return (await loader(filepath, content)) as unknown;
     } catch (err: unknown) {
       if (isPubSubError(err)) throw err;
+      const json = format === "JSON" && !(err instanceof RangeError) ? scanJson(content).problem : undefined;
+      if (json !== undefined) {
+        const { line, column, reason } = json;
+        throw new ConfigSyntaxError(`${displayPath(filepath)}:${line}:${column}: JSON syntax error: ${reason}`, { cause: err });
+      }
       const { line, reason } = locate(err, content);
       const at = line === undefined ? "" : `:${line}`;
       throw new ConfigSyntaxError(`${displayPath(filepath)}${at}: ${format} syntax error: ${reason}`, { cause: err });

@@ -1,3 +1,4 @@
+import { closest, distance } from "fastest-levenshtein";
 import { ConfigError } from "../errors.js";
 import { configSchema, SCHEMA_KEY, type SchemaNode } from "./schema.js";
 import { checkTree, fromText, isPlainObject, refuseKey, setOwn } from "./text-values.js";
@@ -21,17 +22,17 @@ export function envVarName(option: string): string {
 }
 
 /**
- * Every option path an environment variable can set, shallowest first: each top-level
- * option, and each option inside a section with named options (`zmq.linger_ms`,
- * `redis.tls.ca_file`). A map of free keys (`drivers`) is set whole, as JSON.
+ * Every named option path, shallowest first: each top-level option, and each option
+ * inside a section with named options (`zmq.linger_ms`, `redis.tls.ca_file`). A map of
+ * free keys (`drivers`) is one option, set whole: by an environment variable as JSON.
  */
-function envOptionPaths(node: SchemaNode = configSchema, path: readonly string[] = []): string[][] {
+export function optionPaths(node: SchemaNode = configSchema, path: readonly string[] = []): string[][] {
   const paths: string[][] = [];
   for (const [name, child] of Object.entries(node.properties ?? {})) {
     if (name === SCHEMA_KEY) continue;
     const at = [...path, name];
     paths.push(at);
-    if (child.properties !== undefined) paths.push(...envOptionPaths(child, at));
+    if (child.properties !== undefined) paths.push(...optionPaths(child, at));
   }
   return paths;
 }
@@ -44,27 +45,67 @@ function envOptionPaths(node: SchemaNode = configSchema, path: readonly string[]
  */
 export function fileLayer(contents: Record<string, unknown>, origin: string): OptionLayer {
   checkTree(contents, origin);
-  return { values: contents, origins: new Map(Object.keys(contents).map((key) => [key, origin])) };
+  const origins = new Map(Object.keys(contents).map((key) => [key, origin]));
+  // The named options inside sections too, so an option the file leaves out of a section
+  // it sets is known to be a default (see `pubsub-run check --origins`).
+  for (const path of optionPaths()) if (path.length > 1 && hasPath(contents, path)) origins.set(path.join("."), origin);
+  return { values: contents, origins };
+}
+
+function hasPath(root: Record<string, unknown>, path: readonly string[]): boolean {
+  let node: unknown = root;
+  for (const segment of path) {
+    if (!isPlainObject(node) || !Object.hasOwn(node, segment)) return false;
+    node = node[segment];
+  }
+  return true;
 }
 
 /**
  * A layer from `PUBSUB_<OPTION>` environment variables, nested options included
- * (`PUBSUB_REDIS_URL` sets `redis.url`; `PUBSUB_REDIS` the whole section, as JSON, and
- * the nested variables win over it). Only the schema's options are read: other
- * `PUBSUB_*` variables belong to other tools (Google Cloud's `PUBSUB_EMULATOR_HOST`,
- * for one) and are left alone.
+ * (`PUBSUB_REDIS_URL` or `PUBSUB_REDIS__URL` sets `redis.url`; `PUBSUB_REDIS` the whole
+ * section, as JSON, and the nested variables win over it). Only the schema's options
+ * are read: other `PUBSUB_*` variables belong to other tools (Google Cloud's
+ * `PUBSUB_EMULATOR_HOST`, for one) and are left alone (see {@link envWarnings}).
  */
 export function envLayer(env: NodeJS.ProcessEnv): OptionLayer {
   const layer: OptionLayer = { values: {}, origins: new Map() };
-  for (const path of envOptionPaths()) {
-    const name = envVarName(path.join("."));
-    const text = Object.hasOwn(env, name) ? env[name] : undefined;
-    if (text === undefined) continue;
-    setPath(layer.values, path, fromText(path, text, name));
-    layer.origins.set(path.join("."), name);
+  for (const path of optionPaths()) {
+    // A nested option's parts may also be joined with `__`: PUBSUB_REDIS__URL.
+    const names = path.length > 1 ? [envVarName(path.join(".")), envVarName(path.join("__"))] : [envVarName(path.join("."))];
+    for (const name of names) {
+      const text = Object.hasOwn(env, name) ? env[name] : undefined;
+      if (text === undefined) continue;
+      setPath(layer.values, path, fromText(path, text, name));
+      layer.origins.set(path.join("."), name);
+    }
   }
   return layer;
 }
+
+/**
+ * Warnings about `PUBSUB_*` variables that name no option but are a typo away from one
+ * (`PUBSUB_PUBLISHER_PROT`): they are ignored, as every variable that names no option
+ * is, and the warning says which was meant. Variables of other tools
+ * (`PUBSUB_EMULATOR_HOST`) are nowhere near an option and pass silently.
+ */
+export function envWarnings(env: NodeJS.ProcessEnv): string[] {
+  const known = optionPaths().map((path) => envVarName(path.join(".")));
+  const warnings: string[] = [];
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith(ENV_PREFIX)) continue;
+    const single = name.replaceAll("__", "_");
+    if (known.includes(single)) continue;
+    const nearest = closest(single, known);
+    if (distance(single, nearest) <= MAX_ENV_TYPO) {
+      warnings.push(`${name}: names no option and is ignored; did you mean ${nearest}?`);
+    }
+  }
+  return warnings;
+}
+
+/** How many edits away from an option's variable a `PUBSUB_*` variable is taken for a typo of it. */
+const MAX_ENV_TYPO = 2;
 
 /**
  * A layer from overrides: `"key=value"` strings as `--set` gives them (the key may be a

@@ -74,7 +74,7 @@ export interface LoadedPubSub {
  *
  * @example
  * ```ts
- * import { loadFromConfig } from "pubsub";
+ * import { loadFromConfig } from "pubsub-run";
  *
  * const pubsub = await loadFromConfig({
  *   onEvent: (table, key, action, value, topic) => console.log(table, key, action, topic),
@@ -87,6 +87,7 @@ export async function loadFromConfig(options: LoadOptions = {}): Promise<LoadedP
   const resolved = options.resolved ?? (await resolveConfig(options));
   const { config } = resolved;
   const logger = options.logger ?? createStderrLogger();
+  for (const warning of resolved.warnings) logger.warn({}, warning);
   const wantPublisher = options.publisher ?? true;
   const wantSubscriber = options.subscriber ?? true;
   const publisherRole: DriverRole = config.pub_sub_use_multiproc ? "multiproc" : "network";

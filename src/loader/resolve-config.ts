@@ -4,7 +4,7 @@ import { ConfigError } from "../errors.js";
 import type { PubSubConfig } from "../contract.js";
 import { displayPath } from "./display-path.js";
 import { findConfig } from "./find.js";
-import { envLayer, fileLayer, mergeLayers, overridesLayer, type OptionLayer } from "./layers.js";
+import { envLayer, envWarnings, fileLayer, mergeLayers, overridesLayer, type OptionLayer } from "./layers.js";
 import { isPlainObject } from "./text-values.js";
 import { validateOptions, type Origins } from "./validate.js";
 
@@ -33,6 +33,8 @@ export interface ResolvedConfig {
   baseDir: string;
   /** Where each option set by the user came from (file, `PUBSUB_X`, `--set x`). */
   origins: Origins;
+  /** `PUBSUB_*` variables a typo away from an option's, ignored: "did you mean ...?". */
+  warnings: readonly string[];
 }
 
 /**
@@ -66,6 +68,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
     filepath: found?.filepath ?? null,
     baseDir: found === null ? cwd : dirname(found.filepath),
     origins: merged.origins,
+    warnings: envWarnings(env),
   };
 }
 

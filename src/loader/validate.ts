@@ -28,14 +28,20 @@ export function originOf(origins: Origins, path: readonly string[]): string | un
 /**
  * Validates merged options against the schema, filling defaults and coercing text in
  * place. Throws a {@link ConfigError} whose message is the first problem, one line:
- * `<origin>: <option>: <what is wrong> (got <value>)`; `problems` lists them all.
+ * `<origin>: <option>: <what is wrong> (got <value>)`; `problems` lists every one.
  */
 export function validateOptions(options: Record<string, unknown>, origins: Origins, fallbackOrigin: string): PubSubOptions {
   const integers = integerProblems(options, origins, fallbackOrigin);
-  if (integers.length > 0) throw new ConfigError(integers[0] ?? "", { problems: integers });
   const validate = configValidator();
-  if (validate(options)) return options;
-  const problems = [...new Set((validate.errors ?? []).map((error) => problemLine(error, options, origins, fallbackOrigin)))];
+  if (validate(options) && integers.size === 0) return options;
+  const schemaProblems = (validate.errors ?? [])
+    // An anyOf in the schema lists completions for editors next to a branch that takes
+    // any string: it fails only with the node's own `type`, which says it better.
+    .filter((error) => error.keyword !== "anyOf" && !error.schemaPath.includes("/anyOf/"))
+    // The validator coerced what integerProblems refused (`true` to 1): say it once.
+    .filter((error) => !integers.has(error.instancePath))
+    .map((error) => problemLine(error, options, origins, fallbackOrigin));
+  const problems = [...new Set([...integers.values(), ...schemaProblems])];
   throw new ConfigError(problems[0] ?? `${fallbackOrigin}: invalid configuration`, { problems });
 }
 
@@ -43,16 +49,18 @@ export function validateOptions(options: Record<string, unknown>, origins: Origi
  * Integer options the validator would take wrongly: it coerces `true` to 1, and its
  * `integer` passes `1e30` and 2^53 + 1, which no longer are the number written. Text
  * from INI, environment and `--set` was converted already (see `fromText`); this
- * catches what YAML and JSON files and the `overrides` object give.
+ * catches what YAML and JSON files and the `overrides` object give, keyed by the JSON
+ * pointer the validator names the option by.
  */
-function integerProblems(options: Record<string, unknown>, origins: Origins, fallbackOrigin: string): string[] {
-  const problems: string[] = [];
+function integerProblems(options: Record<string, unknown>, origins: Origins, fallbackOrigin: string): Map<string, string> {
+  const problems = new Map<string, string>();
   const visit = (node: SchemaNode | undefined, value: unknown, path: readonly string[]): void => {
     if (node === undefined) return;
     if (hasType(node, "integer")) {
       const problem = integerProblem(value);
       if (problem !== undefined) {
-        problems.push(errorMessages.badOption(originOf(origins, path) ?? fallbackOrigin, path.join("."), problem, show(value)));
+        const line = errorMessages.badOption(originOf(origins, path) ?? fallbackOrigin, path.join("."), problem, show(value));
+        problems.set(path.map((segment) => `/${escapePointer(segment)}`).join(""), line);
       }
       return;
     }
@@ -165,6 +173,10 @@ function show(value: unknown): string {
   if (typeof value === "number") return String(value);
   const json = JSON.stringify(value);
   return json.length > 60 ? `${json.slice(0, 57)}...` : json;
+}
+
+function escapePointer(segment: string): string {
+  return segment.replace(/~/g, "~0").replace(/\//g, "~1");
 }
 
 function unescapePointer(segment: string): string {

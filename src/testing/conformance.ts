@@ -25,7 +25,7 @@ export interface ConformanceCase {
  * ```ts
  * // my-driver.conformance.test.ts, with vitest (jest: the same, from "@jest/globals")
  * import { describe, it } from "vitest";
- * import { conformanceCases } from "pubsub/testing";
+ * import { conformanceCases } from "pubsub-run/testing";
  * import { harness } from "./harness.js";
  *
  * describe(`conformance: ${harness.name}`, () => {
@@ -61,7 +61,7 @@ export function conformanceCases(harness: ConformanceHarness): ConformanceCase[]
  * @example
  * ```ts
  * // test/my-driver.test.mjs, run with `node --test`
- * import { runConformance, freePort } from "pubsub/testing";
+ * import { runConformance, freePort } from "pubsub-run/testing";
  * import createMyDriver from "../src/my-driver.mjs";
  *
  * runConformance({

@@ -357,7 +357,7 @@ export interface DbConformanceCase {
  * @example
  * ```ts
  * import { describe, it } from "vitest";
- * import { dbConformanceCases } from "pubsub/testing";
+ * import { dbConformanceCases } from "pubsub-run/testing";
  *
  * describe(`db conformance: ${harness.name}`, () => {
  *   for (const c of dbConformanceCases(harness)) {
@@ -391,7 +391,7 @@ export function dbConformanceCases(harness: DbConformanceHarness): DbConformance
  * @example
  * ```ts
  * // test/db/my-db.test.mjs, run with `node --test`
- * import { runDbConformance } from "pubsub/testing";
+ * import { runDbConformance } from "pubsub-run/testing";
  * import createMyDb from "../../src/my-db.mjs";
  *
  * runDbConformance({

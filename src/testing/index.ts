@@ -1,5 +1,5 @@
 /**
- * `pubsub/testing`: the driver conformance suite and its helpers, for this project's
+ * `pubsub-run/testing`: the driver conformance suite and its helpers, for this project's
  * drivers and third-party ones alike. `runConformance` registers the suite with
  * node:test; `conformanceCases` hands the same scenarios to any other runner (vitest,
  * jest). Node.js 20+.

@@ -39,7 +39,7 @@ for (const broker of brokers) {
       assert.equal(code, 0);
       const report = JSON.parse(stdout);
       assert.equal(report.drivers.network.name, broker.driver);
-      assert.equal(report.drivers.network.module, `pubsub/drivers/${broker.driver.split("_")[0]}`);
+      assert.equal(report.drivers.network.module, `pubsub-run/drivers/${broker.driver.split("_")[0]}`);
       assert.deepEqual(report.config.publishers, [server.url]);
       assert.ok(report.notes.some((note) => /pub_sub_use_multiproc is false/.test(note)));
       const note = report.notes.find((text) => text.includes("broker driver"));

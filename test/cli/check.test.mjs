@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runCli } from "../helpers/cli.mjs";
 import { MEMORY_DRIVER, makeProject } from "../helpers/fixtures.mjs";
@@ -142,6 +144,74 @@ describe("pubsub-run check", () => {
     const flag = await check(["--bogus"]);
     assert.equal(flag.code, 2);
     assert.match(flag.stderr, /^pubsub-run check: Unknown option '--bogus'.*; see pubsub-run check --help\n$/);
+  });
+
+  it("a config with several problems: one line each on stderr, exit 2", async () => {
+    await writeFile(
+      join(project.dir, "many.yaml"),
+      "publisher_port: 70000\npub_sub_use_multiproc: true\nzmq:\n  linger_ms: -5\n  linger_mss: 1\nnb_db_timeout_ms: true\n",
+    );
+    const { code, stdout, stderr } = await check(["--config", "many.yaml"]);
+    assert.equal(stdout, "");
+    assert.deepEqual(stderr.split("\n").sort(), [
+      "",
+      "pubsub-run: many.yaml: nb_db_timeout_ms: must be an integer, not a boolean (got true)",
+      "pubsub-run: many.yaml: publisher_port: must be <= 65535 (got 70000)",
+      "pubsub-run: many.yaml: zmq.linger_ms: must be >= -1 (got -5)",
+      "pubsub-run: many.yaml: zmq.linger_mss: unknown option; did you mean linger_ms?",
+    ]);
+    assert.equal(code, 2);
+  });
+
+  it("--origins says where each value came from: file:line, PUBSUB_X, --set x, default", async () => {
+    await writeFile(
+      join(project.dir, "origins.yaml"),
+      "# comment\npublisher_port: 9100\nzmq:\n  linger_ms: 5\ndrivers:\n  mem: ./drivers/memory.mjs\n",
+    );
+    await writeFile(join(project.dir, "origins.json"), '{\n  "topics": ["D"],\n  "zmq": {\n    "backlog": 64\n  }\n}\n');
+    const env = { PUBSUB_REDIS__URL: "redis://10.0.0.9:6379", PUBSUB_MANAGEMENT_IP: "10.0.0.9" };
+    const yaml = await check(["--config", "origins.yaml", "--origins", "--set", "topics=D,x"], env);
+    assert.equal(yaml.code, 0, yaml.stderr);
+    const { origins, config } = JSON.parse(yaml.stdout);
+    assert.equal(origins.publisher_port, "origins.yaml:2");
+    assert.equal(origins["zmq.linger_ms"], "origins.yaml:4");
+    assert.equal(origins.drivers, "origins.yaml:5");
+    assert.equal(origins["zmq.backlog"], "default", "a section the file sets leaves its other options defaults");
+    assert.equal(origins.topics, "--set topics");
+    assert.equal(origins.management_ip, "PUBSUB_MANAGEMENT_IP");
+    assert.equal(origins["redis.url"], "PUBSUB_REDIS__URL");
+    assert.equal(config.redis.url, "redis://10.0.0.9:6379", "PUBSUB_REDIS__URL sets redis.url");
+    assert.equal(origins.publisher_transport, "default");
+    const json = JSON.parse((await check(["--config", "origins.json", "--origins"])).stdout).origins;
+    assert.equal(json.topics, "origins.json:2");
+    assert.equal(json["zmq.backlog"], "origins.json:4");
+  });
+
+  it("--origins names the line in INI files and in package.json's pubsub key", async () => {
+    await writeFile(
+      join(project.dir, "origins.ini"),
+      "; comment\npublisher_port = 9100\n[df]\nmanagement_ip = 10.0.0.7\n[zmq]\nlinger_ms = 7\n",
+    );
+    const ini = JSON.parse((await check(["--config", "origins.ini", "--origins"])).stdout).origins;
+    assert.equal(ini.publisher_port, "origins.ini:2");
+    assert.equal(ini.management_ip, "origins.ini:4");
+    assert.equal(ini["zmq.linger_ms"], "origins.ini:6");
+    const pkg = await makeProject();
+    try {
+      await writeFile(join(pkg.dir, "package.json"), '{\n  "name": "app",\n  "pubsub": {\n    "publisher_port": 9200\n  }\n}\n');
+      const { stdout } = await runCli(["check", "--origins"], { cwd: pkg.dir });
+      assert.equal(JSON.parse(stdout).origins.publisher_port, "package.json:4");
+    } finally {
+      await pkg.cleanup();
+    }
+  });
+
+  it("warns of a PUBSUB_ variable a typo away from an option, and leaves other tools' alone", async () => {
+    const { code, stdout } = await check([], { PUBSUB_PUBLISHER_PROT: "9000", PUBSUB_EMULATOR_HOST: "localhost:8085" });
+    assert.equal(code, 0);
+    const report = JSON.parse(stdout);
+    assert.deepEqual(report.warnings, ["PUBSUB_PUBLISHER_PROT: names no option and is ignored; did you mean PUBSUB_PUBLISHER_PORT?"]);
+    assert.equal(report.config.publisher_port, 1000);
   });
 
   it("check --help prints its usage, exit 0", async () => {

@@ -1,9 +1,9 @@
 // test/conformance/example-tcp-driver.test.mjs: the example driver through the whole
 // conformance suite, as its author runs it (`node --test`). A driver of your own imports
-// "pubsub" and "pubsub/testing" the same way.
+// "pubsub-run" and "pubsub-run/testing" the same way.
 import { createServer } from "node:net";
-import { createStderrLogger, resolveConfig } from "pubsub";
-import { freePort, runConformance } from "pubsub/testing";
+import { createStderrLogger, resolveConfig } from "pubsub-run";
+import { freePort, runConformance } from "pubsub-run/testing";
 import createTcpDriver, { encodeMessage } from "../../examples/tcp-driver/tcp-driver.mjs";
 
 // The garbage scenario makes subscribers log warnings: keep them out of the test output.

@@ -1,5 +1,5 @@
 // The broker drivers' client packages (ioredis, nats) are optional peer dependencies.
-// Here pubsub is installed in a project of its own where they are not (every other
+// Here pubsub-run is installed in a project of its own where they are not (every other
 // package is there), and importing a broker driver, directly or through the loader,
 // must name the missing package and the command that installs it: no stack trace.
 import assert from "node:assert/strict";
@@ -31,7 +31,7 @@ describe("a broker driver whose client package is not installed", () => {
     project = await mkdtemp(join(tmpdir(), "pubsub-no-clients-"));
     await writeFile(join(project, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
     const modules = join(project, "node_modules");
-    const installed = join(modules, "pubsub");
+    const installed = join(modules, "pubsub-run");
     await mkdir(installed, { recursive: true });
     for (const entry of ["package.json", "dist", "schema"]) await cp(join(root, entry), join(installed, entry), { recursive: true });
     for (const name of await readdir(join(root, "node_modules"))) {
@@ -43,8 +43,8 @@ describe("a broker driver whose client package is not installed", () => {
   after(() => rm(project, { recursive: true, force: true }));
 
   for (const [driver, pkg, entry] of [
-    ["redis_pubsub_driver", "ioredis", "pubsub/drivers/redis"],
-    ["nats_pubsub_driver", "nats", "pubsub/drivers/nats"],
+    ["redis_pubsub_driver", "ioredis", "pubsub-run/drivers/redis"],
+    ["nats_pubsub_driver", "nats", "pubsub-run/drivers/nats"],
   ]) {
     it(`importing ${entry} without ${pkg}: PUBSUB_ERR_DRIVER_LOAD naming the package and npm install ${pkg}`, async () => {
       const script = `import(${JSON.stringify(entry)}).then(() => console.log("loaded"), (err) => console.log(JSON.stringify({ code: err.code, name: err.name, message: err.message, cause: err.cause?.code })));`;

@@ -1,6 +1,6 @@
-// The README's example driver loaded the way users load a third-party driver: by path
-// from a config file, through loadFromConfig() and `pubsub-run check`; and the README
-// shows the driver and its conformance test file as they are.
+// The example driver loaded the way users load a third-party driver: by path
+// from a config file, through loadFromConfig() and `pubsub-run check`; docs/tcp-driver.md and the README
+// show the driver and its conformance test file as they are.
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -13,6 +13,7 @@ import { makeProject } from "../helpers/fixtures.mjs";
 
 const EXAMPLE = fileURLToPath(new URL("../../examples/tcp-driver/tcp-driver.mjs", import.meta.url));
 const README = fileURLToPath(new URL("../../README.md", import.meta.url));
+const DOC = fileURLToPath(new URL("../../docs/tcp-driver.md", import.meta.url));
 const CONFORMANCE_TEST = fileURLToPath(new URL("../conformance/example-tcp-driver.test.mjs", import.meta.url));
 
 const projects = [];
@@ -58,12 +59,14 @@ describe("examples/tcp-driver as a third-party driver", () => {
     assert.equal(fileURLToPath(report.drivers.network.module), EXAMPLE);
   });
 
-  it("the README shows the example file whole", async () => {
-    const [readme, example] = await Promise.all([readFile(README, "utf8"), readFile(EXAMPLE, "utf8")]);
+  it("docs/tcp-driver.md shows the example file whole, and the README links to it", async () => {
+    const [page, example, readme] = await Promise.all([readFile(DOC, "utf8"), readFile(EXAMPLE, "utf8"), readFile(README, "utf8")]);
     assert.ok(
-      readme.includes("```js\n" + example + "```\n"),
-      "README.md must contain examples/tcp-driver/tcp-driver.mjs verbatim in a ```js block",
+      page.includes("```js\n" + example + "```\n"),
+      "docs/tcp-driver.md must contain examples/tcp-driver/tcp-driver.mjs verbatim in a ```js block",
     );
+    assert.ok(page.includes("](../examples/tcp-driver/tcp-driver.mjs)"), "the page points at the example file");
+    assert.ok(readme.includes("](docs/tcp-driver.md)"), "the README links to the page");
   });
 
   it("the README shows the example's conformance test file whole", async () => {

@@ -182,18 +182,21 @@ describe("config search places and formats", () => {
     }
   });
 
-  it("accepts a $schema key for editors, and takes it for no option", async () => {
-    const project = await makeProject({
-      "pubsub.config.json": JSON.stringify({ $schema: "./schema/pubsub.schema.json", publisher_port: 9001 }),
+  for (const [file, content] of [
+    ["pubsub.config.json", JSON.stringify({ $schema: "./schema/pubsub.schema.json", publisher_port: 9001 })],
+    ["pubsub.config.yaml", '"$schema": ./schema/pubsub.schema.json\npublisher_port: 9001\n'],
+  ]) {
+    it(`accepts a $schema key for editors in ${file}, and takes it for no option`, async () => {
+      const project = await makeProject({ [file]: content });
+      try {
+        const { config } = await resolveConfig({ cwd: project.dir, env: NO_ENV });
+        assert.equal(config.publisher_port, 9001);
+        assert.equal(config.$schema, "./schema/pubsub.schema.json");
+      } finally {
+        await project.cleanup();
+      }
     });
-    try {
-      const { config } = await resolveConfig({ cwd: project.dir, env: NO_ENV });
-      assert.equal(config.publisher_port, 9001);
-      assert.equal(config.$schema, "./schema/pubsub.schema.json");
-    } finally {
-      await project.cleanup();
-    }
-  });
+  }
 
   it("leaves publishers unset; subscribers listen where the network driver says", async () => {
     const cases = [
@@ -223,7 +226,35 @@ describe("config search places and formats", () => {
     [
       "pubsub.config.json",
       '{\n  "publisher_port": 1\n  "topics": []\n}',
-      /^pubsub\.config\.json:3: JSON syntax error: Expected ',' or '}'/,
+      /^pubsub\.config\.json:3:3: JSON syntax error: unexpected '"', expected ',' or '}' after a property value$/,
+    ],
+    // Node 20's JSON.parse names no position for some of these; the line and column are always given.
+    [
+      "pubsub.config.json",
+      '{\n  "publisher_port": 9000,\n  "topics": ["D",]\n}\n',
+      /^pubsub\.config\.json:3:18: JSON syntax error: unexpected '\]' after ',' \(JSON allows no trailing comma\)$/,
+    ],
+    ["pubsub.config.json", '{\n  "topics": ["D"],\n}', /^pubsub\.config\.json:3:1: JSON syntax error: unexpected '\}' after ','/],
+    [
+      "pubsub.config.json",
+      '{\n  "publisher_port": 90x00\n}',
+      /^pubsub\.config\.json:2:23: JSON syntax error: unexpected 'x', expected ','/,
+    ],
+    ["pubsub.config.json", '{\n  "topics": ["D\n"]}', /^pubsub\.config\.json:2:16: JSON syntax error: control character in a string/],
+    [
+      "pubsub.config.json",
+      '{\n  "publisher_port": 1',
+      /^pubsub\.config\.json:2:22: JSON syntax error: unexpected end of file, expected ','/,
+    ],
+    [
+      "pubsub.config.json",
+      "{\n  'topics': []\n}",
+      /^pubsub\.config\.json:2:3: JSON syntax error: unexpected ''', expected a double-quoted/,
+    ],
+    [
+      "pubsub.config.json",
+      '{"topics": []} x',
+      /^pubsub\.config\.json:1:16: JSON syntax error: unexpected 'x' after the end of the document$/,
     ],
     [
       "pubsub.config.ini",

@@ -42,6 +42,21 @@ describe("loadFromConfig()", () => {
     }
   });
 
+  it("logs a warning for a PUBSUB_ variable a typo away from an option's, and reads PUBSUB_X__Y", async () => {
+    const logger = recordingLogger();
+    const env = { PUBSUB_PUBSUB_USE_MULTIPROC: "false", PUBSUB_ZMQ__LINGER_MS: "250", PUBSUB_EMULATOR_HOST: "localhost:8085" };
+    const pubsub = await load({ env, logger, publisher: false });
+    try {
+      assert.deepEqual(
+        logger.records.filter((r) => r.level === "warn").map((r) => r.msg),
+        ["PUBSUB_PUBSUB_USE_MULTIPROC: names no option and is ignored; did you mean PUBSUB_PUB_SUB_USE_MULTIPROC?"],
+      );
+      assert.equal(globalThis.__memoryDriverCalls[0].config.zmq.linger_ms, 250);
+    } finally {
+      await pubsub.close();
+    }
+  });
+
   it("returns the publisher from the network driver when pub_sub_use_multiproc is false", async () => {
     const pubsub = await load({ overrides: { pub_sub_use_multiproc: false } });
     try {
