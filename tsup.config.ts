@@ -35,6 +35,8 @@ export default defineConfig([
     ...common,
     entry: { "cli/main": "src/cli/main.ts" },
     format: ["esm"],
+    // An optional dependency, imported only for readable logs (see src/cli/log.ts).
+    external: ["pino-pretty"],
     banner: { js: "#!/usr/bin/env node" },
   },
 ]);
