@@ -87,6 +87,7 @@ export async function runService(args: readonly string[]): Promise<number> {
   const startUp = async (): Promise<PublisherService | undefined> => {
     const resolved = await resolveConfig({ configPath: values.config, overrides: values.set ?? [] });
     logger.level = commandLogLevel(resolved.config, values);
+    logger.debug({ file: resolved.filepath, logLevel: logger.level }, `config read from ${resolved.filepath ?? "defaults"}`);
     const metricsAt = metricsListen("service", values.metrics, resolved);
     const loaded = await createPublisherService({ resolved, logger, waitForSubscribers });
     service = loaded.service;
