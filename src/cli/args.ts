@@ -52,6 +52,12 @@ export function parseCommandArgs<O extends NonNullable<ParseArgsConfig["options"
   return parsed;
 }
 
+/** The level the flags ask for, before the config is read: `--log-level`, else debug with `--debug`, else info. */
+export function flagLogLevel(flags: CommonFlags): LogLevel {
+  const level = flags["log-level"];
+  return commandLogLevel({ log_level: isLogLevel(level) ? level : "info" }, flags);
+}
+
 /**
  * The level a command logs at: the config's `log_level` (which `--log-level` set when
  * given); `--debug` without `--log-level` makes it at least `debug`.

@@ -4,7 +4,7 @@ import type { PublisherService } from "../agents/publisher-service.js";
 import type { DriverDescription, Logger } from "../contract.js";
 import { UsageError } from "../errors.js";
 import type { MetricsServer } from "../metrics/server.js";
-import { commandLogLevel, parseCommandArgs } from "./args.js";
+import { commandLogLevel, flagLogLevel, parseCommandArgs } from "./args.js";
 import { createCliLogger } from "./log.js";
 import { METRICS_OPTION, metricsListen, serveMetrics } from "./metrics.js";
 import { untilSignal } from "./signals.js";
@@ -69,7 +69,7 @@ export async function runService(args: readonly string[]): Promise<number> {
     json: values.json === true,
     name: "pubsub-service",
     debug: values.debug,
-    level: commandLogLevel({ log_level: "info" }, values),
+    level: flagLogLevel(values),
   });
   // Signals are handled from the start: one during start-up stops what was set up so far.
   let service: PublisherService | undefined;
