@@ -78,6 +78,7 @@ export async function runService(args: readonly string[]): Promise<number> {
   let ready = false;
   const signals = untilSignal(
     async () => {
+      ready = false; // /readyz: 503 while stopping
       logger.info({}, "stopping: relaying what was received, then closing");
       await service?.stop();
       await metrics?.close();

@@ -92,6 +92,7 @@ export async function runSubscribe(args: readonly string[]): Promise<number> {
     }
   }
   const closeAll = async (): Promise<void> => {
+    greeted = false; // /readyz: 503 while closing
     await pubsub.close();
     await metrics?.close();
   };
