@@ -28,4 +28,6 @@ export default defineConfig({
   platform: "node",
   // Keep "node:" prefixes: "node:test" has no unprefixed form.
   removeNodeProtocol: false,
+  // An optional dependency, imported only for readable logs (see src/cli/log.ts).
+  external: ["pino-pretty"],
 });

@@ -123,6 +123,14 @@ export interface PubSubOptions {
    */
   discover_publishers?: boolean;
   /**
+   * Lowest level logged: `trace`, `debug`, `info`, `warn`, `error`, `fatal`, or `silent` (nothing). Applies to the library's default logger and to every `pubsub-run` command (`--log-level` overrides it; `--debug` implies `debug`); a logger the application passes keeps its own level.
+   */
+  log_level?: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+  /**
+   * `HOST:PORT` (`[::1]:9464` for IPv6) where `pubsub-run service` and `pubsub-run subscribe` serve Prometheus metrics at `/metrics`, liveness at `/healthz` and readiness at `/readyz` over HTTP; empty (the default) serves nothing. `--metrics HOST:PORT` overrides it.
+   */
+  metrics_listen?: string;
+  /**
    * Options of the ZeroMQ drivers (network and multiproc). The defaults keep a burst of hundreds of thousands of events whole.
    */
   zmq?: {

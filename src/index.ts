@@ -23,4 +23,7 @@ export { envVarName, ENV_PREFIX } from "./loader/layers.js";
 export { PublisherService, type PublisherServiceOptions, type PublisherServiceStats } from "./agents/publisher-service.js";
 export { PublisherAgentBase, type PublisherAgentOptions } from "./agents/publisher-base.js";
 export { SubscriberAgentBase, type SubscriberAgentOptions } from "./agents/subscriber-base.js";
-export { createStderrLogger, type LogLevel } from "./logger.js";
+export { createLogger, createStderrLogger, isLogLevel, LOG_LEVELS, type LoggerOptions, type LogLevel } from "./logger.js";
+export { createMetricsRegistry, type MetricsRegistryOptions, type MetricsSources } from "./metrics/registry.js";
+export { startMetricsServer, type MetricsServer, type MetricsServerOptions } from "./metrics/server.js";
+export { parseListenAddress, type ListenAddress } from "./metrics/listen.js";

@@ -1,22 +1,67 @@
 import { inspect } from "node:util";
+import pino from "pino";
 import type { Logger } from "./contract.js";
 
-const LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
-/** A log level, lowest first; `silent` logs nothing. */
-export type LogLevel = (typeof LEVELS)[number];
+/** The log levels, lowest first; `silent` logs nothing. They are pino's. */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+/** A log level (see {@link LOG_LEVELS}); the `log_level` option takes one. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** True when `value` is one of {@link LOG_LEVELS}. */
+export function isLogLevel(value: unknown): value is LogLevel {
+  return (LOG_LEVELS as readonly unknown[]).includes(value);
+}
+
+/** The more verbose of two levels: `moreVerbose("info", "debug")` is `"debug"`. */
+export function moreVerbose(a: LogLevel, b: LogLevel): LogLevel {
+  return LOG_LEVELS.indexOf(a) <= LOG_LEVELS.indexOf(b) ? a : b;
+}
+
+/** Options of {@link createLogger}. */
+export interface LoggerOptions {
+  /** Lowest level logged. Default `"info"`. */
+  level?: LogLevel | undefined;
+  /** The `name` field of every record. Default `"pubsub"`. */
+  name?: string | undefined;
+  /** Log an `err` field whole, with its stack; else as `{code, message}` on the record's one line. */
+  debug?: boolean | undefined;
+}
 
 /**
- * A logger writing one line per record to stderr, for use when the application gives
- * none: `level msg {fields}`.
+ * The pino options pubsub's loggers share: the level, the name, the process id, and the
+ * `err` serializer (a one-line {@link errorSummary}, or pino's whole error with `debug`).
+ */
+export function loggerOptions(options: LoggerOptions = {}): pino.LoggerOptions {
+  return {
+    name: options.name ?? "pubsub",
+    level: options.level ?? "info",
+    base: { pid: process.pid },
+    serializers: { err: options.debug === true ? pino.stdSerializers.err : errorSummary },
+  };
+}
+
+/**
+ * A pino logger writing JSON lines to stderr, synchronously (nothing is lost when the
+ * process exits right after a line). It is pino's own, so it has `trace` and `fatal`
+ * too and its `level` can be changed while it runs.
+ *
+ * @example
+ * ```ts
+ * const logger = createLogger({ level: "debug" });
+ * const pubsub = await loadFromConfig({ logger });
+ * ```
+ */
+export function createLogger(options: LoggerOptions = {}): pino.Logger {
+  return pino(loggerOptions(options), pino.destination({ fd: 2, sync: true }));
+}
+
+/**
+ * The logger pubsub uses when the application gives none: JSON lines (pino's format) on
+ * stderr, warnings and up unless told otherwise. `loadFromConfig()` uses the config's
+ * `log_level` instead.
  */
 export function createStderrLogger(level: LogLevel = "warn"): Logger {
-  const threshold = LEVELS.indexOf(level);
-  const write = (lvl: LogLevel) => (obj: object, msg?: string) => {
-    if (LEVELS.indexOf(lvl) < threshold) return;
-    const fields = Object.keys(obj).length > 0 ? ` ${safeJson(obj)}` : "";
-    process.stderr.write(`pubsub ${lvl}: ${msg ?? ""}${fields}\n`);
-  };
-  return { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") };
+  return createLogger({ level });
 }
 
 /**
@@ -39,12 +84,4 @@ export function errorSummary(err: unknown): unknown {
     cause = cause instanceof Error ? cause.cause : undefined;
   }
   return typeof code === "string" || typeof code === "number" ? { code, message } : { message };
-}
-
-function safeJson(obj: object): string {
-  try {
-    return JSON.stringify(obj, (_key, value: unknown) => (value instanceof Error ? errorSummary(value) : value));
-  } catch {
-    return inspect(obj, { breakLength: Infinity });
-  }
 }

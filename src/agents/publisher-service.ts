@@ -42,6 +42,16 @@ export interface PublisherServiceStats {
    * publisher does not count them.
    */
   connections: { accepted: number; lost: number } | undefined;
+  /**
+   * Subscribers of this project connected to the network publisher now; undefined when
+   * it does not count them ({@link isSubscriptionAware}).
+   */
+  subscribers: number | undefined;
+  /**
+   * Worker publishers whose sequences the inbox follows now; undefined when the inbox
+   * does not follow them.
+   */
+  publishersKnown: number | undefined;
 }
 
 /** Options of {@link PublisherService}. */
@@ -118,6 +128,8 @@ export class PublisherService {
       raw: this.#raw,
       queueOverflows: (this.#outbox as { queueOverflows?: number }).queueOverflows,
       connections: connectionCounts(this.#outbox),
+      subscribers: isSubscriptionAware(this.#outbox) ? this.#outbox.subscribers : undefined,
+      publishersKnown: numberOrUndefined((this.#inbox as { publishersKnown?: unknown }).publishersKnown),
     };
   }
 
@@ -219,4 +231,8 @@ function connectionCounts(outbox: PublisherApi): PublisherServiceStats["connecti
   if (typeof counts !== "object" || counts === null) return undefined;
   const { accepted, lost } = counts as { accepted?: unknown; lost?: unknown };
   return typeof accepted === "number" && typeof lost === "number" ? { accepted, lost } : undefined;
+}
+
+function numberOrUndefined(value: unknown): number | undefined {
+  return typeof value === "number" ? value : undefined;
 }

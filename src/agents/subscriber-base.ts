@@ -111,6 +111,11 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
     return this.#running;
   }
 
+  /** Publishers whose sequences this subscriber follows now (bounded by `maxPublishers`). */
+  get publishersKnown(): number {
+    return this.#sequences.size;
+  }
+
   initialize(callback: EventCallback): void {
     if (typeof callback !== "function") {
       throw new TypeError(`initialize(callback): callback must be a function (got ${typeof callback})`);

@@ -9,7 +9,7 @@ import { DriverAgents } from "../loader/driver-agents.js";
 import { loadFromConfig } from "../loader/load.js";
 import { resolveConfig, type ResolvedConfig } from "../loader/resolve-config.js";
 import { loadPublisherService } from "../loader/load-service.js";
-import { parseCommandArgs } from "./args.js";
+import { type CommonFlags, commandLogLevel, parseCommandArgs } from "./args.js";
 import { runDiscoveryDemo } from "./demo-discovery.js";
 import { DemoTally } from "./demo-tally.js";
 import { createCliLogger, isTerminal } from "./log.js";
@@ -49,7 +49,9 @@ Options:
       --discovery       the database side: services come and go, a subscriber follows
   -c, --config FILE     config file to use
       --set key=value   override an option (repeatable)
-      --debug           print stack traces on errors
+      --log-level LEVEL trace, debug, info (default), warn, error, fatal or silent
+                        (log_level)
+      --debug           print stack traces on errors; implies --log-level debug
   -h, --help            show this help
 
 Exit codes: 0 every event arrived in order (with --discovery: each exactly once, and
@@ -98,17 +100,23 @@ export async function runDemo(args: readonly string[]): Promise<number> {
   const seconds = values.seconds === undefined ? undefined : whole("--seconds", values.seconds, 1);
   const rate = values.rate === undefined ? 1000 : whole("--rate", values.rate, 1);
   const source = { configPath: values.config, overrides: values.set ?? [] };
-  return cluster.isWorker ? runWorker(source, rate) : runPrimary(args, source, workers, seconds);
+  return cluster.isWorker ? runWorker(source, rate) : runPrimary(args, values, source, workers, seconds);
 }
 
 async function runPrimary(
   args: readonly string[],
+  flags: CommonFlags,
   source: { configPath: string | undefined; overrides: string[] },
   workers: number,
   seconds: number | undefined,
 ): Promise<number> {
-  const logger = createCliLogger({ json: false, name: "pubsub-demo", debug: args.includes("--debug") });
   const resolved = await resolveConfig(source);
+  const logger = await createCliLogger({
+    json: false,
+    name: "pubsub-demo",
+    debug: flags.debug,
+    level: commandLogLevel(resolved.config, flags),
+  });
   const service = await startService(resolved, logger);
   const tally = new DemoTally();
   let subscriber: SubscriberApi | undefined;

@@ -28,7 +28,8 @@ Commands:
   check      validate the config and print the effective config and drivers
   keygen     write a CurveZMQ key pair for zmq.curve (--out DIR, --name NAME)
 
-Every command takes --config FILE, --set key=value (repeatable), --debug and --help.
+Every command takes --config FILE, --set key=value (repeatable), --debug, --help and
+--log-level LEVEL (trace, debug, info, warn, error, fatal, silent; default info).
 Run 'pubsub-run <command> --help' for a command's options.
 
 Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad config.

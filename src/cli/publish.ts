@@ -44,7 +44,9 @@ Options:
                         milliseconds (default 5000; 0 sends at once)
   -c, --config FILE     config file to use
       --set key=value   override an option (repeatable)
-      --debug           print stack traces on errors
+      --log-level LEVEL trace, debug, info (default), warn, error, fatal or silent
+                        (log_level)
+      --debug           print stack traces on errors; implies --log-level debug
   -h, --help            show this help
 
 SIGINT/SIGTERM: stops reading stdin, gives the events read the linger time to be

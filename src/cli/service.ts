@@ -1,12 +1,17 @@
 import { createPublisherService, type LoadedService } from "../loader/load-service.js";
+import { resolveConfig } from "../loader/resolve-config.js";
 import type { PublisherService } from "../agents/publisher-service.js";
 import type { DriverDescription, Logger } from "../contract.js";
 import { UsageError } from "../errors.js";
-import { parseCommandArgs } from "./args.js";
+import type { MetricsServer } from "../metrics/server.js";
+import { commandLogLevel, flagLogLevel, parseCommandArgs } from "./args.js";
 import { createCliLogger } from "./log.js";
+import { METRICS_OPTION, metricsListen, serveMetrics } from "./metrics.js";
 import { untilSignal } from "./signals.js";
+import { StatsLog } from "./stats-log.js";
 
 export const SERVICE_HELP = `Usage: pubsub-run service [--json] [--stats SECONDS] [--wait-subscribers N]
+                         [--metrics HOST:PORT] [--log-level LEVEL]
                          [--config FILE] [--set key=value]... [--debug]
 
 Runs the publisher service, one per host: it takes the events every worker process
@@ -21,14 +26,20 @@ the word "ready" and the addresses bound says the service is up.
 Options:
       --json            log JSON lines (pino's format)
       --stats SECONDS   log the relayed and dropped counters every SECONDS seconds
-                        (they are also logged on SIGUSR2 and when the service stops)
+                        when one of them moved (they are also logged on SIGUSR2
+                        and when the service stops)
       --wait-subscribers N
                         take nothing from the workers until N subscribers of this
                         project are connected (their events wait in the workers'
                         queues meanwhile); default 0
+      --metrics HOST:PORT
+                        serve Prometheus metrics at http://HOST:PORT/metrics, and
+                        /healthz (alive) and /readyz (relaying) (metrics_listen)
+      --log-level LEVEL trace, debug, info (default), warn, error, fatal or silent
+                        (log_level)
   -c, --config FILE     config file to use
       --set key=value   override an option (repeatable)
-      --debug           print stack traces (of errors, and in log lines)
+      --debug           print stack traces (of errors, and in log lines); implies --log-level debug
   -h, --help            show this help
 
 SIGINT or SIGTERM: stop accepting, relay what was received, close both sockets,
@@ -45,6 +56,7 @@ export async function runService(args: readonly string[]): Promise<number> {
     json: { type: "boolean" },
     stats: { type: "string" },
     "wait-subscribers": { type: "string" },
+    ...METRICS_OPTION,
   });
   if (values.help === true) {
     process.stdout.write(SERVICE_HELP);
@@ -52,30 +64,53 @@ export async function runService(args: readonly string[]): Promise<number> {
   }
   const statsEvery = values.stats === undefined ? undefined : parseSeconds(values.stats);
   const waitForSubscribers = values["wait-subscribers"] === undefined ? 0 : parseCount(values["wait-subscribers"]);
-  const logger = createCliLogger({ json: values.json === true, name: "pubsub-service", debug: values.debug });
+  // The level of the flags until the config is read, then the config's (log_level).
+  const logger = await createCliLogger({
+    json: values.json === true,
+    name: "pubsub-service",
+    debug: values.debug,
+    level: flagLogLevel(values),
+  });
   // Signals are handled from the start: one during start-up stops what was set up so far.
   let service: PublisherService | undefined;
   let network: DriverDescription | undefined;
+  let metrics: MetricsServer | undefined;
+  let ready = false;
   const signals = untilSignal(
     async () => {
+      ready = false; // /readyz: 503 while stopping
       logger.info({}, "stopping: relaying what was received, then closing");
       await service?.stop();
+      await metrics?.close();
     },
     { debug: values.debug },
   );
   const startUp = async (): Promise<PublisherService | undefined> => {
-    const loaded = await createPublisherService({ configPath: values.config, overrides: values.set ?? [], logger, waitForSubscribers });
+    const resolved = await resolveConfig({ configPath: values.config, overrides: values.set ?? [] });
+    logger.level = commandLogLevel(resolved.config, values);
+    logger.debug({ file: resolved.filepath, logLevel: logger.level }, `config read from ${resolved.filepath ?? "defaults"}`);
+    const metricsAt = metricsListen("service", values.metrics, resolved);
+    const loaded = await createPublisherService({ resolved, logger, waitForSubscribers });
     service = loaded.service;
     network = loaded.drivers.network;
     if (signals.received !== undefined) {
       await loaded.service.stop(); // the signal came while the config and drivers loaded
       return undefined;
     }
+    if (metricsAt !== undefined) {
+      try {
+        metrics = await serveMetrics(metricsAt, { service: loaded.service }, () => ready, logger);
+      } catch (err: unknown) {
+        await loaded.service.stop().catch(() => undefined);
+        throw err;
+      }
+    }
     const addresses = serviceAddresses(loaded);
     if (waitForSubscribers > 0) {
       logger.info({ network: addresses.network, waitForSubscribers }, `waiting for ${waitForSubscribers} subscribers before taking events`);
     }
     if (!(await loaded.service.start())) return undefined;
+    ready = true;
     logger.info(addresses, `ready: relaying ${addresses.inbox} -> ${addresses.network}`);
     // After "ready", so a start-up error stays the one line; at info level for now, as the
     // service's log tests count every warning line.
@@ -87,6 +122,7 @@ export async function runService(args: readonly string[]): Promise<number> {
     running = await Promise.race([startUp(), signals.signalled.then(() => undefined)]);
   } catch (err: unknown) {
     signals.dispose();
+    await metrics?.close();
     throw err;
   }
   if (running === undefined) {
@@ -96,12 +132,12 @@ export async function runService(args: readonly string[]): Promise<number> {
     return 0;
   }
 
-  const logStats = (why: string): void => logger.info(statsFields(running), `stats (${why})`);
-  const onUsr2 = (): void => logStats("SIGUSR2");
+  const stats = new StatsLog(logger, () => statsFields(running));
+  const onUsr2 = (): void => stats.log("SIGUSR2");
   process.on("SIGUSR2", onUsr2);
   const onHup = (): void => reloadDriverFiles(network, logger);
   process.on("SIGHUP", onHup);
-  const timer = statsEvery === undefined ? undefined : setInterval(() => logStats(`every ${statsEvery}s`), statsEvery * 1000);
+  const timer = statsEvery === undefined ? undefined : setInterval(() => stats.logIfMoved(`every ${statsEvery}s`), statsEvery * 1000);
   const signal = await signals.signalled;
   signals.dispose();
   clearInterval(timer);

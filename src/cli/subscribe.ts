@@ -1,11 +1,15 @@
 import { loadFromConfig } from "../loader/load.js";
+import { resolveConfig } from "../loader/resolve-config.js";
 import { UsageError } from "../errors.js";
-import { createStderrLogger } from "../logger.js";
 import { hasStats, isConnectionAware, type SubscriberApi, type SubscriberStats, SYNC_ACTION } from "../contract.js";
-import { parseCommandArgs } from "./args.js";
+import type { MetricsServer } from "../metrics/server.js";
+import { commandLogLevel, parseCommandArgs } from "./args.js";
+import { createCliLogger } from "./log.js";
+import { METRICS_OPTION, metricsListen, serveMetrics } from "./metrics.js";
 import { untilSignal } from "./signals.js";
 
 export const SUBSCRIBE_HELP = `Usage: pubsub-run subscribe [--topic T]... [--publisher URI]... [--count N]
+                           [--metrics HOST:PORT] [--log-level LEVEL]
                            [--config FILE] [--set key=value]... [--debug]
 
 Connects to the publishers and prints each event as one JSON line on stdout:
@@ -20,9 +24,15 @@ Options:
       --publisher URI   publisher to connect to (repeatable; default: the config's
                         publishers, tcp://127.0.0.1:<publisher_port>)
       --count N         exit 0 after N events (sync notices are not counted)
+      --metrics HOST:PORT
+                        serve Prometheus metrics at http://HOST:PORT/metrics, and
+                        /healthz (alive) and /readyz (a publisher greeted this
+                        subscriber) (metrics_listen)
   -c, --config FILE     config file to use
       --set key=value   override an option (repeatable)
-      --debug           print stack traces on errors
+      --log-level LEVEL trace, debug, info (default), warn, error, fatal or silent
+                        (log_level)
+      --debug           print stack traces on errors; implies --log-level debug
   -h, --help            show this help
 
 Stops cleanly on SIGINT or SIGTERM (exit 0).
@@ -34,6 +44,7 @@ export async function runSubscribe(args: readonly string[]): Promise<number> {
     topic: { type: "string", multiple: true },
     publisher: { type: "string", multiple: true },
     count: { type: "string" },
+    ...METRICS_OPTION,
   });
   if (values.help === true) {
     process.stdout.write(SUBSCRIBE_HELP);
@@ -47,18 +58,44 @@ export async function runSubscribe(args: readonly string[]): Promise<number> {
   let seen = 0;
   let finish: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (finish = resolve));
-  const pubsub = await loadFromConfig({
+  const resolved = await resolveConfig({
     configPath: values.config,
     overrides: [...(values.set ?? []), ...Object.entries(overrides).map(([k, v]) => `${k}=${JSON.stringify(v)}`)],
-    publisher: false,
-    // Info: with discover_publishers, the publishers found and lost are worth a line each.
-    logger: createStderrLogger("info"),
   });
+  const metricsAt = metricsListen("subscribe", values.metrics, resolved);
+  // Info by default: with discover_publishers, the publishers found and lost are worth a line each.
+  const logger = await createCliLogger({
+    json: false,
+    name: "pubsub-subscribe",
+    debug: values.debug,
+    level: commandLogLevel(resolved.config, values),
+  });
+  const pubsub = await loadFromConfig({ resolved, publisher: false, logger });
   const subscriber = pubsub.subscriber as SubscriberApi;
   const redact = pubsub.drivers.network?.redact ?? ((address: string) => address);
+  // Ready for /readyz once a publisher greeted it; a subscriber that cannot tell, once it runs.
+  let greeted = false;
   if (isConnectionAware(subscriber)) {
-    subscriber.onConnected((uri) => process.stderr.write(`pubsub-run subscribe: connected to ${redact(uri)}\n`));
+    subscriber.onConnected((uri) => {
+      greeted = true;
+      process.stderr.write(`pubsub-run subscribe: connected to ${redact(uri)}\n`);
+    });
   }
+  let metrics: MetricsServer | undefined;
+  if (metricsAt !== undefined) {
+    const ready = isConnectionAware(subscriber) ? () => greeted : () => subscriber.isRunning;
+    try {
+      metrics = await serveMetrics(metricsAt, { subscriber }, ready, logger);
+    } catch (err: unknown) {
+      await pubsub.close();
+      throw err;
+    }
+  }
+  const closeAll = async (): Promise<void> => {
+    greeted = false; // /readyz: 503 while closing
+    await pubsub.close();
+    await metrics?.close();
+  };
   subscriber.initialize((table, key, action, value, topic) => {
     if (count !== undefined && seen >= count) return;
     process.stdout.write(`${eventLine({ table, key, action, value, topic })}\n`);
@@ -69,17 +106,17 @@ export async function runSubscribe(args: readonly string[]): Promise<number> {
   try {
     await subscriber.daemonize();
   } catch (err: unknown) {
-    await pubsub.close();
+    await closeAll();
     throw err;
   }
-  const signals = untilSignal(() => pubsub.close(), { debug: values.debug });
+  const signals = untilSignal(closeAll, { debug: values.debug });
   const { config } = pubsub;
   process.stderr.write(
     `pubsub-run subscribe: ready; topics ${config.topics.join(", ")}; publishers ${config.publishers.map(redact).join(", ")}\n`,
   );
   await Promise.race([done, signals.signalled]);
   signals.dispose();
-  await pubsub.close();
+  await closeAll();
   if (hasStats(subscriber)) process.stderr.write(`pubsub-run subscribe: stopped; ${statsLine(subscriber.stats)}\n`);
   return 0;
 }

@@ -1,6 +1,6 @@
 import { PublisherService, type PublisherServiceOptions } from "../agents/publisher-service.js";
 import { ConfigError } from "../errors.js";
-import { createStderrLogger } from "../logger.js";
+import { createLogger } from "../logger.js";
 import type { DriverDescription, DriverRole, Logger, PubSubConfig } from "../contract.js";
 import { registeredUri, ServiceDatabase } from "../registry/service-database.js";
 import { createDatabase } from "./database.js";
@@ -13,7 +13,7 @@ import type { Origins } from "./validate.js";
 export interface LoadServiceOptions extends ResolveConfigOptions, Pick<PublisherServiceOptions, "drainTimeoutMs" | "waitForSubscribers"> {
   /** A config already resolved with `resolveConfig()`: used as it is, instead of finding one. */
   resolved?: ResolvedConfig | undefined;
-  /** Where the drivers and the service log. Default: stderr, warnings and up. */
+  /** Where the drivers and the service log. Default: JSON lines on stderr (pino), at the config's `log_level`. */
   logger?: Logger | undefined;
 }
 
@@ -68,7 +68,7 @@ export async function createPublisherService(options: LoadServiceOptions = {}): 
       `${origin}: pub_sub_use_multiproc is false: publishers send straight to the network, so no publisher service is needed; set pub_sub_use_multiproc=true to run one`,
     );
   }
-  const logger = options.logger ?? createStderrLogger();
+  const logger = options.logger ?? createLogger({ level: config.log_level });
   const agents = new DriverAgents(resolved, logger);
   const inbox = await agents.subscriber("multiproc");
   const outbox = await agents.publisher("network");

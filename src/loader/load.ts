@@ -9,7 +9,7 @@ import {
   type SubscriberApi,
 } from "../contract.js";
 import { ConfigError } from "../errors.js";
-import { createStderrLogger } from "../logger.js";
+import { createLogger } from "../logger.js";
 import { PublisherDiscovery, withDiscovery } from "../registry/publisher-discovery.js";
 import { createDatabase } from "./database.js";
 import { DriverAgents } from "./driver-agents.js";
@@ -33,7 +33,7 @@ export interface LoadOptions extends ResolveConfigOptions {
   publisher?: boolean | undefined;
   /** Build a subscriber. Default true. A process that only publishes passes false. */
   subscriber?: boolean | undefined;
-  /** Where drivers and agents log. Default: stderr, warnings and up. */
+  /** Where drivers and agents log. Default: JSON lines on stderr (pino), at the config's `log_level`. */
   logger?: Logger | undefined;
 }
 
@@ -86,7 +86,7 @@ export interface LoadedPubSub {
 export async function loadFromConfig(options: LoadOptions = {}): Promise<LoadedPubSub> {
   const resolved = options.resolved ?? (await resolveConfig(options));
   const { config } = resolved;
-  const logger = options.logger ?? createStderrLogger();
+  const logger = options.logger ?? createLogger({ level: config.log_level });
   for (const warning of resolved.warnings) logger.warn({}, warning);
   const wantPublisher = options.publisher ?? true;
   const wantSubscriber = options.subscriber ?? true;

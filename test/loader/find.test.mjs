@@ -130,6 +130,8 @@ describe("config search places and formats", () => {
             monitor_tables: ["chassis", "publisher"],
             management_ip: "127.0.0.1",
             discover_publishers: false,
+            log_level: "info",
+            metrics_listen: "",
             zmq: {
               send_high_water_mark: 1_000_000,
               multiproc_send_high_water_mark: 1024,
