@@ -106,8 +106,9 @@ export type EventCallback = (
 /**
  * Maps table names to the type of their events' `value`, for typed events:
  * `loadFromConfig<{ lport: Port; lswitch: Switch }>()`. The default, any table with any
- * value, is what the wire carries. The types are a promise the application makes about
- * its publishers, not a check: nothing validates a value at run time.
+ * value, is what the wire carries; any object type (an `interface` too) may take its
+ * place. The types are a promise the application makes about its publishers, not a
+ * check: nothing validates a value at run time.
  *
  * @public
  */
@@ -131,7 +132,7 @@ export interface SyncEvent {
  *
  * @public
  */
-export type TableEvent<T extends TableMap = TableMap> = {
+export type TableEvent<T extends object = TableMap> = {
   [K in keyof T & string]: {
     readonly table: K;
     readonly key: string | null;
@@ -156,7 +157,7 @@ export type TableEvent<T extends TableMap = TableMap> = {
  * ```
  * @public
  */
-export type SubscriberEvent<T extends TableMap = TableMap> = TableEvent<T> | SyncEvent;
+export type SubscriberEvent<T extends object = TableMap> = TableEvent<T> | SyncEvent;
 
 /**
  * The object-style handler, passed to `initialize()` instead of a positional
@@ -165,7 +166,7 @@ export type SubscriberEvent<T extends TableMap = TableMap> = TableEvent<T> | Syn
  *
  * @public
  */
-export interface EventHandler<T extends TableMap = TableMap> {
+export interface EventHandler<T extends object = TableMap> {
   onEvent(event: SubscriberEvent<T>): void | Promise<void>;
 }
 
@@ -231,7 +232,7 @@ export interface DaemonizeOptions {
  *
  * @public
  */
-export type EventUpdate<T extends TableMap = TableMap> = string extends keyof T
+export type EventUpdate<T extends object = TableMap> = string extends keyof T
   ? PubSubEvent
   : {
       [K in keyof T & string]: { table: K; key: string | null; action: string; value: T[K]; topic?: string | null };
@@ -271,7 +272,7 @@ export function resolveTopic(update: PubSubEvent, topic?: string | null): string
  * ```
  * @public
  */
-export interface PublisherApi<T extends TableMap = TableMap> {
+export interface PublisherApi<T extends object = TableMap> {
   /** Prepares the transport (bind or connect). Drivers may defer the work to the first send. */
   initialize(): Promise<void>;
   /**
@@ -313,7 +314,7 @@ export interface PublisherApi<T extends TableMap = TableMap> {
  * ```
  * @public
  */
-export interface SubscriberApi<T extends TableMap = TableMap> {
+export interface SubscriberApi<T extends object = TableMap> {
   /**
    * Sets what receives every accepted event: a positional {@link EventCallback}
    * (Dragonflow's), or an {@link EventHandler} object whose `onEvent` gets each event as
@@ -600,7 +601,7 @@ export interface RawFrameSource {
  *
  * @public
  */
-export interface IterableSubscriber<T extends TableMap = TableMap> {
+export interface IterableSubscriber<T extends object = TableMap> {
   /**
    * The subscriber's events as an async iterable, `"sync"` included (as a
    * {@link SyncEvent}). It takes the place of `initialize()`'s handler and starts the
@@ -678,7 +679,7 @@ export function isLossCounting(agent: unknown): agent is LossCountingPublisher {
 }
 
 /** True when `agent` implements {@link IterableSubscriber}. @public */
-export function isIterable<T extends TableMap = TableMap>(agent: SubscriberApi<T>): agent is SubscriberApi<T> & IterableSubscriber<T> {
+export function isIterable<T extends object = TableMap>(agent: SubscriberApi<T>): agent is SubscriberApi<T> & IterableSubscriber<T> {
   return hasMethod(agent, "events");
 }
 

@@ -10,7 +10,7 @@ export interface IteratedSubscriber {
   close(): Promise<void>;
 }
 
-interface Waiter<T extends TableMap> {
+interface Waiter<T extends object> {
   resolve(result: IteratorResult<SubscriberEvent<T>, undefined>): void;
   reject(reason: unknown): void;
 }
@@ -24,7 +24,7 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, 
  * the subscriber holds further events back (its queue, then its transport). The first
  * `next()` starts the subscriber; ending the iteration closes it.
  */
-export class EventIterator<T extends TableMap = TableMap> implements AsyncIterableIterator<SubscriberEvent<T>>, EventHandler<T> {
+export class EventIterator<T extends object = TableMap> implements AsyncIterableIterator<SubscriberEvent<T>>, EventHandler<T> {
   readonly #subscriber: IteratedSubscriber;
   readonly #size: number;
   #buffer: SubscriberEvent<T>[] = [];

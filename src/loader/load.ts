@@ -23,7 +23,7 @@ import type { Origins } from "./validate.js";
 import { resolveConfig, type ResolveConfigOptions, type ResolvedConfig } from "./resolve-config.js";
 
 /** Options of {@link loadFromConfig}: where the config is, and what to build from it. */
-export interface LoadOptions<T extends TableMap = TableMap> extends ResolveConfigOptions {
+export interface LoadOptions<T extends object = TableMap> extends ResolveConfigOptions {
   /**
    * A config already resolved with `resolveConfig()`: used as it is, instead of
    * finding and resolving one from the other options.
@@ -53,7 +53,7 @@ export interface LoadOptions<T extends TableMap = TableMap> extends ResolveConfi
  * What {@link loadFromConfig} returns: ready agents, the effective config, one `close()`
  * (also as `await using pubsub = await loadFromConfig()`).
  */
-export interface LoadedPubSub<T extends TableMap = TableMap> extends AsyncDisposable {
+export interface LoadedPubSub<T extends object = TableMap> extends AsyncDisposable {
   /**
    * The effective, validated config. `publishers` is filled in: when the config names
    * none, with the network driver's default listen addresses (none with
@@ -112,7 +112,7 @@ export interface LoadedPubSub<T extends TableMap = TableMap> extends AsyncDispos
  * }
  * ```
  */
-export async function loadFromConfig<T extends TableMap = TableMap>(options: LoadOptions<T> = {}): Promise<LoadedPubSub<T>> {
+export async function loadFromConfig<T extends object = TableMap>(options: LoadOptions<T> = {}): Promise<LoadedPubSub<T>> {
   const { signal } = options;
   signal?.throwIfAborted();
   const resolved = options.resolved ?? (await resolveConfig(options));
