@@ -89,6 +89,8 @@ export abstract class SubscriberAgentBase implements SubscriberApi, IterableSubs
   #overflowing = false;
   #overflowLoggedAt = -Infinity;
   #starting: Promise<void> | undefined;
+  /** Removes the abort listeners of `daemonize({ signal })` calls when the subscriber closes. */
+  readonly #unlisten: (() => void)[] = [];
   #running = false;
   #closed = false;
   /** Where this subscriber logs. */
@@ -196,6 +198,7 @@ export abstract class SubscriberAgentBase implements SubscriberApi, IterableSubs
     if (signal !== undefined) {
       const onAbort = (): void => void this.close().catch((err: unknown) => this.logger.error({ err }, "closing on abort failed"));
       signal.addEventListener("abort", onAbort, { once: true });
+      this.#unlisten.push(() => signal.removeEventListener("abort", onAbort));
       try {
         await this.#start();
       } catch (err: unknown) {
@@ -215,6 +218,7 @@ export abstract class SubscriberAgentBase implements SubscriberApi, IterableSubs
     clearInterval(this.#sweeper);
     this.#queue.close();
     this.#iterator?.closed();
+    for (const unlisten of this.#unlisten.splice(0)) unlisten();
     await this.#starting?.catch(() => undefined);
     await this.stop();
   }

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { StateError, SubscriberAgentBase } from "../../dist/index.js";
 import { encodeEvent } from "../../dist/wire.js";
-import { recordingLogger } from "../helpers/fixtures.mjs";
+import { afterTurns, recordingLogger } from "../helpers/fixtures.mjs";
 
 /** A subscriber with no transport: the test pushes what a driver would receive. */
 class Fed extends SubscriberAgentBase {
@@ -291,9 +291,3 @@ describe("AbortSignal and AsyncDisposable", () => {
     await assert.rejects(sub.daemonize(), StateError);
   });
 });
-
-/** Turns the event loop until `test()` holds: what it watches changes in promise callbacks, which notify nothing. */
-async function afterTurns(test) {
-  for (let i = 0; i < 1000 && !test(); i += 1) await new Promise((resolve) => setImmediate(resolve));
-  assert.ok(test(), "condition not reached");
-}
