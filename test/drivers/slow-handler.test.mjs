@@ -3,13 +3,20 @@
 // handler is behind, so its memory stays flat however long the burst, and what does not
 // fit in the bounded queues (the high-water marks) is counted by the publisher, shows
 // as a gap, gives "sync", and is counted exactly by the subscriber
-// (received + missed = published). Real processes and real sockets.
+// (received + missed = published). Real processes and real sockets. The broker
+// subscribers cannot pause their clients: what overflows their queue is dropped,
+// counted and followed by "sync" (received + overflowed + missed = published), with
+// real Redis and NATS servers.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
+import createNatsDriver from "../../dist/drivers/nats.js";
+import createRedisDriver from "../../dist/drivers/redis.js";
 import createZmqNetworkDriver from "../../dist/drivers/zmq.js";
-import { Session, freePort, until } from "../../dist/testing.js";
+import { Collector, Session, freePort, until } from "../../dist/testing.js";
 import { processStarter } from "../helpers/process.mjs";
+import { brokerSkipReason, startNats, startRedis } from "../helpers/servers.mjs";
 import { configFor, quietContext } from "../helpers/zmq.mjs";
 
 const start = processStarter();
@@ -81,6 +88,82 @@ for (const mode of ["callback", "iterator"]) {
         `${burst.length} of ${BURST} received, ${stats.missed} missed, ${stats.syncs} sync, RSS +${(growth / 2 ** 20).toFixed(1)} MB`,
       );
       assert.ok(growth < RSS_GROWTH_LIMIT, `RSS grew by ${(growth / 2 ** 20).toFixed(1)} MB over the burst`);
+    });
+  });
+}
+
+const brokers = [
+  {
+    name: "redis_pubsub_driver",
+    binary: "redis-server",
+    startServer: startRedis,
+    driver: async (url) => createRedisDriver(await configFor({ redis: { url } }), quietContext("network")),
+  },
+  {
+    name: "nats_pubsub_driver",
+    binary: "nats-server",
+    startServer: startNats,
+    driver: async (url) => createNatsDriver(await configFor({ nats: { servers: [url] } }), quietContext("network")),
+  },
+];
+
+for (const broker of brokers) {
+  describe(`${broker.name}: a handler slower than the publisher`, { skip: brokerSkipReason(broker.binary) }, () => {
+    it("drops what overflows the queue, counts it and gives sync: received + overflowed + missed = published", async (t) => {
+      const server = await broker.startServer();
+      t.after(() => server.close());
+      const api = await broker.driver(server.url);
+      const session = new Session();
+      t.after(() => session.close());
+      const { subscriber, got: probe } = await session.subscriber({ api, address: server.url }, [server.url]);
+      const publisher = await session.publisher({ api, address: server.url });
+      await publisher.sendEvent({ table: "first", key: "0", action: "set", value: 0 });
+      await probe.until(() => probe.count("first") === 1, "the first event");
+
+      const got = new Collector();
+      let serial = Promise.resolve();
+      subscriber.initialize(
+        (...args) =>
+          (serial = serial.then(async () => {
+            await delay(1);
+            got.callback(...args);
+          })),
+        { queueSize: 100 },
+      );
+      const burst = 3_000;
+      for (let i = 0; i < burst; i += 1) await publisher.sendEvent({ table: "burst", key: String(i), action: "set", value: i });
+      let probes = 0;
+      await until(
+        got.until(() => got.count("probe") > 0, "a probe after the burst"),
+        "a probe after the burst",
+        {
+          timeoutMs: 60_000,
+          probe: () => {
+            probes += 1;
+            return publisher.sendEvent({ table: "probe", key: String(probes), action: "set", value: probes });
+          },
+        },
+      );
+      await publisher.sendEvent({ table: "last", key: "0", action: "set", value: 0 });
+      await got.until(() => got.count("last") === 1, "the last event");
+
+      const { overflowed, missed } = subscriber.stats;
+      const received = got.count("burst") + got.count("probe") + got.count("last");
+      assert.ok(overflowed > 0, "nothing overflowed: the test proves nothing");
+      assert.equal(received + overflowed + missed, burst + probes + 1, `received ${received}, overflowed ${overflowed}, missed ${missed}`);
+      const keys = got.of("burst").map((event) => event.value);
+      const gapAt = keys.findIndex((key, i) => key !== i);
+      const afterGap = gapAt === -1 ? got.events.findIndex((e) => e.table === "probe") : got.events.indexOf(got.of("burst")[gapAt]);
+      const firstSync = got.events.findIndex((event) => event.action === "sync");
+      assert.ok(
+        firstSync !== -1 && firstSync < afterGap,
+        `a sync (event ${firstSync}) before the first event after the drop (${afterGap})`,
+      );
+      assert.deepEqual(
+        keys,
+        [...keys].sort((a, b) => a - b),
+        "in order",
+      );
     });
   });
 }
