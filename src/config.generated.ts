@@ -75,6 +75,14 @@ export interface PubSubOptions {
    */
   topics?: string[];
   /**
+   * How many promises of an asynchronous event handler (`onEvent` of `loadFromConfig()`) may be pending at once. 1: each is awaited before the next event is handed over. Above 1, each publisher's events still come in order, and `sync` is awaited alone. A synchronous handler is not affected.
+   */
+  subscriber_concurrency?: number;
+  /**
+   * Events a subscriber holds for a handler that is behind. When full, the ZeroMQ subscriber stops reading (the high-water marks then hold the backlog); the broker subscribers (Redis, NATS, etcd) drop what comes, count it (`overflowed`) and give `sync`.
+   */
+  subscriber_queue_size?: number;
+  /**
    * User driver aliases: alias -> module specifier (path relative to the config file, or npm package name).
    */
   drivers?: {

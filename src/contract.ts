@@ -87,9 +87,11 @@ export interface PubSubEvent {
 }
 
 /**
- * Receives every event a subscriber accepts. A callback that throws or rejects is
- * logged and the subscriber keeps receiving. The subscriber does not wait for one
- * call's promise before making the next call.
+ * Receives every event a subscriber accepts, as Dragonflow's five positional arguments.
+ * A callback that throws or rejects is logged and counted, and the subscriber keeps
+ * receiving. A callback that returns a promise is awaited before the next event is
+ * handed over (see {@link HandlerOptions.concurrency}); a callback that returns nothing
+ * is called back to back, as fast as events come.
  *
  * @public
  */
@@ -100,6 +102,141 @@ export type EventCallback = (
   value: unknown,
   topic: string | null,
 ) => void | Promise<void>;
+
+/**
+ * Maps table names to the type of their events' `value`, for typed events:
+ * `loadFromConfig<{ lport: Port; lswitch: Switch }>()`. The default, any table with any
+ * value, is what the wire carries; any object type (an `interface` too) may take its
+ * place. The types are a promise the application makes about its publishers, not a
+ * check: nothing validates a value at run time.
+ *
+ * @public
+ */
+export type TableMap = Record<string, unknown>;
+
+/**
+ * The `"sync"` notice as an event object: every other field `null`.
+ *
+ * @public
+ */
+export interface SyncEvent {
+  readonly table: null;
+  readonly key: null;
+  readonly action: typeof SYNC_ACTION;
+  readonly value: null;
+  readonly topic: null;
+}
+
+/**
+ * An event of one of the tables of `T` as an object, its `value` typed by its `table`.
+ *
+ * @public
+ */
+export type TableEvent<T extends object = TableMap> = {
+  [K in keyof T & string]: {
+    readonly table: K;
+    readonly key: string | null;
+    readonly action: string;
+    readonly value: T[K];
+    readonly topic: string | null;
+  };
+}[keyof T & string];
+
+/**
+ * What an object handler and `for await` receive: an event of a table of `T`, or the
+ * `"sync"` notice. Narrowing on `table` types `value`:
+ *
+ * @example
+ * ```ts
+ * const handler: EventHandler<{ lport: Port }> = {
+ *   onEvent(event) {
+ *     if (event.table === null) return resync(); // action "sync"
+ *     if (event.table === "lport") ports.set(event.key, event.value); // value: Port
+ *   },
+ * };
+ * ```
+ * @public
+ */
+export type SubscriberEvent<T extends object = TableMap> = TableEvent<T> | SyncEvent;
+
+/**
+ * The object-style handler, passed to `initialize()` instead of a positional
+ * {@link EventCallback}: `onEvent` gets each event as one object. The same rules hold:
+ * a returned promise is awaited, a throw or rejection is logged and counted.
+ *
+ * @public
+ */
+export interface EventHandler<T extends object = TableMap> {
+  onEvent(event: SubscriberEvent<T>): void | Promise<void>;
+}
+
+/**
+ * How a subscriber hands events to an asynchronous handler. A synchronous handler is
+ * not affected: it is called for each event as it comes.
+ *
+ * @public
+ */
+export interface HandlerOptions {
+  /**
+   * How many promises of the handler may be pending at once (default 1: each one is
+   * awaited before the next event is handed over). Above 1, events of one publisher
+   * still wait for the previous one of that publisher (events without a publisher
+   * stamp, Dragonflow's, count as one publisher), and a `"sync"` waits for every pending
+   * call and is awaited alone.
+   */
+  readonly concurrency?: number;
+  /**
+   * How many events may wait for the handler (default 1000). When it is reached the
+   * subscriber stops reading from its transport, whose bounded queues then hold the
+   * backlog (ZeroMQ: the high-water marks; the publisher counts what overflows, and the
+   * subscriber gets `"sync"`). A transport that cannot be paused (the broker drivers)
+   * drops what comes while it is full, counts it (`stats.overflowed`) and gives
+   * `"sync"` once there is room again.
+   */
+  readonly queueSize?: number;
+}
+
+/**
+ * Options of {@link IterableSubscriber.events}.
+ *
+ * @public
+ */
+export interface EventsOptions extends Pick<HandlerOptions, "queueSize"> {
+  /** Ends the iteration: the pending `next()` rejects with the signal's reason, and the subscriber is closed. */
+  readonly signal?: AbortSignal | undefined;
+  /**
+   * How many events the iterator holds for the loop before it stops taking more (then
+   * the subscriber's queue and the transport hold them, as for an awaited handler).
+   * Default 1000.
+   */
+  readonly bufferSize?: number;
+}
+
+/**
+ * Options of {@link SubscriberApi.daemonize}.
+ *
+ * @public
+ */
+export interface DaemonizeOptions {
+  /**
+   * Closes the subscriber when aborted: while starting, `daemonize()` rejects with the
+   * signal's reason; once running, the subscriber stops. Already aborted: `daemonize()`
+   * rejects at once and starts nothing.
+   */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * What a publisher typed by `T` sends: an event of one of its tables, the `value` of
+ * that table's type. Untyped (`T` the default {@link TableMap}), any {@link PubSubEvent}.
+ *
+ * @public
+ */
+export type EventUpdate<T extends object = TableMap> = string extends keyof T
+  ? PubSubEvent
+  : {
+      [K in keyof T & string]: { table: K; key: string | null; action: string; value: T[K]; topic?: string | null };
+    }[keyof T & string];
 
 /**
  * The topic rule every publisher applies: the explicit `topic` argument, else the
@@ -135,7 +272,7 @@ export function resolveTopic(update: PubSubEvent, topic?: string | null): string
  * ```
  * @public
  */
-export interface PublisherApi {
+export interface PublisherApi<T extends object = TableMap> {
   /** Prepares the transport (bind or connect). Drivers may defer the work to the first send. */
   initialize(): Promise<void>;
   /**
@@ -143,7 +280,7 @@ export interface PublisherApi {
    * @param update - the event; its `topic` field is overwritten by the resolved topic on the wire.
    * @param topic - explicit topic, overriding `update.topic`.
    */
-  sendEvent(update: PubSubEvent, topic?: string | null): Promise<void>;
+  sendEvent(update: EventUpdate<T>, topic?: string | null): Promise<void>;
   /** Flushes accepted events, then releases the transport. Idempotent. */
   close(): Promise<void>;
 }
@@ -159,21 +296,31 @@ export interface PublisherApi {
  * - After a lost connection is re-established, or when a publisher's sequence on a topic
  *   shows missing events, the callback gets `(null, null, "sync", null, null)`: events
  *   may have been missed.
+ * - A promise returned by the handler is awaited before the next event is handed over
+ *   ({@link HandlerOptions}); while the handler is behind, the subscriber stops reading
+ *   from the transport, or counts what it cannot hold and gives `"sync"`: memory stays
+ *   bounded and no loss is hidden.
  * - `close()` stops receiving and releases the transport. Calling it twice is safe.
+ *   Events still waiting for the handler are dropped; a handler call under way finishes.
  *
  * @example
  * ```ts
  * const subscriber = api.getSubscriber();
  * subscriber.initialize((table, key, action, value, topic) => console.log(table, key, action));
+ * // or: subscriber.initialize({ onEvent: (event) => console.log(event.table, event.action) });
  * subscriber.registerListenAddress("tcp://127.0.0.1:8866");
  * subscriber.registerTopic("tenant-a");
  * await subscriber.daemonize();
  * ```
  * @public
  */
-export interface SubscriberApi {
-  /** Sets the callback that receives every accepted event. Call before {@link daemonize}. */
-  initialize(callback: EventCallback): void;
+export interface SubscriberApi<T extends object = TableMap> {
+  /**
+   * Sets what receives every accepted event: a positional {@link EventCallback}
+   * (Dragonflow's), or an {@link EventHandler} object whose `onEvent` gets each event as
+   * an object. Call before {@link daemonize}; calling it again replaces the handler.
+   */
+  initialize(callback: EventCallback | EventHandler<T>, options?: HandlerOptions): void;
   /** Adds a publisher address to receive from. Returns true only when it was not registered yet. */
   registerListenAddress(uri: string): boolean;
   /** Removes a publisher address. Returns true only when it was registered. */
@@ -183,7 +330,7 @@ export interface SubscriberApi {
   /** Removes a topic. Returns true only when it was registered. */
   unregisterTopic(topic: string): boolean;
   /** Starts receiving. Resolves once the transport is connected and subscribed. */
-  daemonize(): Promise<void>;
+  daemonize(options?: DaemonizeOptions): Promise<void>;
   /** True between a successful {@link daemonize} and {@link close}. */
   readonly isRunning: boolean;
   /** Stops receiving and releases the transport. Idempotent. */
@@ -449,6 +596,33 @@ export interface RawFrameSource {
 }
 
 /**
+ * A subscriber whose events can be read with `for await`. Every subscriber built on
+ * `SubscriberAgentBase` is one; {@link isIterable} tells.
+ *
+ * @public
+ */
+export interface IterableSubscriber<T extends object = TableMap> {
+  /**
+   * The subscriber's events as an async iterable, `"sync"` included (as a
+   * {@link SyncEvent}). It takes the place of `initialize()`'s handler and starts the
+   * subscriber (`daemonize()`) on the first `next()` if it is not running. The
+   * iteration ends with `break`, `options.signal` (the loop throws the signal's
+   * reason) or `close()` (after the events already buffered); ending it closes the
+   * subscriber. A loop slower than the events holds them back as an awaited handler
+   * does: the buffer, then the subscriber's queue, then the transport.
+   *
+   * @example
+   * ```ts
+   * for await (const event of subscriber.events({ signal })) {
+   *   if (event.action === "sync") await resync();
+   *   else await apply(event);
+   * }
+   * ```
+   */
+  events(options?: EventsOptions): AsyncIterableIterator<SubscriberEvent<T>>;
+}
+
+/**
  * Counters a subscriber keeps. Every subscriber built on `SubscriberAgentBase` has them.
  *
  * @public
@@ -473,6 +647,11 @@ export interface SubscriberStats {
   missed: number;
   /** Events that arrived a second time, dropped (also counted in `dropped`). */
   duplicates: number;
+  /**
+   * Events dropped because the handler was behind and the transport could not be
+   * paused (also counted in `dropped`); each run of them gives `"sync"`.
+   */
+  overflowed: number;
 }
 
 /** A subscriber that counts what it delivered and dropped. @public */
@@ -497,6 +676,11 @@ export interface LossCountingPublisher {
 /** True when `agent` implements {@link LossCountingPublisher}. @public */
 export function isLossCounting(agent: unknown): agent is LossCountingPublisher {
   return typeof (agent as { lost?: unknown } | null)?.lost === "number";
+}
+
+/** True when `agent` implements {@link IterableSubscriber}. @public */
+export function isIterable<T extends object = TableMap>(agent: SubscriberApi<T>): agent is SubscriberApi<T> & IterableSubscriber<T> {
+  return hasMethod(agent, "events");
 }
 
 /** True when `agent` implements {@link DrainableSubscriber}. @public */

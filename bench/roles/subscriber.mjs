@@ -1,5 +1,5 @@
-// A subscriber process: ours (loadFromConfig, the network driver) or a raw zeromq.js
-// SUB loop. Counts measured events and reports when `expect` have come; in latency mode
+// A subscriber process: ours (loadFromConfig, the network driver; with `iterate`, a
+// `for await` loop over events() instead of the callback) or a raw zeromq.js SUB loop. Counts measured events and reports when `expect` have come; in latency mode
 // also the publish -> callback latency of each (the first `warmup` events apart: the
 // process is still compiling and sizing its heap then); on "measure" its RSS after a GC.
 import { unpack } from "msgpackr";
@@ -10,7 +10,7 @@ import { percentile } from "../lib/stats.mjs";
 import { rawBrokerSubscriber } from "./raw-brokers.mjs";
 import { closeWith, on, options, report } from "./role.mjs";
 
-const { impl, addresses, expect, latency = false, warmup = 0, overrides = {}, configPath, highWaterMark } = options;
+const { impl, addresses, expect, latency = false, warmup = 0, overrides = {}, configPath, highWaterMark, iterate = false } = options;
 
 let count = 0;
 let first = 0;
@@ -53,9 +53,16 @@ async function ours() {
     env: {},
     publisher: false,
     overrides: { ...overrides, publishers: addresses, topics: [TOPIC] },
-    onEvent,
+    ...(iterate ? {} : { onEvent }),
   });
-  return () => loaded.close();
+  if (!iterate) return () => loaded.close();
+  const loop = (async () => {
+    for await (const event of loaded.events()) onEvent(event.table, event.key, event.action, event.value, event.topic);
+  })();
+  return async () => {
+    await loaded.close();
+    await loop;
+  };
 }
 
 async function raw() {

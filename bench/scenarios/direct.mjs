@@ -1,7 +1,8 @@
 // 1. direct: network publisher -> subscriber callback, one awaited sendEvent per event,
 // beside a plain zeromq.js PUB/SUB loop sending the same MessagePack maps (one awaited
-// send per event).
-import { alternate, ratioAtLeast, row } from "../lib/compare.mjs";
+// send per event). The `iterator` row: the same with a `for await` loop over events()
+// in place of the callback, against the callback.
+import { ratioAtLeast, rotate, row } from "../lib/compare.mjs";
 import { deliveredRate, runOnce } from "../lib/topology.mjs";
 
 export const name = "direct";
@@ -14,6 +15,14 @@ export async function run({ count, size, rounds, progress }) {
       subscriber: { impl: "raw", expect: count, highWaterMark: 1e6 },
     }).then(deliveredRate);
   const ours = () => runOnce({ publisher: { impl: "ours", count, size }, subscriber: { impl: "ours", expect: count } }).then(deliveredRate);
-  const result = await alternate(rounds, raw, ours, progress);
-  return [row(name, "events/s", "events/s", result.ours, result.raw, { target: ratioAtLeast(0.9) })];
+  const iterator = () =>
+    runOnce({ publisher: { impl: "ours", count, size }, subscriber: { impl: "ours", expect: count, iterate: true } }).then(deliveredRate);
+  const { medians } = await rotate(rounds, { raw, ours, iterator }, progress);
+  return [
+    row(name, "events/s", "events/s", medians.ours, medians.raw, { target: ratioAtLeast(0.9) }),
+    row(name, "iterator", "events/s", medians.iterator, medians.ours, {
+      target: ratioAtLeast(0.9),
+      note: "raw column: the callback; for await over events() must stay within 10% of it",
+    }),
+  ];
 }

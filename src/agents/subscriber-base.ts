@@ -1,7 +1,12 @@
 import { StateError, WireFormatError } from "../errors.js";
 import { createStderrLogger } from "../logger.js";
 import {
+  type DaemonizeOptions,
   type EventCallback,
+  type EventHandler,
+  type EventsOptions,
+  type HandlerOptions,
+  type IterableSubscriber,
   type Logger,
   type PubSubEvent,
   SEND_ALL_TOPIC,
@@ -10,12 +15,19 @@ import {
   type SubscriberStats,
 } from "../contract.js";
 import { isEventPayload, PayloadDecoder, TopicDecoder, type WireEvent } from "./codec.js";
+import { DEFAULT_CONCURRENCY, DEFAULT_QUEUE_SIZE, DeliveryQueue } from "./delivery-queue.js";
+import { EventIterator } from "./event-iterator.js";
 import { DUPLICATE, SequenceTracker } from "./sequence-tracker.js";
+
+/** The handler as the base calls it: positional, whichever form it was given in. */
+type Handler = (table: string | null, key: string | null, action: string, value: unknown, topic: string | null) => unknown;
 
 /** While undecodable messages keep coming, one log line per this many milliseconds. */
 const BURST_LOG_INTERVAL_MS = 10_000;
 /** While gaps keep being found, one log line per this many milliseconds. */
 const GAP_LOG_INTERVAL_MS = 10_000;
+/** While events overflow the queue, one log line per this many milliseconds. */
+const OVERFLOW_LOG_INTERVAL_MS = 10_000;
 /**
  * A gap found this soon after a `"sync"` was given is covered by it: no second one
  * (after an outage, every publisher and topic shows its gap at once).
@@ -49,6 +61,13 @@ export interface SubscriberAgentOptions {
  * the base calls only while the subscriber runs and only when a list really changed.
  * The send-to-all topic `"D"` is registered from the start, as in Dragonflow.
  *
+ * Events go to the handler through a {@link DeliveryQueue}: a synchronous handler is
+ * called as each event comes; one that returns a promise is awaited (see
+ * {@link HandlerOptions}). A driver that can stop reading its transport overrides
+ * {@link pausesTransport} and waits on {@link backlog} before reading more; for the
+ * others, what comes while the queue is full is dropped, counted (`overflowed`) and
+ * followed by `"sync"`.
+ *
  * @example
  * ```ts
  * class MySubscriber extends SubscriberAgentBase {
@@ -61,10 +80,17 @@ export interface SubscriberAgentOptions {
  * }
  * ```
  */
-export abstract class SubscriberAgentBase implements SubscriberApi {
+export abstract class SubscriberAgentBase implements SubscriberApi, IterableSubscriber, AsyncDisposable {
   readonly #topics = new Set<string>([SEND_ALL_TOPIC]);
   readonly #addresses = new Set<string>();
-  #callback: EventCallback | undefined;
+  #handler: Handler | undefined;
+  #iterator: EventIterator | undefined;
+  readonly #queue = new DeliveryQueue((table, key, action, value, topic) => this.#call(table, key, action, value, topic));
+  #overflowing = false;
+  #overflowLoggedAt = -Infinity;
+  #starting: Promise<void> | undefined;
+  /** Removes the abort listeners of `daemonize({ signal })` calls when the subscriber closes. */
+  readonly #unlisten: (() => void)[] = [];
   #running = false;
   #closed = false;
   /** Where this subscriber logs. */
@@ -79,6 +105,7 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
     gaps: 0,
     missed: 0,
     duplicates: 0,
+    overflowed: 0,
   };
   readonly #topicDecoder = new TopicDecoder();
   readonly #payloadDecoder = new PayloadDecoder();
@@ -116,11 +143,37 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
     return this.#sequences.size;
   }
 
-  initialize(callback: EventCallback): void {
-    if (typeof callback !== "function") {
-      throw new TypeError(`initialize(callback): callback must be a function (got ${typeof callback})`);
+  initialize(callback: EventCallback | EventHandler, options: HandlerOptions = {}): void {
+    const concurrency = positiveInteger(options.concurrency, DEFAULT_CONCURRENCY, "concurrency");
+    const queueSize = positiveInteger(options.queueSize, DEFAULT_QUEUE_SIZE, "queueSize");
+    if (typeof callback === "function") {
+      this.#handler = callback;
+    } else if (typeof (callback as Partial<EventHandler> | null)?.onEvent === "function") {
+      const handler = callback;
+      this.#handler = (table, key, action, value, topic) => handler.onEvent({ table, key, action, value, topic } as SubscriberEventLike);
+    } else {
+      throw new TypeError(
+        `initialize(callback): callback must be a function or an object with an onEvent method (got ${describe(callback)})`,
+      );
     }
-    this.#callback = callback;
+    this.#queue.configure(concurrency, queueSize);
+  }
+
+  /**
+   * The events as an async iterable; see {@link IterableSubscriber.events}. It replaces
+   * the handler `initialize()` set and ends an earlier iteration; an `initialize()`
+   * afterwards takes the events from it.
+   *
+   * @param owner - @internal the agent the iterator starts, closes and initialises: a
+   *   wrapper of this subscriber (discovery) passes itself.
+   */
+  events(options: EventsOptions = {}, owner: SubscriberApi = this): EventIterator {
+    const iterator = new EventIterator(owner, options);
+    owner.initialize(iterator, options.queueSize === undefined ? {} : { queueSize: options.queueSize });
+    this.#iterator?.closed();
+    this.#iterator = iterator;
+    if (this.#closed) iterator.closed();
+    return iterator;
   }
 
   registerListenAddress(uri: string): boolean {
@@ -140,16 +193,27 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
     return this.#remove(this.#topics, topic, (t) => this.onTopicRemoved(t));
   }
 
-  async daemonize(): Promise<void> {
+  async daemonize(options: DaemonizeOptions = {}): Promise<void> {
+    const { signal } = options;
+    signal?.throwIfAborted();
     if (this.#closed) throw new StateError("daemonize(): the subscriber is closed");
-    if (this.#callback === undefined) {
+    if (this.#handler === undefined) {
       throw new StateError("daemonize(): call initialize(callback) first");
     }
-    if (this.#running) return;
-    await this.start();
-    this.#running = true;
-    this.#sweeper = setInterval(() => this.#sequences.sweep(), this.#sequences.sweepIntervalMs);
-    this.#sweeper.unref();
+    if (signal !== undefined) {
+      const onAbort = (): void => void this.close().catch((err: unknown) => this.logger.error({ err }, "closing on abort failed"));
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#unlisten.push(() => signal.removeEventListener("abort", onAbort));
+      try {
+        await this.#start();
+      } catch (err: unknown) {
+        signal.removeEventListener("abort", onAbort);
+        throw signal.aborted ? signal.reason : err;
+      }
+      if (signal.aborted) throw signal.reason;
+      return;
+    }
+    await this.#start();
   }
 
   async close(): Promise<void> {
@@ -157,7 +221,54 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
     this.#closed = true;
     this.#running = false;
     clearInterval(this.#sweeper);
+    this.#queue.close();
+    this.#iterator?.closed();
+    for (const unlisten of this.#unlisten.splice(0)) unlisten();
+    await this.#starting?.catch(() => undefined);
     await this.stop();
+  }
+
+  /** Closes the subscriber: `await using subscriber = api.getSubscriber()`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** Starts once, however many callers wait for it. */
+  #start(): Promise<void> {
+    if (this.#running) return Promise.resolve();
+    this.#starting ??= (async () => {
+      try {
+        await this.start();
+      } finally {
+        this.#starting = undefined;
+      }
+      if (this.#closed) {
+        // close() waited for this start: it stops the transport.
+        throw new StateError("daemonize(): the subscriber was closed while it started");
+      }
+      this.#running = true;
+      this.#sweeper = setInterval(() => this.#sequences.sweep(), this.#sequences.sweepIntervalMs);
+      this.#sweeper.unref();
+    })();
+    return this.#starting;
+  }
+
+  /**
+   * True when the driver stops reading from its transport while {@link backlog} says
+   * so: then a full queue never drops. False by default: what comes while the queue is
+   * full is dropped, counted and followed by `"sync"`.
+   */
+  protected get pausesTransport(): boolean {
+    return false;
+  }
+
+  /**
+   * Undefined while the handler keeps up; while the queue of events waiting for it is
+   * full, a promise that resolves once there is room (or the subscriber closed). A
+   * driver that {@link pausesTransport} awaits it before reading the next message.
+   */
+  protected backlog(): Promise<void> | undefined {
+    return this.#queue.whenRoom();
   }
 
   /** Opens the transport, connects every listen address and subscribes every topic. */
@@ -197,7 +308,7 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
       this.stats.dropped += 1;
       return;
     }
-    this.#invoke(event.table, event.key, event.action, event.value, topic);
+    this.#deliver(event.table, event.key, event.action, event.value, topic, "");
   }
 
   /**
@@ -223,7 +334,8 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
     }
     if (!Array.isArray(decoded)) {
       this.#endBurst();
-      if (this.#inSequence(decoded, onTopic)) this.#invoke(decoded.table, decoded.key, decoded.action, decoded.value, onTopic);
+      if (this.#inSequence(decoded, onTopic))
+        this.#deliver(decoded.table, decoded.key, decoded.action, decoded.value, onTopic, decoded.publisherId ?? "");
       return;
     }
     for (const event of decoded) {
@@ -232,7 +344,8 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
         continue;
       }
       this.#endBurst();
-      if (this.#inSequence(event, onTopic)) this.#invoke(event.table, event.key, event.action, event.value, onTopic);
+      if (this.#inSequence(event, onTopic))
+        this.#deliver(event.table, event.key, event.action, event.value, onTopic, event.publisherId ?? "");
     }
   }
 
@@ -310,7 +423,7 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
   protected dispatchSync(): void {
     this.#syncedAt = Date.now();
     this.stats.syncs += 1;
-    this.#invoke(null, null, SYNC_ACTION, null, null);
+    this.#deliver(null, null, SYNC_ACTION, null, null, null);
   }
 
   #endBurst(): void {
@@ -319,16 +432,64 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
     this.#burst = 0;
   }
 
-  #invoke(table: string | null, key: string | null, action: string, value: unknown, topic: string | null): void {
-    const callback = this.#callback;
-    if (callback === undefined) return;
+  /**
+   * Hands one event over at once when nothing is pending, else queues it on `lane` (a
+   * publisher; `null`: the `"sync"` barrier). Past the queue's capacity, a driver that
+   * cannot pause its transport loses the event: counted, and `"sync"` follows.
+   */
+  #deliver(table: string | null, key: string | null, action: string, value: unknown, topic: string | null, lane: string | null): void {
+    const queue = this.#queue;
+    if (queue.idle) {
+      const pending = this.#call(table, key, action, value, topic);
+      if (pending !== undefined) queue.track(pending, lane);
+      return;
+    }
+    if (!this.pausesTransport) {
+      if (queue.full) {
+        this.#overflow();
+        return;
+      }
+      if (this.#overflowing) {
+        this.#overflowing = false;
+        this.dispatchSync();
+      }
+    }
+    queue.push(table, key, action, value, topic, lane);
+  }
+
+  /** One event more than the queue holds, from a transport that cannot be paused. */
+  #overflow(): void {
+    this.stats.dropped += 1;
+    this.stats.overflowed += 1;
+    const now = Date.now();
+    if (now - this.#overflowLoggedAt >= OVERFLOW_LOG_INTERVAL_MS) {
+      this.#overflowLoggedAt = now;
+      this.logger.warn(
+        { overflowed: this.stats.overflowed },
+        "the event handler is behind and the queue is full: events are dropped and the subscriber resynchronises (counted in overflowed; logged at most every 10 s)",
+      );
+    }
+    if (this.#overflowing) return;
+    this.#overflowing = true;
+    void this.#queue.whenRoom()?.then(() => {
+      if (!this.#overflowing || this.#closed) return;
+      this.#overflowing = false;
+      this.dispatchSync();
+    });
+  }
+
+  /** Calls the handler; returns its promise, failures handled, when it returned one. */
+  #call(table: string | null, key: string | null, action: string, value: unknown, topic: string | null): PromiseLike<unknown> | undefined {
+    const handler = this.#handler;
+    if (handler === undefined) return undefined;
     this.stats.delivered += 1;
     try {
-      const result: unknown = callback(table, key, action, value, topic);
-      if (isPromiseLike(result)) result.then(undefined, (err: unknown) => this.#callbackFailed(err, table, key, action));
+      const result: unknown = handler(table, key, action, value, topic);
+      if (isPromiseLike(result)) return result.then(undefined, (err: unknown) => this.#callbackFailed(err, table, key, action));
     } catch (err: unknown) {
       this.#callbackFailed(err, table, key, action);
     }
+    return undefined;
   }
 
   #callbackFailed(err: unknown, table: string | null, key: string | null, action: string): void {
@@ -348,6 +509,21 @@ export abstract class SubscriberAgentBase implements SubscriberApi {
     if (this.#running) hook(item);
     return true;
   }
+}
+
+/** The object an {@link EventHandler} receives, before its table is known to the types. */
+type SubscriberEventLike = Parameters<EventHandler["onEvent"]>[0];
+
+function describe(value: unknown): string {
+  return value === null ? "null" : typeof value;
+}
+
+function positiveInteger(value: number | undefined, fallback: number, option: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new TypeError(`initialize(callback, options): options.${option} must be a positive integer (got ${String(value)})`);
+  }
+  return value;
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

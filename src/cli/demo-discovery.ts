@@ -14,6 +14,7 @@ import { Changes, until } from "../testing/until.js";
 import { demoDatabase, type DemoDatabase } from "./demo-database.js";
 import { SceneTally } from "./demo-discovery-tally.js";
 import { DemoService, type ServiceExit, type ServiceRecord } from "./demo-service.js";
+import { type CommonFlags, commandLogLevel } from "./args.js";
 import { createCliLogger } from "./log.js";
 import { untilSignal } from "./signals.js";
 
@@ -28,7 +29,8 @@ export interface DiscoveryDemoOptions {
   readonly source: DemoSource;
   /** Events per second each service is fed. */
   readonly rate: number;
-  readonly debug: boolean;
+  /** The command's flags: `--debug`, `--log-level`. */
+  readonly flags: CommonFlags;
 }
 
 /**
@@ -55,8 +57,13 @@ const STEP_TIMEOUT_MS = 20_000;
  * database and no etcd to start, `pub_sub_use_multiproc` false, a broker driver.
  */
 export async function runDiscoveryDemo(options: DiscoveryDemoOptions): Promise<number> {
-  const logger = createCliLogger({ json: false, name: "pubsub-demo", debug: options.debug });
   const resolved = await resolveConfig({ configPath: options.source.configPath, overrides: [...options.source.overrides] });
+  const logger = await createCliLogger({
+    json: false,
+    name: "pubsub-demo",
+    debug: options.flags.debug,
+    level: commandLogLevel(resolved.config, options.flags),
+  });
   await checkConfig(resolved, logger);
   const database = await demoDatabase(resolved);
   const scene = new DiscoveryScene(options, database, logger);
@@ -253,7 +260,7 @@ class DiscoveryScene {
       debug: (obj, msg) => base.debug(obj, msg),
       info: (obj, msg) => {
         onInfo(obj, msg);
-        if (this.#options.debug) base.info(obj, msg);
+        if (this.#options.flags.debug === true) base.info(obj, msg);
       },
       warn: (obj, msg) => base.warn(obj, msg),
       error: (obj, msg) => base.error(obj, msg),

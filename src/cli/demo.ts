@@ -94,7 +94,7 @@ export async function runDemo(args: readonly string[]): Promise<number> {
     }
     const rate = values.rate === undefined ? DISCOVERY_RATE : whole("--rate", values.rate, 1);
     const source = { configPath: values.config, overrides: values.set ?? [] };
-    return runDiscoveryDemo({ source, rate, debug: values.debug === true });
+    return runDiscoveryDemo({ source, rate, flags: values });
   }
   const workers = values.workers === undefined ? availableParallelism() : whole("--workers", values.workers, 1);
   const seconds = values.seconds === undefined ? undefined : whole("--seconds", values.seconds, 1);

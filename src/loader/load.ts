@@ -2,13 +2,18 @@ import {
   type DriverDescription,
   type DriverRole,
   type EventCallback,
+  type EventHandler,
+  type EventsOptions,
+  isIterable,
   type Logger,
   type PubSubConfig,
   type PublisherApi,
   SEND_ALL_TOPIC,
   type SubscriberApi,
+  type SubscriberEvent,
+  type TableMap,
 } from "../contract.js";
-import { ConfigError } from "../errors.js";
+import { ConfigError, StateError } from "../errors.js";
 import { createLogger } from "../logger.js";
 import { PublisherDiscovery, withDiscovery } from "../registry/publisher-discovery.js";
 import { createDatabase } from "./database.js";
@@ -18,17 +23,24 @@ import type { Origins } from "./validate.js";
 import { resolveConfig, type ResolveConfigOptions, type ResolvedConfig } from "./resolve-config.js";
 
 /** Options of {@link loadFromConfig}: where the config is, and what to build from it. */
-export interface LoadOptions extends ResolveConfigOptions {
+export interface LoadOptions<T extends object = TableMap> extends ResolveConfigOptions {
   /**
    * A config already resolved with `resolveConfig()`: used as it is, instead of
    * finding and resolving one from the other options.
    */
   resolved?: ResolvedConfig | undefined;
   /**
-   * When given, the subscriber is initialised with this callback and started
-   * (`daemonize()`); otherwise it is returned registered but not started.
+   * When given, the subscriber is initialised with this callback (positional, as
+   * Dragonflow's) or handler object (`{ onEvent(event) }`) and started (`daemonize()`),
+   * with the config's `subscriber_concurrency` and `subscriber_queue_size`; otherwise it
+   * is returned registered but not started.
    */
-  onEvent?: EventCallback | undefined;
+  onEvent?: EventCallback | EventHandler<T> | undefined;
+  /**
+   * Aborting it while loading rejects with the signal's reason (what was built is
+   * closed); aborting it later closes the agents, as {@link LoadedPubSub.close} does.
+   */
+  signal?: AbortSignal | undefined;
   /** Build a publisher. Default true. A node that only listens passes false. */
   publisher?: boolean | undefined;
   /** Build a subscriber. Default true. A process that only publishes passes false. */
@@ -37,8 +49,11 @@ export interface LoadOptions extends ResolveConfigOptions {
   logger?: Logger | undefined;
 }
 
-/** What {@link loadFromConfig} returns: ready agents, the effective config, one `close()`. */
-export interface LoadedPubSub {
+/**
+ * What {@link loadFromConfig} returns: ready agents, the effective config, one `close()`
+ * (also as `await using pubsub = await loadFromConfig()`).
+ */
+export interface LoadedPubSub<T extends object = TableMap> extends AsyncDisposable {
   /**
    * The effective, validated config. `publishers` is filled in: when the config names
    * none, with the network driver's default listen addresses (none with
@@ -54,7 +69,7 @@ export interface LoadedPubSub {
    * is true (through the publisher service), else from the network driver. Null when
    * `publisher: false` was passed.
    */
-  publisher: PublisherApi | null;
+  publisher: PublisherApi<T> | null;
   /**
    * The subscriber from the network driver, registered to exactly the configured
    * `topics` and `publishers`; started when `onEvent` was given. With
@@ -62,7 +77,15 @@ export interface LoadedPubSub {
    * lists when it starts, and follows the table while it runs. Null when
    * `subscriber: false`.
    */
-  subscriber: SubscriberApi | null;
+  subscriber: SubscriberApi<T> | null;
+  /**
+   * The subscriber's events for `for await`, started on the first `next()` (see
+   * `SubscriberAgentBase.events()`); ending the loop closes the subscriber.
+   *
+   * @throws {@link StateError} when there is no subscriber (`subscriber: false`), it
+   *   was started with `onEvent`, or its driver's subscriber cannot iterate.
+   */
+  events(options?: EventsOptions): AsyncIterableIterator<SubscriberEvent<T>>;
   /** Closes the publisher (flushing it) and the subscriber. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -81,9 +104,17 @@ export interface LoadedPubSub {
  * });
  * await pubsub.publisher?.sendEvent({ table: "lport", key: "p1", action: "create", value: "{}" });
  * await pubsub.close();
+ *
+ * // Typed tables, iteration, cancellation:
+ * await using typed = await loadFromConfig<{ lport: Port }>({ signal });
+ * for await (const event of typed.events({ signal })) {
+ *   if (event.table === "lport") console.log(event.value.mac); // value: Port
+ * }
  * ```
  */
-export async function loadFromConfig(options: LoadOptions = {}): Promise<LoadedPubSub> {
+export async function loadFromConfig<T extends object = TableMap>(options: LoadOptions<T> = {}): Promise<LoadedPubSub<T>> {
+  const { signal } = options;
+  signal?.throwIfAborted();
   const resolved = options.resolved ?? (await resolveConfig(options));
   const { config } = resolved;
   const logger = options.logger ?? createLogger({ level: config.log_level });
@@ -97,9 +128,11 @@ export async function loadFromConfig(options: LoadOptions = {}): Promise<LoadedP
   let publisher: PublisherApi | null = null;
   let subscriber: SubscriberApi | null = null;
   let closed = false;
+  const onAbort = (): void => void close().catch((err: unknown) => logger.error({ err }, "closing on abort failed"));
   const close = async (): Promise<void> => {
     if (closed) return;
     closed = true;
+    signal?.removeEventListener("abort", onAbort);
     const results = await Promise.allSettled([publisher?.close(), subscriber?.close()]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed !== undefined) throw failed.reason;
@@ -107,7 +140,9 @@ export async function loadFromConfig(options: LoadOptions = {}): Promise<LoadedP
 
   const drivers: Partial<Record<DriverRole, DriverDescription>> = {};
   let publishers: string[] = config.publishers ?? [];
+  signal?.addEventListener("abort", onAbort, { once: true });
   try {
+    signal?.throwIfAborted();
     if (wantPublisher) {
       drivers[publisherRole] = (await agents.driver(publisherRole)).description;
       publisher = await agents.publisher(publisherRole);
@@ -134,16 +169,41 @@ export async function loadFromConfig(options: LoadOptions = {}): Promise<LoadedP
         subscriber = withDiscovery(subscriber, discovery);
       }
       if (options.onEvent !== undefined) {
-        subscriber.initialize(options.onEvent);
+        subscriber.initialize(options.onEvent as EventCallback | EventHandler, {
+          concurrency: config.subscriber_concurrency,
+          queueSize: config.subscriber_queue_size,
+        });
         await subscriber.daemonize();
       }
     }
+    signal?.throwIfAborted();
   } catch (err: unknown) {
     await close().catch(() => undefined);
-    throw withOrigin(err, resolved.origins);
+    throw signal?.aborted === true ? signal.reason : withOrigin(err, resolved.origins);
   }
 
-  return { config: Object.freeze({ ...config, publishers }), filepath: resolved.filepath, drivers, publisher, subscriber, close };
+  const events = (eventsOptions: EventsOptions = {}): AsyncIterableIterator<SubscriberEvent<T>> => {
+    if (subscriber === null) throw new StateError("events(): loadFromConfig() was called with subscriber: false");
+    if (options.onEvent !== undefined)
+      throw new StateError("events(): the subscriber was started with onEvent; leave onEvent out to iterate");
+    if (!isIterable(subscriber)) {
+      throw new StateError(
+        `events(): the subscriber of pub_sub_driver '${config.pub_sub_driver}' cannot iterate; build it on SubscriberAgentBase`,
+      );
+    }
+    return subscriber.events({ queueSize: config.subscriber_queue_size, ...eventsOptions }) as AsyncIterableIterator<SubscriberEvent<T>>;
+  };
+
+  return {
+    config: Object.freeze({ ...config, publishers }),
+    filepath: resolved.filepath,
+    drivers,
+    publisher: publisher as PublisherApi<T> | null,
+    subscriber: subscriber as SubscriberApi<T> | null,
+    events,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
 }
 
 /**

@@ -1,4 +1,13 @@
-import { SYNC_ACTION, type EventCallback, type Logger, type NbDbApi, type SubscriberApi } from "../contract.js";
+import {
+  SYNC_ACTION,
+  type EventCallback,
+  type EventHandler,
+  type IterableSubscriber,
+  type Logger,
+  type NbDbApi,
+  type SubscriberApi,
+} from "../contract.js";
+import { SubscriberAgentBase } from "../agents/subscriber-base.js";
 import { DbOutage } from "./db-outage.js";
 import { isStale, parsePublisherRow, PUBLISHER_TABLE } from "./publisher-row.js";
 import { REGISTRY_MESSAGES } from "./messages.js";
@@ -61,13 +70,25 @@ export class PublisherDiscovery {
     return this.#reading;
   }
 
-  /** The callback to give the subscriber: follows `publisher` rows and `sync`, then calls `callback`. */
-  wrap(callback: EventCallback): EventCallback {
+  /** The handler to give the subscriber: follows `publisher` rows and `sync`, then calls `callback` (in the form it came in). */
+  wrap(callback: EventCallback | EventHandler): EventCallback | EventHandler {
+    if (typeof callback !== "function") {
+      return {
+        onEvent: (event) => {
+          this.#see(event.table, event.key, event.action, event.value);
+          return callback.onEvent(event);
+        },
+      };
+    }
     return (table, key, action, value, topic) => {
-      if (action === SYNC_ACTION) void this.refresh();
-      else if (table === PUBLISHER_TABLE && key !== null) this.#follow(key, action, value);
+      this.#see(table, key, action, value);
       return callback(table, key, action, value, topic);
     };
+  }
+
+  #see(table: string | null, key: string | null, action: string, value: unknown): void {
+    if (action === SYNC_ACTION) void this.refresh();
+    else if (table === PUBLISHER_TABLE && key !== null) this.#follow(key, action, value);
   }
 
   /** Stops following the table and closes the database connection. */
@@ -135,23 +156,26 @@ export class PublisherDiscovery {
  */
 export function withDiscovery<S extends SubscriberApi>(subscriber: S, discovery: PublisherDiscovery): S {
   let started: Promise<void> | undefined;
-  const overrides: Partial<SubscriberApi> = {
-    initialize: (callback) => subscriber.initialize(discovery.wrap(callback)),
-    daemonize: async () => {
+  const overrides: Partial<SubscriberApi & IterableSubscriber> = {
+    initialize: (callback, options) => subscriber.initialize(discovery.wrap(callback), options),
+    daemonize: async (options) => {
+      options?.signal?.throwIfAborted();
       started ??= discovery.start();
       await started;
-      await subscriber.daemonize();
+      await subscriber.daemonize(options);
     },
     close: async () => {
       await Promise.allSettled([discovery.close()]);
       await subscriber.close();
     },
   };
-  return new Proxy(subscriber, {
+  if (subscriber instanceof SubscriberAgentBase) overrides.events = (options) => subscriber.events(options, wrapped);
+  const wrapped = new Proxy(subscriber, {
     get(target, property) {
       if (Object.hasOwn(overrides, property)) return overrides[property as keyof SubscriberApi];
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
+  return wrapped;
 }

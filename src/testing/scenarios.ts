@@ -10,6 +10,7 @@ import {
   topicsWhileRunning,
   volume,
 } from "./delivery.js";
+import { abort, awaitedHandlers, iteration } from "./consuming.js";
 import type { ConformanceFeatures, ConformanceHarness } from "./harness.js";
 import { closeFlushes, closeTwice, failingCallback, garbage, peerRestart, startBeforeInitialize } from "./lifecycle.js";
 import type { Session } from "./session.js";
@@ -61,6 +62,9 @@ export const scenarios = Object.freeze({
   closeTwice: { title: "close() twice is safe; a closed publisher refuses events", run: closeTwice },
   startBeforeInitialize: { title: "a subscriber refuses to start before initialize()", run: startBeforeInitialize },
   failingCallback: { title: "a callback that throws or rejects does not stop the subscriber", run: failingCallback },
+  awaitedHandlers: { title: "an async handler is awaited: in order, concurrency bounded per publisher", run: awaitedHandlers },
+  iteration: { title: "for await over events(): objects in order, a small buffer, break closes", run: iteration },
+  abort: { title: "an AbortSignal stops daemonize() and ends events()", run: abort },
   garbage: { title: "garbage on the wire is dropped and the subscriber keeps receiving", feature: "garbage", run: garbage },
   peerRestart: { title: "the peer restarts: sync, then events flow again", feature: "restart", run: peerRestart },
 } satisfies Record<string, Scenario>);

@@ -91,3 +91,13 @@ export function recordingLogger() {
     error: at("error"),
   };
 }
+
+/**
+ * Turns the event loop (setImmediate, no timer) until `test()` holds, for states that
+ * change in promise callbacks and notify nothing (a handler's promise settled, a
+ * subscriber closed by an abort); fails after 1000 turns.
+ */
+export async function afterTurns(test) {
+  for (let i = 0; i < 1000 && !test(); i += 1) await new Promise((resolve) => setImmediate(resolve));
+  if (!test()) throw new Error(`not reached after 1000 event-loop turns: ${test}`);
+}

@@ -9,7 +9,7 @@ import { CLI } from "./cli.mjs";
 /** How long a wait may take before the test fails with the process's output. */
 const WAIT_MS = 20_000;
 
-/** A running `pubsub-run args...`. */
+/** A running `pubsub-run args...` (or `node script args...` with the `script` option). */
 export class CliProcess {
   stdout = [];
   stderr = [];
@@ -17,9 +17,9 @@ export class CliProcess {
   done = false;
   #changes = new Changes();
 
-  constructor(args, { env = {}, cwd } = {}) {
+  constructor(args, { env = {}, cwd, script = CLI } = {}) {
     this.args = args;
-    this.child = spawn(process.execPath, [CLI, ...args], {
+    this.child = spawn(process.execPath, [script, ...args], {
       cwd,
       env: { PATH: process.env.PATH, ...env },
       stdio: ["pipe", "pipe", "pipe"],

@@ -119,6 +119,8 @@ describe("config search places and formats", () => {
             publisher_multiproc_socket_group: "",
             pub_sub_use_multiproc: true,
             topics: ["D"],
+            subscriber_concurrency: 1,
+            subscriber_queue_size: 1000,
             drivers: {},
             nb_db_class: "",
             remote_db_hosts: ["127.0.0.1:2379"],

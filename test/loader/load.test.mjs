@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { loadFromConfig } from "../../dist/index.js";
-import { MEMORY_DRIVER, makeProject, recordingLogger } from "../helpers/fixtures.mjs";
+import { MEMORY_DRIVER, afterTurns, makeProject, recordingLogger } from "../helpers/fixtures.mjs";
 
 describe("loadFromConfig()", () => {
   let project;
@@ -152,5 +152,50 @@ describe("loadFromConfig()", () => {
     assert.equal(globalThis.__memoryPublishers.length, 1);
     assert.equal(globalThis.__memoryPublishers[0].initialized, true);
     assert.equal(globalThis.__memoryPublishers[0].closed, true);
+  });
+
+  describe("consuming", () => {
+    const memory = { overrides: { pub_sub_use_multiproc: false } };
+
+    it("events() starts the subscriber and yields event objects; await using closes everything", async () => {
+      const pubsub = await load(memory);
+      const events = pubsub.events();
+      const first = events.next();
+      await afterTurns(() => pubsub.subscriber.isRunning);
+      await pubsub.publisher.sendEvent({ table: "lport", key: "p1", action: "create", value: { mac: "m" } });
+      assert.deepEqual((await first).value, { table: "lport", key: "p1", action: "create", value: { mac: "m" }, topic: "D" });
+      await pubsub[Symbol.asyncDispose]();
+      assert.deepEqual(await events.next(), { value: undefined, done: true });
+      assert.equal(pubsub.subscriber.isRunning, false);
+      assert.equal(pubsub.publisher.closed, true);
+    });
+
+    it("onEvent gets subscriber_queue_size: past it, a driver that cannot pause counts the overflow", async () => {
+      const pending = [];
+      const pubsub = await load({
+        overrides: { ...memory.overrides, subscriber_queue_size: 1 },
+        onEvent: () => new Promise((resolve) => pending.push(resolve)),
+      });
+      try {
+        for (const key of ["1", "2", "3"]) await pubsub.publisher.sendEvent({ table: "t", key, action: "set", value: null });
+        assert.equal(pubsub.subscriber.stats.overflowed, 1);
+        assert.throws(() => pubsub.events(), { code: "PUBSUB_ERR_STATE", message: /started with onEvent/ });
+      } finally {
+        for (const resolve of pending) resolve();
+        await pubsub.close();
+      }
+    });
+
+    it("an aborted signal rejects with its reason; aborted later, it closes the agents", async () => {
+      const reason = new Error("aborted (expected by the test)");
+      await assert.rejects(load({ ...memory, signal: AbortSignal.abort(reason) }), (err) => err === reason);
+      assert.deepEqual(globalThis.__memoryDriverCalls, []);
+      const controller = new AbortController();
+      const pubsub = await load({ ...memory, signal: controller.signal, onEvent: () => undefined });
+      assert.equal(pubsub.subscriber.isRunning, true);
+      controller.abort();
+      await afterTurns(() => pubsub.publisher.closed);
+      assert.equal(pubsub.subscriber.isRunning, false);
+    });
   });
 });

@@ -12,6 +12,12 @@ export interface ReceiveLoopHooks {
   open(): Promise<ReceivingSocket>;
   /** Called with every message received, in order. Must not throw. */
   take(frames: Buffer[]): void;
+  /**
+   * Undefined while the owner keeps up; else a promise the loop awaits before it
+   * receives the next message, so the backlog stays in libzmq's bounded queues (the
+   * high-water marks) while the event handler is behind. Optional.
+   */
+  backlog?(): Promise<void> | undefined;
   /** The socket failed and a new one took its place: events may have been lost. */
   recovered(): void;
   /** Releases what {@link open} set up besides the socket (files). Optional. */
@@ -130,7 +136,11 @@ export class ReceiveLoop {
         }
         this.#received += 1;
         this.#hooks.take(frames);
-        if (turns.take()) await nextTurn();
+        const backlog = this.#hooks.backlog?.();
+        if (backlog !== undefined) {
+          await backlog;
+          turns.reset();
+        } else if (turns.take()) await nextTurn();
       }
     } catch (err: unknown) {
       if (!socket.closed) failure = err;

@@ -12,7 +12,10 @@ type RawHandler = (topic: Uint8Array, payload: Uint8Array) => void;
  * counted and dropped, the rest decoded and delivered (or handed on raw, see
  * {@link onRawFrames}, when the payload's first byte says it can be an event); sockets
  * live in {@link ReceiveLoop}s, which replace a failed socket and then give the
- * callback `"sync"`, because events may have been lost.
+ * callback `"sync"`, because events may have been lost. While the event handler is
+ * behind, a loop stops receiving ({@link pausesTransport}): the backlog waits in
+ * libzmq's queues, bounded by the high-water marks, and what the publisher cannot queue
+ * is counted there and becomes `"sync"` here through the sequence numbers.
  */
 export abstract class ZmqSubscriberBase extends SubscriberAgentBase implements RawFrameSource {
   protected readonly options: ZmqOptions;
@@ -30,6 +33,10 @@ export abstract class ZmqSubscriberBase extends SubscriberAgentBase implements R
     this.#raw = handler;
   }
 
+  protected override get pausesTransport(): boolean {
+    return true;
+  }
+
   /** A receive loop over the sockets `open` creates; `take` may intercept control messages. */
   protected loop(
     open: () => Promise<ReceivingSocket>,
@@ -39,6 +46,7 @@ export abstract class ZmqSubscriberBase extends SubscriberAgentBase implements R
     return new ReceiveLoop({
       open,
       take,
+      backlog: () => this.backlog(),
       recovered: () => this.dispatchSync(),
       retryIntervalMs: this.options.reconnect_interval_ms,
       logger: this.logger,
