@@ -17,9 +17,15 @@ export class CliProcess {
   done = false;
   #changes = new Changes();
 
-  constructor(args, { env = {}, cwd, script = CLI } = {}) {
+  /**
+   * `launcher`: words put before the node command, to run it elsewhere, e.g.
+   * `["ip", "netns", "exec", ns]` (see netns.mjs); they must exec node, not fork it, so
+   * signals reach the CLI.
+   */
+  constructor(args, { env = {}, cwd, script = CLI, launcher = [] } = {}) {
     this.args = args;
-    this.child = spawn(process.execPath, [script, ...args], {
+    const [command, ...before] = [...launcher, process.execPath];
+    this.child = spawn(command, [...before, script, ...args], {
       cwd,
       env: { PATH: process.env.PATH, ...env },
       stdio: ["pipe", "pipe", "pipe"],
