@@ -2,15 +2,17 @@
 // SUB loop. Counts measured events and reports when `expect` have come; in latency mode
 // also the publish -> callback latency of each (the first `warmup` events apart: the
 // process is still compiling and sizing its heap then); on "measure" its RSS after a GC.
+// With `metrics`, ours has a metrics registry (process metrics included) scraped every
+// second, as a Prometheus server would.
 import { unpack } from "msgpackr";
 import * as zmq from "zeromq";
-import { loadFromConfig } from "../../dist/index.js";
+import { createMetricsRegistry, loadFromConfig } from "../../dist/index.js";
 import { BENCH_TABLE, END_TABLE, PROBE_TABLE, TOPIC, nowNs } from "../lib/events.mjs";
 import { percentile } from "../lib/stats.mjs";
 import { rawBrokerSubscriber } from "./raw-brokers.mjs";
 import { closeWith, on, options, report } from "./role.mjs";
 
-const { impl, addresses, expect, latency = false, warmup = 0, overrides = {}, configPath, highWaterMark } = options;
+const { impl, addresses, expect, latency = false, warmup = 0, overrides = {}, configPath, highWaterMark, metrics = false } = options;
 
 let count = 0;
 let first = 0;
@@ -55,7 +57,13 @@ async function ours() {
     overrides: { ...overrides, publishers: addresses, topics: [TOPIC] },
     onEvent,
   });
-  return () => loaded.close();
+  if (!metrics) return () => loaded.close();
+  const registry = createMetricsRegistry({ subscriber: loaded.subscriber ?? undefined });
+  const scraper = setInterval(() => void registry.metrics(), 1_000);
+  return async () => {
+    clearInterval(scraper);
+    await loaded.close();
+  };
 }
 
 async function raw() {
