@@ -5,7 +5,9 @@
  * subscriber only counts; nothing is encoded or decoded. Probes go out until the
  * subscriber has one (ZeroMQ drops what a PUB sends before the subscription arrives),
  * then COUNT measured messages; the rate is COUNT over the time from the first
- * measured send to the last receipt, as the Node scenarios measure it.
+ * measured send to the last receipt, as the Node scenarios measure it. Queues are not
+ * bounded (high-water marks 0), so nothing is dropped; a subscriber that waits 10 s for a
+ * message says what it lost and exits 1.
  *
  * usage: zmq-loop PORT COUNT SIZE    prints: messages/s
  */
@@ -41,14 +43,19 @@ static void die(const char *what) {
 
 static void *subscriber(void *context) {
   void *socket = zmq_socket(context, ZMQ_SUB);
-  int hwm = 1000000;
+  int hwm = 0;
+  int timeout = 10000;
   if (zmq_setsockopt(socket, ZMQ_RCVHWM, &hwm, sizeof hwm) != 0) die("ZMQ_RCVHWM");
+  if (zmq_setsockopt(socket, ZMQ_RCVTIMEO, &timeout, sizeof timeout) != 0) die("ZMQ_RCVTIMEO");
   if (zmq_setsockopt(socket, ZMQ_SUBSCRIBE, "D", 1) != 0) die("ZMQ_SUBSCRIBE");
   if (zmq_connect(socket, endpoint) != 0) die("zmq_connect");
   char *buffer = malloc(size + 1);
   long received = 0;
   while (received < count) {
-    if (zmq_recv(socket, buffer, 8, 0) < 0) die("zmq_recv topic");
+    if (zmq_recv(socket, buffer, 8, 0) < 0) {
+      if (zmq_errno() == EAGAIN) fprintf(stderr, "zmq-loop: %ld of %ld messages received, none for 10 s\n", received, count);
+      die("zmq_recv topic");
+    }
     int n = zmq_recv(socket, buffer, size + 1, 0);
     if (n < 0) die("zmq_recv payload");
     if (buffer[0] == PROBE) atomic_store(&probed, 1);
@@ -75,7 +82,7 @@ int main(int argc, char **argv) {
   void *pub_context = zmq_ctx_new();
   void *sub_context = zmq_ctx_new();
   void *socket = zmq_socket(pub_context, ZMQ_PUB);
-  int hwm = 1000000;
+  int hwm = 0;
   if (zmq_setsockopt(socket, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0) die("ZMQ_SNDHWM");
   if (zmq_bind(socket, endpoint) != 0) die("zmq_bind");
 

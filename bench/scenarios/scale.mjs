@@ -97,7 +97,8 @@ async function publisherRole({ impl, port, cwd, socket }) {
       probing = true;
       while (probing) {
         await send({ table: PROBE, key: "p", action: "probe", value: null, topic: TOPIC });
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        // Every probe goes to every subscriber: at 4,000, one each 20 ms took both cores.
+        await new Promise((resolve) => setTimeout(resolve, 250));
       }
     } else if (message.type === "publish") {
       probing = false;
