@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import * as zmq from "zeromq";
 import { loadFromConfig } from "../../dist/index.js";
-import { encodeEvent } from "../../dist/wire.js";
+import { encodeStampedEvent, Stamper } from "../../dist/internal.js";
 import { END_TABLE, PROBE_TABLE, TOPIC, benchEvent, nowNs, padding, rawPayload } from "../lib/events.mjs";
 import { rawBrokerPublisher } from "./raw-brokers.mjs";
 import { closeWith, on, options, report } from "./role.mjs";
@@ -45,8 +45,8 @@ async function raw() {
   else socket.connect(connect);
   let batch = [];
   let sequence = 0;
-  const stamp = { publisherId: "0123456789abcdef", sequence: 0 };
-  const payloadOf = stamped ? (event) => encodeEvent(event, TOPIC, { ...stamp, sequence: (sequence += 1) }) : (event) => rawPayload(event);
+  const stamper = new Stamper("0123456789abcdef");
+  const payloadOf = stamped ? (event) => encodeStampedEvent(event, TOPIC, stamper, (sequence += 1)) : (event) => rawPayload(event);
   return {
     send: (event) => socket.send([topicFrame, payloadOf(event)]),
     // raw-multipart: `perMessage` payloads a message, frames [topic, p1, p2, ...]

@@ -2,8 +2,8 @@
 // SUB loop. Counts measured events and reports when `expect` have come; in latency mode
 // also the publish -> callback latency of each (the first `warmup` events apart: the
 // process is still compiling and sizing its heap then); on "measure" its RSS after a GC.
-// With `metrics`, ours has a metrics registry (process metrics included) scraped every
-// second, as a Prometheus server would.
+// With `metrics`, ours has a metrics registry scraped every second, as a Prometheus
+// server would: process metrics included, or with "counters" only the subscriber's.
 import { unpack } from "msgpackr";
 import * as zmq from "zeromq";
 import { createMetricsRegistry, loadFromConfig } from "../../dist/index.js";
@@ -58,7 +58,7 @@ async function ours() {
     onEvent,
   });
   if (!metrics) return () => loaded.close();
-  const registry = createMetricsRegistry({ subscriber: loaded.subscriber ?? undefined });
+  const registry = createMetricsRegistry({ subscriber: loaded.subscriber ?? undefined }, { processMetrics: metrics !== "counters" });
   const scraper = setInterval(() => void registry.metrics(), 1_000);
   return async () => {
     clearInterval(scraper);

@@ -4,8 +4,8 @@
 //   number, and nothing turns them off; so the row is the raw zeromq.js loop sending
 //   the payload ours sends (the stamped map) beside the same loop sending the bare map;
 // - zmq.curve: ours with CurveZMQ on, beside ours with it off;
-// - metrics: our subscriber with createMetricsRegistry (process metrics included)
-//   scraped every second, beside it without.
+// - metrics: our subscriber with createMetricsRegistry scraped every second, beside it
+//   without; with prom-client's process metrics and without them.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -63,6 +63,7 @@ export async function run({ count, size, rounds, progress }) {
           subscriber: { overrides: { zmq: { curve: curve.subscriber } } },
         }),
         "ours, metrics": ours({ subscriber: { metrics: true } }),
+        "ours, counters": ours({ subscriber: { metrics: "counters" } }),
       },
       progress,
     );
@@ -80,6 +81,13 @@ export async function run({ count, size, rounds, progress }) {
         "metrics: subscriber with createMetricsRegistry scraped every second, vs none",
         "events/s",
         medians["ours, metrics"],
+        medians.ours,
+      ),
+      row(
+        name,
+        "metrics: the same without process metrics (processMetrics: false), vs none",
+        "events/s",
+        medians["ours, counters"],
         medians.ours,
       ),
     ];
