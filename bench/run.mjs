@@ -39,7 +39,10 @@ const USAGE = `usage: npm run bench -- [options]
   --markdown FILE         also write the results as Markdown (docs/BENCHMARKS.md)
   --from FILE             run nothing: write --markdown from the results of an earlier
                           --json run (after editing bench/NOTES.md)
-  --help                  this text`;
+  --help                  this text
+
+  PUBSUB_BENCH_SUBSCRIBERS=N runs the scale scenario at one size (default: 100, 1,000
+  and 4,000 subscribers, about --count deliveries at each; 10 to 500 events each).`;
 
 function fail(message) {
   process.stderr.write(`bench: ${message.split("\n")[0]} (npm run bench -- --help lists the options)\n`);
