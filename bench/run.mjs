@@ -6,6 +6,7 @@ import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { machine, markdownTable, textTable } from "./lib/report.mjs";
 import * as batched from "./scenarios/batched.mjs";
+import * as costs from "./scenarios/costs.mjs";
 import * as direct from "./scenarios/direct.mjs";
 import * as fanout from "./scenarios/fanout.mjs";
 import * as faults from "./scenarios/faults.mjs";
@@ -17,7 +18,7 @@ import * as redis from "./scenarios/redis.mjs";
 import * as relayed from "./scenarios/relayed.mjs";
 import * as scale from "./scenarios/scale.mjs";
 
-const SCENARIOS = [direct, relayed, fanout, latency, loss, memory, batched, redis, nats, scale, faults];
+const SCENARIOS = [direct, relayed, fanout, latency, loss, memory, batched, costs, redis, nats, scale, faults];
 
 const USAGE = `usage: npm run bench -- [options]
 
@@ -38,7 +39,10 @@ const USAGE = `usage: npm run bench -- [options]
   --markdown FILE         also write the results as Markdown (docs/BENCHMARKS.md)
   --from FILE             run nothing: write --markdown from the results of an earlier
                           --json run (after editing bench/NOTES.md)
-  --help                  this text`;
+  --help                  this text
+
+  PUBSUB_BENCH_SUBSCRIBERS=N runs the scale scenario at one size (default: 100, 1,000
+  and 4,000 subscribers, about --count deliveries at each; 10 to 500 events each).`;
 
 function fail(message) {
   process.stderr.write(`bench: ${message.split("\n")[0]} (npm run bench -- --help lists the options)\n`);

@@ -5,6 +5,6 @@
  * @internal
  * @packageDocumentation
  */
-export { decodeEvents, decodePayload, encodeBatch, PayloadDecoder } from "./agents/codec.js";
+export { decodeEvents, decodePayload, encodeBatch, encodeStampedEvent, PayloadDecoder, Stamper } from "./agents/codec.js";
 export { SendQueue, type SendGrouping } from "./agents/send-queue.js";
 export { EXPIRED, within, type Expired } from "./agents/deadline.js";

@@ -32,7 +32,8 @@ export async function rotate(rounds, runs, progress) {
 
 /** A row of the results table. */
 export function row(scenario, variant, unit, ours, raw, { target, higherIsBetter = true, note } = {}) {
-  const ratio = raw === undefined || raw === null ? null : ours / raw;
+  // No ratio to a zero (events lost by both: 0/0) or to nothing.
+  const ratio = raw === undefined || raw === null || raw === 0 ? null : ours / raw;
   let pass = null;
   if (target !== undefined) pass = target.test({ ours, raw, ratio });
   return { scenario, variant, unit, ours, raw: raw ?? null, ratio, target: target?.text ?? null, pass, higherIsBetter, note: note ?? null };

@@ -52,9 +52,9 @@ export class PubsubRun {
   }
 
   /** Resolves with the first stderr line matching `pattern` after the first `from` lines. */
-  async waitForLine(pattern, what, from = 0) {
+  async waitForLine(pattern, what, from = 0, timeoutMs = WAIT_MS) {
     let found;
-    await this.waitUntil(() => (found = this.stderr.slice(from).find((line) => pattern.test(line))) !== undefined, what);
+    await this.waitUntil(() => (found = this.stderr.slice(from).find((line) => pattern.test(line))) !== undefined, what, timeoutMs);
     return found;
   }
 

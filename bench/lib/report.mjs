@@ -18,7 +18,7 @@ export function machine() {
 function format(value, unit) {
   if (value === null || value === undefined || Number.isNaN(value)) return "-";
   if (unit === "events/s" || unit === "events") return Math.round(value).toLocaleString("en-US");
-  if (unit === "µs" || unit === "MB") return value.toFixed(1);
+  if (unit === "µs" || unit === "MB" || unit === "KB") return value.toFixed(1);
   return String(value);
 }
 

@@ -5,13 +5,29 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import * as zmq from "zeromq";
 import { loadFromConfig } from "../../dist/index.js";
+import { encodeStampedEvent, Stamper } from "../../dist/internal.js";
 import { END_TABLE, PROBE_TABLE, TOPIC, benchEvent, nowNs, padding, rawPayload } from "../lib/events.mjs";
 import { rawBrokerPublisher } from "./raw-brokers.mjs";
 import { closeWith, on, options, report } from "./role.mjs";
 
 // `bind`: where a raw publisher binds (ZeroMQ) or the broker it publishes to; `connect`:
-// the ipc address a raw publisher pushes to instead (the raw relay's PULL socket).
-const { impl, bind, connect, count, size = 64, window = 1, rate, perMessage = 1, overrides = {}, configPath, highWaterMark } = options;
+// the ipc address a raw publisher pushes to instead (the raw relay's PULL socket);
+// `stamped`: a raw publisher sends the payload ours does, with a publisher id and a
+// sequence number after the five keys.
+const {
+  impl,
+  bind,
+  connect,
+  count,
+  size = 64,
+  window = 1,
+  rate,
+  perMessage = 1,
+  overrides = {},
+  configPath,
+  highWaterMark,
+  stamped = false,
+} = options;
 const pad = padding(size);
 const topicFrame = Buffer.from(TOPIC);
 
@@ -28,8 +44,11 @@ async function raw() {
   if (connect === undefined) await socket.bind(bind);
   else socket.connect(connect);
   let batch = [];
+  let sequence = 0;
+  const stamper = new Stamper("0123456789abcdef");
+  const payloadOf = stamped ? (event) => encodeStampedEvent(event, TOPIC, stamper, (sequence += 1)) : (event) => rawPayload(event);
   return {
-    send: (event) => socket.send([topicFrame, rawPayload(event)]),
+    send: (event) => socket.send([topicFrame, payloadOf(event)]),
     // raw-multipart: `perMessage` payloads a message, frames [topic, p1, p2, ...]
     sendMany: async (event) => {
       batch.push(rawPayload(event));

@@ -2,15 +2,28 @@
 // `for await` loop over events() instead of the callback) or a raw zeromq.js SUB loop. Counts measured events and reports when `expect` have come; in latency mode
 // also the publish -> callback latency of each (the first `warmup` events apart: the
 // process is still compiling and sizing its heap then); on "measure" its RSS after a GC.
+// With `metrics`, ours has a metrics registry scraped every second, as a Prometheus
+// server would: process metrics included, or with "counters" only the subscriber's.
 import { unpack } from "msgpackr";
 import * as zmq from "zeromq";
-import { loadFromConfig } from "../../dist/index.js";
+import { createMetricsRegistry, loadFromConfig } from "../../dist/index.js";
 import { BENCH_TABLE, END_TABLE, PROBE_TABLE, TOPIC, nowNs } from "../lib/events.mjs";
 import { percentile } from "../lib/stats.mjs";
 import { rawBrokerSubscriber } from "./raw-brokers.mjs";
 import { closeWith, on, options, report } from "./role.mjs";
 
-const { impl, addresses, expect, latency = false, warmup = 0, overrides = {}, configPath, highWaterMark, iterate = false } = options;
+const {
+  impl,
+  addresses,
+  expect,
+  latency = false,
+  warmup = 0,
+  overrides = {},
+  configPath,
+  highWaterMark,
+  iterate = false,
+  metrics = false,
+} = options;
 
 let count = 0;
 let first = 0;
@@ -55,11 +68,17 @@ async function ours() {
     overrides: { ...overrides, publishers: addresses, topics: [TOPIC] },
     ...(iterate ? {} : { onEvent }),
   });
-  if (!iterate) return () => loaded.close();
-  const loop = (async () => {
-    for await (const event of loaded.events()) onEvent(event.table, event.key, event.action, event.value, event.topic);
-  })();
+  const loop = iterate
+    ? (async () => {
+        for await (const event of loaded.events()) onEvent(event.table, event.key, event.action, event.value, event.topic);
+      })()
+    : undefined;
+  const registry = metrics
+    ? createMetricsRegistry({ subscriber: loaded.subscriber ?? undefined }, { processMetrics: metrics !== "counters" })
+    : undefined;
+  const scraper = registry === undefined ? undefined : setInterval(() => void registry.metrics(), 1_000);
   return async () => {
+    clearInterval(scraper);
     await loaded.close();
     await loop;
   };

@@ -1,81 +1,166 @@
-// 10. scale: N subscribers (PUBSUB_BENCH_SUBSCRIBERS, default 1,000; the target fleet is
-// 10,000) in processes of up to 300 each (a network subscriber takes three ZeroMQ
-// sockets per publisher, and libzmq allows 1,023 per process), on one network publisher with default
-// settings: the time until the publisher counts all N at start and after a SIGKILL and
-// a restart on the same port, then deliveries per second and events lost once all are
-// counted. One run (no raw side: the raw reference has no count of subscribers). This
-// file is also its child processes' script.
+// 10. scale: one publisher to 100, 1,000 and 4,000 subscribers (PUBSUB_BENCH_SUBSCRIBERS
+// picks one size; the target fleet is 10,000) in processes of up to 300 each (a network
+// subscriber takes three ZeroMQ sockets per publisher, and libzmq allows 1,023 per
+// process). At each size, three runs in the same process layout:
+// - ours: a network publisher with default settings. The time until it counts all N
+//   at start and after a SIGKILL and a restart on the same port, its RSS per
+//   subscriber, then deliveries per second and events lost once all are counted;
+// - raw: a plain zeromq.js PUB socket and a SUB socket per subscriber. It has no count
+//   of subscribers: it sends probes until every subscriber has one, then the same;
+// - service: `pubsub-run service --wait-subscribers N` with the subscribers on it and
+//   one multiproc worker publishing: deliveries per second.
+// One run per size (rounds do not apply). This file is also its child processes' script.
 import { fork } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { unpack } from "msgpackr";
+import * as zmq from "zeromq";
 import createZmqNetworkDriver from "../../dist/drivers/zmq.js";
-import { resolveConfig } from "../../dist/index.js";
+import { loadFromConfig, resolveConfig } from "../../dist/index.js";
 import { freePort } from "../../dist/testing.js";
 import { oursAtMost, row } from "../lib/compare.mjs";
+import { nowNs } from "../lib/events.mjs";
+import { PubsubRun } from "../lib/pubsub-run.mjs";
+import { CONFIG_PATH } from "../lib/topology.mjs";
 
 export const name = "scale";
-export const title = "scale: N subscribers (PUBSUB_BENCH_SUBSCRIBERS, default 1,000) counted at start and after a SIGKILL and restart";
+export const title = "scale: 100, 1,000 and 4,000 subscribers (PUBSUB_BENCH_SUBSCRIBERS picks one): ours, raw zeromq.js, the service";
 
 const SELF = fileURLToPath(import.meta.url);
+const STEPS = [100, 1_000, 4_000];
 const PER_PROCESS = 300;
-const EVENTS = 50;
-const DEADLINE_MS = 120_000;
+const TOPIC = "scale";
+const PROBE = "probe";
+/** Events each subscriber gets: --count deliveries in all, between 10 and 500 each. */
+const eventsFor = (count, subscribers) => Math.min(500, Math.max(10, Math.ceil(count / subscribers)));
+const DEADLINE_MS = 180_000;
+
+export function validate() {
+  const text = process.env.PUBSUB_BENCH_SUBSCRIBERS;
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  return Number.isInteger(value) && value > 0
+    ? undefined
+    : `PUBSUB_BENCH_SUBSCRIBERS: must be a whole number > 0 (got ${JSON.stringify(text)})`;
+}
+
+const network = (port) => ({ publisher_port: port, publisher_bind_address: "127.0.0.1", publisher_transport: "tcp" });
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 async function driverFor(port, cwd) {
-  const { config } = await resolveConfig({
-    cwd,
-    env: {},
-    overrides: { publisher_port: port, publisher_bind_address: "127.0.0.1", publisher_transport: "tcp" },
-  });
-  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+  const { config } = await resolveConfig({ cwd, env: {}, overrides: network(port) });
   return createZmqNetworkDriver(config, { logger: quiet });
 }
 
-async function publisherRole({ port, cwd }) {
-  const publisher = (await driverFor(port, cwd)).getPublisher();
-  await publisher.initialize();
+function rss() {
+  globalThis.gc?.();
+  return process.memoryUsage().rss;
+}
+
+// ---- child roles ---------------------------------------------------------------------
+
+/** A publisher: ours (the network driver), raw (a zeromq.js PUB socket) or a multiproc worker. */
+async function publisherRole({ impl, port, cwd, socket }) {
+  let send;
+  let whenSubscribers;
+  if (impl === "ours") {
+    const publisher = (await driverFor(port, cwd)).getPublisher();
+    await publisher.initialize();
+    send = (event) => publisher.sendEvent(event);
+    whenSubscribers = (count) => publisher.whenSubscribers(count);
+  } else if (impl === "worker") {
+    const loaded = await loadFromConfig({
+      configPath: CONFIG_PATH,
+      env: {},
+      subscriber: false,
+      overrides: { ...network(port), pub_sub_use_multiproc: true, publisher_multiproc_socket: socket },
+      logger: quiet,
+    });
+    send = (event) => loaded.publisher.sendEvent(event);
+  } else {
+    const pub = new zmq.Publisher({ linger: 0, sendHighWaterMark: 1e6 });
+    await pub.bind(`tcp://127.0.0.1:${port}`);
+    const topic = Buffer.from(TOPIC);
+    const { pack } = await import("msgpackr");
+    send = (event) => pub.send([topic, pack({ ...event, topic: TOPIC })]);
+  }
+  let probing = false;
   process.on("message", async (message) => {
     if (message.type === "when") {
-      await publisher.whenSubscribers(message.count);
-      process.send({ type: "counted", at: Date.now() });
+      await whenSubscribers(message.count);
+      process.send({ type: "counted", at: nowNs() });
+    } else if (message.type === "rss") {
+      process.send({ type: "rss", rss: rss() });
+    } else if (message.type === "probe") {
+      probing = true;
+      while (probing) {
+        await send({ table: PROBE, key: "p", action: "probe", value: null, topic: TOPIC });
+        // Every probe goes to every subscriber: at 4,000, one each 20 ms took both cores.
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
     } else if (message.type === "publish") {
-      const t0 = Date.now();
-      for (let i = 0; i < message.count; i += 1)
-        await publisher.sendEvent({ table: "scale", key: String(i), action: "set", value: i, topic: "scale" });
+      probing = false;
+      const t0 = nowNs();
+      for (let i = 0; i < message.count; i += 1) await send({ table: TOPIC, key: String(i), action: "set", value: i, topic: TOPIC });
       process.send({ type: "published", t0 });
     }
   });
-  process.send({ type: "ready" });
+  process.send({ type: "ready", rss: rss() });
 }
 
-async function subscribersRole({ port, count, cwd }) {
-  const driver = await driverFor(port, cwd);
+/** `count` subscribers in one process, ours or raw; "probed" once each has a probe, "done" once each has `expect` events. */
+async function subscribersRole({ impl, port, count, cwd }) {
   let received = 0;
   let last = 0;
-  const subscribers = [];
-  for (let i = 0; i < count; i += 1) {
-    const subscriber = driver.getSubscriber();
-    subscriber.initialize((table, key, action) => {
-      if (action === "sync") return;
+  let expected = Infinity;
+  const probed = new Set();
+  const onEvent = (index, table) => {
+    if (table === TOPIC) {
       received += 1;
-      last = Date.now();
-    });
-    subscriber.registerTopic("scale");
-    subscriber.registerListenAddress(`tcp://127.0.0.1:${port}`);
-    subscribers.push(subscriber);
+      last = nowNs();
+      if (received === expected) process.send({ type: "done", received, last });
+    } else if (table === PROBE && !probed.has(index)) {
+      probed.add(index);
+      if (probed.size === count) process.send({ type: "probed" });
+    }
+  };
+  if (impl === "ours") {
+    const driver = await driverFor(port, cwd);
+    const subscribers = [];
+    for (let i = 0; i < count; i += 1) {
+      const subscriber = driver.getSubscriber();
+      subscriber.initialize((table) => onEvent(i, table));
+      subscriber.registerTopic(TOPIC);
+      subscriber.registerListenAddress(`tcp://127.0.0.1:${port}`);
+      subscribers.push(subscriber);
+    }
+    await Promise.all(subscribers.map((subscriber) => subscriber.daemonize()));
+  } else {
+    for (let i = 0; i < count; i += 1) {
+      const sub = new zmq.Subscriber({ linger: 0, receiveHighWaterMark: 1e6 });
+      sub.subscribe(TOPIC);
+      sub.connect(`tcp://127.0.0.1:${port}`);
+      void (async () => {
+        for await (const [, payload] of sub) onEvent(i, unpack(payload).table);
+      })();
+    }
   }
-  await Promise.all(subscribers.map((subscriber) => subscriber.daemonize()));
   process.on("message", (message) => {
-    if (message.type === "report") process.send({ type: "received", received, last });
+    if (message.type === "expect") {
+      expected = message.count * count;
+      if (received >= expected) process.send({ type: "done", received, last });
+    } else if (message.type === "report") process.send({ type: "received", received, last });
   });
   process.send({ type: "ready" });
 }
 
+// ---- the parent ----------------------------------------------------------------------
+
 /** A forked role of this file, and a wait for its next message of a type (with a deadline). */
 function start(role, options) {
-  const child = fork(SELF, [role, JSON.stringify(options)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(SELF, [role, JSON.stringify(options)], { execArgv: ["--expose-gc"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const inbox = [];
   const waiters = [];
   child.on("message", (message) => {
@@ -86,83 +171,169 @@ function start(role, options) {
   child.once("exit", (code, signal) => {
     for (const waiter of waiters.splice(0)) waiter.reject(new Error(`scale: ${role} exited (${signal ?? code}) before ${waiter.type}`));
   });
-  const next = (type) => {
+  const next = (type, deadlineMs = DEADLINE_MS) => {
     const index = inbox.findIndex((message) => message.type === type);
     if (index >= 0) return Promise.resolve(inbox.splice(index, 1)[0]);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`scale: no ${type} from ${role} within ${DEADLINE_MS} ms`)), DEADLINE_MS);
+      const timer = setTimeout(() => reject(new Error(`scale: no ${type} from ${role} within ${deadlineMs} ms`)), deadlineMs);
       timer.unref();
       waiters.push({ type, resolve: (m) => (clearTimeout(timer), resolve(m)), reject });
     });
   };
-  return { child, next };
+  return { child, next, send: (message) => child.connected && child.send(message) };
 }
 
-export async function run({ progress }) {
-  const subscribers = Math.max(1, Math.round(Number(process.env.PUBSUB_BENCH_SUBSCRIBERS ?? 1000)));
-  const port = await freePort();
-  const cwd = await mkdtemp(join(tmpdir(), "pubsub-scale-"));
-  const children = [];
+/** Subscriber processes of up to PER_PROCESS subscribers each, `subscribers` in all. */
+function startGroups(impl, subscribers, port, cwd) {
+  const groups = [];
+  for (let left = subscribers; left > 0; left -= PER_PROCESS)
+    groups.push(start("subscribers", { impl, port, cwd, count: Math.min(PER_PROCESS, left) }));
+  return groups;
+}
+
+/**
+ * Has `publisher` send `events` to the groups and waits until each group has them all
+ * (or the deadline): deliveries per second from the first send to the last receipt, and
+ * the events lost.
+ */
+async function deliver(publisher, groups, events, subscribers) {
+  for (const group of groups) group.send({ type: "expect", count: events });
+  publisher.send({ type: "publish", count: events });
+  const { t0 } = await publisher.next("published");
+  let reports;
   try {
-    let publisher = start("publisher", { port, cwd });
-    children.push(publisher);
-    await publisher.next("ready");
-    const groups = [];
-    for (let left = subscribers; left > 0; left -= PER_PROCESS) {
-      const group = start("subscribers", { port, cwd, count: Math.min(PER_PROCESS, left) });
-      children.push(group);
-      groups.push(group);
-    }
-    const started = Date.now();
-    publisher.child.send({ type: "when", count: subscribers });
+    reports = await Promise.all(groups.map((group) => group.next("done", 60_000)));
+  } catch {
+    reports = await Promise.all(
+      groups.map((group) => {
+        group.send({ type: "report" });
+        return group.next("received");
+      }),
+    );
+  }
+  const received = reports.reduce((sum, report) => sum + report.received, 0);
+  const last = Math.max(...reports.map((report) => report.last));
+  return { rate: received / (Math.max(1, last - t0) / 1e9), lost: subscribers * events - received };
+}
+
+async function oursRun(subscribers, events, port, cwd, children, progress) {
+  let publisher = start("publisher", { impl: "ours", port, cwd });
+  children.push(publisher);
+  const { rss: before } = await publisher.next("ready");
+  const groups = startGroups("ours", subscribers, port, cwd);
+  children.push(...groups);
+  const started = nowNs();
+  publisher.send({ type: "when", count: subscribers });
+  await Promise.all(groups.map((group) => group.next("ready")));
+  const atStart = ((await publisher.next("counted")).at - started) / 1e6;
+  publisher.send({ type: "rss" });
+  const { rss: after } = await publisher.next("rss");
+  progress(`ours: ${subscribers} counted at start in ${Math.round(atStart)} ms`);
+
+  const killed = nowNs();
+  publisher.child.kill("SIGKILL");
+  await new Promise((resolve) => publisher.child.once("exit", resolve));
+  publisher = start("publisher", { impl: "ours", port, cwd });
+  children.push(publisher);
+  await publisher.next("ready");
+  publisher.send({ type: "when", count: subscribers });
+  const afterRestart = ((await publisher.next("counted")).at - killed) / 1e6;
+  progress(`ours: ${subscribers} counted again in ${Math.round(afterRestart)} ms`);
+  const { rate, lost } = await deliver(publisher, groups, events, subscribers);
+  return { atStart, afterRestart, rssPerSubscriber: (after - before) / subscribers / 1024, rate, lost };
+}
+
+async function rawRun(subscribers, events, port, cwd, children, progress) {
+  const publisher = start("publisher", { impl: "raw", port, cwd });
+  children.push(publisher);
+  const { rss: before } = await publisher.next("ready");
+  const groups = startGroups("raw", subscribers, port, cwd);
+  children.push(...groups);
+  await Promise.all(groups.map((group) => group.next("ready")));
+  publisher.send({ type: "probe" });
+  await Promise.all(groups.map((group) => group.next("probed")));
+  publisher.send({ type: "rss" });
+  const { rss: after } = await publisher.next("rss");
+  progress(`raw: ${subscribers} probed`);
+  const { rate, lost } = await deliver(publisher, groups, events, subscribers);
+  return { rssPerSubscriber: (after - before) / subscribers / 1024, rate, lost };
+}
+
+async function serviceRun(subscribers, events, port, cwd, children, progress) {
+  const socket = join(cwd, "publisher.sock");
+  const settings = { ...network(port), publisher_multiproc_socket: socket };
+  const service = new PubsubRun([
+    "service",
+    "--json",
+    "--wait-subscribers",
+    String(subscribers),
+    "--config",
+    CONFIG_PATH,
+    ...Object.entries(settings).flatMap(([key, value]) => ["--set", `${key}=${value}`]),
+  ]);
+  children.push({ child: { kill: () => service.kill("SIGKILL") } });
+  try {
+    await service.waitForLine(/"msg":"waiting for/, "waiting for subscribers");
+    const groups = startGroups("ours", subscribers, port, cwd);
+    children.push(...groups);
     await Promise.all(groups.map((group) => group.next("ready")));
-    const atStart = (await publisher.next("counted")).at - started;
-    progress(`${subscribers} counted at start in ${atStart} ms`);
-
-    const killed = Date.now();
-    publisher.child.kill("SIGKILL");
-    await new Promise((resolve) => publisher.child.once("exit", resolve));
-    publisher = start("publisher", { port, cwd });
-    children.push(publisher);
-    await publisher.next("ready");
-    publisher.child.send({ type: "when", count: subscribers });
-    const afterRestart = (await publisher.next("counted")).at - killed;
-    progress(`${subscribers} counted again in ${afterRestart} ms`);
-
-    publisher.child.send({ type: "publish", count: EVENTS });
-    const { t0 } = await publisher.next("published");
-    const expected = subscribers * EVENTS;
-    let received = 0;
-    let last = t0;
-    const deadline = Date.now() + DEADLINE_MS;
-    while (received < expected && Date.now() < deadline) {
-      const reports = await Promise.all(
-        groups.map((group) => {
-          group.child.send({ type: "report" });
-          return group.next("received");
-        }),
-      );
-      received = reports.reduce((sum, report) => sum + report.received, 0);
-      last = Math.max(...reports.map((report) => report.last));
-      if (received < expected) await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    const label = `${subscribers.toLocaleString("en-US")} subscribers`;
-    return [
-      row(name, `${label}: all counted at start`, "ms", atStart, null, { higherIsBetter: false, target: oursAtMost(30_000, "ms") }),
-      row(name, `${label}: all counted after SIGKILL + restart`, "ms", afterRestart, null, {
-        higherIsBetter: false,
-        target: oursAtMost(30_000, "ms"),
-      }),
-      row(name, `${label}: deliveries, ${EVENTS} events each`, "events/s", received / (Math.max(1, last - t0) / 1000), null),
-      row(name, `${label}: events lost once counted`, "events", expected - received, null, {
-        higherIsBetter: false,
-        target: { text: "= 0", test: ({ ours }) => ours === 0 },
-      }),
-    ];
+    await service.waitForLine(/"msg":"ready/, "ready", 0, DEADLINE_MS);
+    progress(`service: ${subscribers} counted`);
+    const worker = start("publisher", { impl: "worker", port, cwd, socket });
+    children.push(worker);
+    await worker.next("ready");
+    return await deliver(worker, groups, events, subscribers);
   } finally {
-    for (const { child } of children) child.kill("SIGKILL");
+    await service.stop();
+  }
+}
+
+async function size(subscribers, count, progress) {
+  const events = eventsFor(count, subscribers);
+  const cwd = await mkdtemp(join(tmpdir(), "pubsub-scale-"));
+  const runs = {};
+  try {
+    for (const [impl, once] of [
+      ["ours", oursRun],
+      ["raw", rawRun],
+      ["service", serviceRun],
+    ]) {
+      const children = [];
+      try {
+        runs[impl] = await once(subscribers, events, await freePort(), cwd, children, progress);
+      } finally {
+        for (const { child } of children) child.kill("SIGKILL");
+      }
+    }
+  } finally {
     await rm(cwd, { recursive: true, force: true });
   }
+  const { ours, raw, service } = runs;
+  const label = `${subscribers.toLocaleString("en-US")} subscribers`;
+  const slow = { higherIsBetter: false, target: oursAtMost(30_000, "ms") };
+  return [
+    row(name, `${label}: all counted at start`, "ms", Math.round(ours.atStart), null, slow),
+    row(name, `${label}: all counted after SIGKILL + restart`, "ms", Math.round(ours.afterRestart), null, slow),
+    row(name, `${label}: deliveries, ${events} events each`, "events/s", ours.rate, raw.rate),
+    row(name, `${label}: events lost once counted (raw: once probed)`, "events", ours.lost, raw.lost, {
+      higherIsBetter: false,
+      target: { text: "= 0", test: ({ ours: lost }) => lost === 0 },
+    }),
+    row(name, `${label}: publisher RSS per subscriber`, "KB", ours.rssPerSubscriber, raw.rssPerSubscriber, { higherIsBetter: false }),
+    row(name, `${label}: deliveries through pubsub-run service, vs raw PUB`, "events/s", service.rate, raw.rate),
+    row(name, `${label}: events lost through pubsub-run service`, "events", service.lost, null, {
+      higherIsBetter: false,
+      target: { text: "= 0", test: ({ ours: lost }) => lost === 0 },
+    }),
+  ];
+}
+
+export async function run({ count, progress }) {
+  const one = process.env.PUBSUB_BENCH_SUBSCRIBERS;
+  const steps = one === undefined ? STEPS : [Number(one)];
+  const rows = [];
+  for (const subscribers of steps) rows.push(...(await size(subscribers, count, (text) => progress(`${subscribers}: ${text}`))));
+  return rows;
 }
 
 const [role, roleOptions] = process.argv.slice(2);

@@ -1,5 +1,6 @@
 // The benchmark harness runs end to end: a tiny run of every scenario produces a row for
-// each, with figures, the loss scenario shows ours losing nothing, and the faults
+// each, with figures, the loss scenario shows ours losing nothing, scale at 100
+// subscribers loses nothing (ours, raw and through the service), and the faults
 // scenario loses nothing without a word. Not a speed test:
 // no figure here is compared with a threshold of time.
 import assert from "node:assert/strict";
@@ -47,6 +48,7 @@ describe("benchmark harness", () => {
     const scenarios = new Set(report.results.map((row) => row.scenario));
     assert.deepEqual([...scenarios].sort(), [
       "batched",
+      "costs",
       "direct",
       "fanout",
       "faults",
@@ -59,13 +61,24 @@ describe("benchmark harness", () => {
       "scale",
     ]);
     for (const row of report.results) {
-      if (row.variant.startsWith("skipped: ")) continue; // a broker server that is not installed
+      if (row.variant.includes("skipped: ")) continue; // a broker server or libzmq3-dev that is not installed
       assert.ok(Number.isFinite(row.ours), `${row.scenario} ${row.variant}: no figure for ours`);
-      if (row.raw !== null) assert.ok(Number.isFinite(row.ratio), `${row.scenario} ${row.variant}: no ratio`);
+      if (row.raw !== null && row.raw !== 0) assert.ok(Number.isFinite(row.ratio), `${row.scenario} ${row.variant}: no ratio`);
     }
     for (const row of report.results.filter((r) => r.scenario === "scale" && /events lost/.test(r.variant))) {
       assert.equal(row.ours, 0, `scale: ${row.variant}`);
     }
+    // libzmq's C loop beside direct, or the reason it was skipped (no compiler, no libzmq3-dev).
+    const limit = report.results.filter((row) => row.scenario === "direct" && /libzmq's C loop/.test(row.variant));
+    assert.ok(limit.length > 0, "direct: no row for libzmq's C loop");
+    for (const row of limit) assert.ok(row.variant.includes("skipped: ") || row.raw > 0, `direct: ${row.variant}: no figure`);
+    // scale at 100: ours beside raw zeromq.js, the publisher's RSS per subscriber, the service run.
+    const scale = (what) => report.results.find((row) => row.scenario === "scale" && row.variant.includes(what));
+    assert.ok(scale("deliveries, ").raw > 0, "scale: no raw zeromq.js side");
+    assert.ok(Number.isFinite(scale("RSS per subscriber").raw), "scale: no raw RSS per subscriber");
+    assert.ok(scale("deliveries through pubsub-run service").ours > 0, "scale: nothing through the service");
+    const costs = report.results.filter((row) => row.scenario === "costs").map((row) => row.variant.split(":")[0]);
+    assert.deepEqual(new Set(costs), new Set(["sequence numbers", "zmq.curve on, vs off", "metrics"]));
     const faults = report.results.filter((row) => row.scenario === "faults");
     for (const fault of ["service kill -9, restarted", "subscriber 2 SIGSTOP"]) {
       const rows = faults.filter((row) => row.variant.startsWith(fault));
