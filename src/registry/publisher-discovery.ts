@@ -10,6 +10,7 @@ import {
 import { SubscriberAgentBase } from "../agents/subscriber-base.js";
 import { DbOutage } from "./db-outage.js";
 import { isStale, parsePublisherRow, PUBLISHER_TABLE } from "./publisher-row.js";
+import { readTable } from "./read-table.js";
 import { REGISTRY_MESSAGES } from "./messages.js";
 
 /** Options of {@link PublisherDiscovery}. */
@@ -116,9 +117,8 @@ export class PublisherDiscovery {
     try {
       rows = new Map();
       const now = Date.now();
-      for (const key of await this.#db.getAllKeys(PUBLISHER_TABLE)) {
-        const value = await this.#db.getKey(PUBLISHER_TABLE, key);
-        const row = value === undefined ? undefined : parsePublisherRow(value);
+      for (const [key, value] of await readTable(this.#db, PUBLISHER_TABLE)) {
+        const row = parsePublisherRow(value);
         if (row !== undefined && !isStale(row, this.#options.timeoutMs, now)) rows.set(key, row.uri);
       }
       this.#outage.succeeded();

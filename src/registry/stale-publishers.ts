@@ -1,6 +1,7 @@
 import type { Logger, NbDbApi } from "../contract.js";
 import { isStale, parsePublisherRow, PUBLISHER_TABLE } from "./publisher-row.js";
 import { REGISTRY_MESSAGES } from "./messages.js";
+import { readTable } from "./read-table.js";
 
 /**
  * Deletes the rows of the `publisher` table whose `last_activity_timestamp` is older
@@ -15,10 +16,8 @@ export async function removeStalePublishers(
   now = Date.now(),
 ): Promise<number> {
   let removed = 0;
-  for (const key of await db.getAllKeys(PUBLISHER_TABLE)) {
+  for (const [key, value] of await readTable(db, PUBLISHER_TABLE)) {
     if (key === ownId) continue;
-    const value = await db.getKey(PUBLISHER_TABLE, key);
-    if (value === undefined) continue;
     const row = parsePublisherRow(value);
     if (row === undefined) {
       logger.warn({ key }, "the publisher table holds a row that is not a publisher; left alone");

@@ -1,5 +1,6 @@
 import type { DbChange, DbWatch, Logger, NbDbApi, PubSubEvent } from "../contract.js";
 import { DbOutage } from "./db-outage.js";
+import { readTable } from "./read-table.js";
 
 /** Options of {@link TableMonitor}. */
 export interface TableMonitorOptions {
@@ -95,11 +96,7 @@ export class TableMonitor {
   async #pollOnce(): Promise<void> {
     try {
       await this.#options.beforePoll?.();
-      const fresh = new Map<string, string>();
-      for (const key of await this.#db.getAllKeys(this.#table)) {
-        const value = await this.#db.getKey(this.#table, key);
-        if (value !== undefined) fresh.set(key, value);
-      }
+      const fresh = await readTable(this.#db, this.#table);
       this.#outage.succeeded();
       const old = this.#cache;
       this.#cache = fresh;
