@@ -221,7 +221,14 @@ export abstract class SubscriberAgentBase implements SubscriberApi, IterableSubs
     this.#closed = true;
     this.#running = false;
     clearInterval(this.#sweeper);
-    this.#queue.close();
+    const unhandled = this.#queue.close();
+    if (unhandled > 0) {
+      this.stats.dropped += unhandled;
+      this.logger.warn(
+        { unhandled, dropped: this.stats.dropped },
+        `closed with ${unhandled} events still queued for the handler: dropped (counted in dropped)`,
+      );
+    }
     this.#iterator?.closed();
     for (const unlisten of this.#unlisten.splice(0)) unlisten();
     await this.#starting?.catch(() => undefined);

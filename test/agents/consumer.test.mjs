@@ -83,6 +83,24 @@ async function running(options = {}, handler = () => undefined) {
 }
 
 describe("awaited handlers", () => {
+  it("close() with events still queued for a busy handler counts them as dropped and says so", async () => {
+    const h = gated();
+    const logger = recordingLogger();
+    const sub = new Fed({ logger });
+    sub.initialize(h.handler);
+    await sub.daemonize();
+    for (const key of ["1", "2", "3"]) sub.push("t", key);
+    assert.deepEqual(h.calls, ["1"]);
+    await sub.close();
+    assert.equal(sub.stats.dropped, 2);
+    assert.ok(
+      logger.records.some((r) => r.level === "warn" && /^closed with 2 events still queued for the handler: dropped/.test(r.msg)),
+      "a warning names the count",
+    );
+    await h.releaseAll();
+    assert.deepEqual(h.calls, ["1"], "nothing is handed over after close()");
+  });
+
   it("a synchronous callback is called for each event at once, positional arguments unchanged", async () => {
     const got = [];
     const sub = await running({}, (...args) => void got.push(args));
