@@ -94,6 +94,30 @@ describe("the batched IPC hop: the worker's side", () => {
     assert.equal(publisher.lost, 5_000, "unconfirmed events are counted when close() gives up");
   });
 
+  it("a service that confirms nothing: past 16 times zmq.multiproc_send_high_water_mark events, sendEvent waits, then rejects", async () => {
+    const path = join(await socketDir(), "publisher.sock");
+    const zmqOptions = { linger_ms: 100, multiproc_send_high_water_mark: 4, send_timeout_ms: 200 };
+    const config = await configFor({ publisher_multiproc_socket: path, zmq: zmqOptions });
+    const pull = new zmq.Pull();
+    pull.linger = 0;
+    await pull.bind(`ipc://${path}`);
+    const inbox = collect(pull);
+    const publisher = createZmqMultiprocDriver(config, quietContext("worker")).getPublisher();
+    try {
+      await publisher.initialize();
+      await awaitedBurst(publisher, 64);
+      await assert.rejects(publisher.sendEvent({ table: "burst", key: "64", action: "set", value: 64 }, "D"), {
+        code: "PUBSUB_ERR_SEND",
+        message:
+          /^zmq\.multiproc_send_high_water_mark: 64 events wait for the publisher service to confirm them, and none was confirmed for 200 ms/,
+      });
+      await inbox.until(() => eventsOf(inbox.messages, "burst").events.length === 64, "the 64 events sent");
+    } finally {
+      await publisher.close();
+      await inbox.close();
+    }
+  });
+
   it("zmq.multiproc_batch: false (and zmq.batch off) sends one event a message", async () => {
     const path = join(await socketDir(), "publisher.sock");
     const config = await configFor({ publisher_multiproc_socket: path, zmq: { linger_ms: 100, multiproc_batch: false } });

@@ -175,7 +175,8 @@ export class ZmqPushPublisher extends ZmqPublisherBase<zmq.Push> {
     if (this.#ready && window.events >= this.#earlyEvents) {
       // The service is behind: batching goes on once it confirmed some.
       this.#flush().catch(() => undefined);
-      return window.room(this.options.send_timeout_ms, this.#earlyEvents).then(() => this.write(topic, payload));
+      const option = "zmq.multiproc_send_high_water_mark";
+      return window.room(this.options.send_timeout_ms, this.#earlyEvents, option).then(() => this.write(topic, payload));
     }
     const key = this.#keyOf(topic);
     let gathered = this.#gathered;

@@ -121,16 +121,16 @@ export class ReplayWindow {
   /**
    * Resolves once there is room (fewer than `below` events, the window's size by
    * default); rejects with `PUBSUB_ERR_SEND` after `timeoutMs` (`zmq.send_timeout_ms`;
-   * -1: waits forever).
+   * -1: waits forever), naming `option`, the one that set `below`.
    */
-  async room(timeoutMs: number, below = this.#limit): Promise<void> {
+  async room(timeoutMs: number, below = this.#limit, option = "zmq.replay_window"): Promise<void> {
     const deadline = timeoutMs < 0 ? Infinity : Date.now() + timeoutMs;
     while (this.#events >= below) {
       if (this.#closedWith !== undefined) throw this.#closedWith;
       const left = deadline - Date.now();
       if (left <= 0 || !(await this.#changed(left))) {
         throw new SendError(
-          `zmq.replay_window: ${this.#events} events wait for the publisher service to confirm them, and none was confirmed for ${timeoutMs} ms (zmq.send_timeout_ms); is 'pubsub-run service' running?`,
+          `${option}: ${this.#events} events wait for the publisher service to confirm them, and none was confirmed for ${timeoutMs} ms (zmq.send_timeout_ms); is 'pubsub-run service' running?`,
         );
       }
     }
