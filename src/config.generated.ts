@@ -187,6 +187,10 @@ export interface PubSubOptions {
      */
     batch?: boolean;
     /**
+     * Batched IPC hop: a worker's multiproc publisher packs the events it is given in one turn of the event loop into one message to the publisher service, which relays them as a batch when zmq.batch is on and one event a message otherwise, so subscribers see no difference. Off, workers batch only with zmq.batch. A Dragonflow worker's plain PUSH is accepted either way.
+     */
+    multiproc_batch?: boolean;
+    /**
      * Batched wire mode: the most payload bytes one batched message carries.
      */
     batch_max_bytes?: number;

@@ -267,6 +267,15 @@ export function encodeBatch(payloads: readonly Uint8Array[]): Buffer {
   return Buffer.concat([header, ...payloads]);
 }
 
+/** Events in a payload, read from its first bytes: the length of a batch's array, else 1. */
+export function eventsInPayload(payload: Uint8Array): number {
+  const first = payload[0] ?? 0;
+  if ((first & 0xf0) === 0x90) return first & 0x0f;
+  if (first === 0xdc) return ((payload[1] ?? 0) << 8) + (payload[2] ?? 0);
+  if (first === 0xdd) return readUint32(payload, 1);
+  return 1;
+}
+
 /** True when `payload` holds one event (a MessagePack map), so it may join a batch. */
 export function isSingleEventPayload(payload: Uint8Array): boolean {
   const first = payload[0];

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { PubSubError, SendError, StateError } from "../errors.js";
 import { type PublisherApi, type PubSubEvent, type RawFrameSink, resolveTopic } from "../contract.js";
+import { batchItems } from "./batch-items.js";
 import { encodeBatch, encodeStampedEvent, encodeTopic, isSingleEventPayload, Stamper } from "./codec.js";
 import { within } from "./deadline.js";
 import { SendQueue, type SendGrouping } from "./send-queue.js";
@@ -34,7 +35,9 @@ export interface PublisherAgentOptions {
    * Batched wire mode: when more than one event waits in the queue, events on the same
    * topic go out together as one message whose payload is a MessagePack array of them,
    * up to this many payload bytes. One event when idle, many under load. Only
-   * subscribers of this project read batches. 0 (the default) sends every event alone.
+   * subscribers of this project read batches. 0 (the default) sends every event alone,
+   * and a batch handed to `sendFrames` (relayed from a batching worker) goes out one
+   * event a message, as plain peers read them.
    */
   batchMaxBytes?: number;
 }
@@ -66,6 +69,12 @@ function batching(maxBytes: number, write: (message: Message) => Promise<void>):
       return write([first[0], encodeBatch(messages.map(([, payload]) => payload))]);
     },
   };
+}
+
+/** True when `payload` starts a MessagePack array: a batch of events. */
+function isArrayPayload(payload: Uint8Array): boolean {
+  const first = payload[0] ?? 0;
+  return (first & 0xf0) === 0x90 || first === 0xdc || first === 0xdd;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -105,6 +114,8 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
   readonly #lingerMs: number;
   readonly #lingerOption: string;
   readonly #unsentHint: string;
+  /** Batches given to `sendFrames` go out one event a message (this publisher does not batch). */
+  readonly #splitsBatches: boolean;
   #state: State = "new";
   #opening: Promise<void> | undefined;
   #released = false;
@@ -114,6 +125,7 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
     this.#lingerOption = options.lingerOption ?? "the linger time";
     this.#unsentHint = options.unsentHint === undefined ? "" : `; ${options.unsentHint}`;
     const maxBytes = options.batchMaxBytes ?? 0;
+    this.#splitsBatches = maxBytes <= 0;
     const write = (frames: [Uint8Array, Uint8Array]): Promise<void> => this.#write(frames);
     this.#queue = new SendQueue(write, maxBytes > 0 ? batching(maxBytes, write) : undefined, (err) => this.#refused(err));
   }
@@ -213,7 +225,26 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
   // failure into the caller's error with #refused.
   #write([topic, payload]: [Uint8Array, Uint8Array]): Promise<void> {
     if (this.#released) return Promise.reject(new SendError(this.#gaveUp()));
+    if (this.#splitsBatches && isArrayPayload(payload)) return this.#writeItems(topic, payload);
     return this.write(topic, payload);
+  }
+
+  /**
+   * A batch relayed to a publisher that does not batch: its events go out one a message,
+   * in order, each as it was packed. One that fails does not stop the rest; the first
+   * failure is the batch's.
+   */
+  async #writeItems(topic: Uint8Array, batch: Uint8Array): Promise<void> {
+    let failure: { err: unknown } | undefined;
+    for (const item of batchItems(batch) ?? [batch]) {
+      if (this.#released) throw new SendError(this.#gaveUp());
+      try {
+        await this.write(topic, item);
+      } catch (err: unknown) {
+        failure ??= { err };
+      }
+    }
+    if (failure !== undefined) throw failure.err;
   }
 
   #refused(err: unknown): unknown {

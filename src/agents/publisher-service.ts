@@ -1,4 +1,5 @@
 import { createStderrLogger } from "../logger.js";
+import { eventsInPayload } from "./codec.js";
 import { TransportError } from "../errors.js";
 import {
   isDrainable,
@@ -19,9 +20,9 @@ const FAILURE_LOG_INTERVAL_MS = 1_000;
 
 /** Counters of a {@link PublisherService}; read them with {@link PublisherService.stats}. */
 export interface PublisherServiceStats {
-  /** Events the network publisher accepted. */
+  /** Events the network publisher accepted (each event of a batch counts). */
   relayed: number;
-  /** Events the network publisher refused (each one is logged). */
+  /** Events the network publisher refused (logged at most once a second; every event of a refused batch counts). */
   failed: number;
   /** Events still queued in the network publisher. */
   queued: number;
@@ -73,8 +74,9 @@ export interface PublisherServiceOptions {
  * publishes into the multiproc driver's subscriber (the inbox) and publishes them with
  * the network driver's publisher (the outbox). When both drivers speak the shared wire
  * format ({@link isRawFrameSource} / {@link isRawFrameSink}) the frames are relayed as
- * they came, without decoding; otherwise each event goes through the callback and
- * `sendEvent`. Either way the order of each worker's events is kept. A `"sync"` from the
+ * they came, without decoding (a batch from a batching worker goes on as a batch when
+ * the network publisher batches, else one event a message); otherwise each event goes
+ * through the callback and `sendEvent`. Either way the order of each worker's events is kept. A `"sync"` from the
  * inbox (its transport failed and events may have been lost) is passed on to the
  * network on the send-to-all topic, so every subscriber resynchronises.
  *
@@ -192,14 +194,15 @@ export class PublisherService {
   }
 
   #track(sent: Promise<void>, topic?: Uint8Array, payload?: Uint8Array): void {
-    this.#accepted += 1;
+    const events = payload === undefined ? 1 : eventsInPayload(payload);
+    this.#accepted += events;
     sent.then(
       () => {
-        this.#relayed += 1;
+        this.#relayed += events;
         if (payload !== undefined && topic !== undefined) this.#confirm?.(topic, payload);
       },
       (err: unknown) => {
-        this.#failed += 1;
+        this.#failed += events;
         const now = Date.now();
         if (now - this.#failureLoggedAt < FAILURE_LOG_INTERVAL_MS) return;
         this.#failureLoggedAt = now;

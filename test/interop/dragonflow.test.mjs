@@ -11,6 +11,7 @@ import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import createZmqNetworkDriver from "../../dist/drivers/zmq.js";
 import createZmqMultiprocDriver from "../../dist/drivers/zmq-multiproc.js";
+import { PublisherService } from "../../dist/index.js";
 import { decodeEvent, encodeEvent, encodeTopic } from "../../dist/wire.js";
 import { Changes, Collector, freePort, until } from "../../dist/testing.js";
 import { configFor, quietContext, socketDir } from "../helpers/zmq.mjs";
@@ -268,6 +269,41 @@ describe("our network publisher -> a Dragonflow subscriber", () => {
       seenByPython(forAll, "D"),
       seenByPython(forTenant, "tenant-a"),
     ]);
+  });
+});
+
+describe("a batching worker of ours -> our publisher service -> a Dragonflow subscriber", () => {
+  test("the service splits the worker's batches: one plain event a message, in order", needsPython, async (t) => {
+    const dir = await socketDir();
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const port = await freePort();
+    const config = await configFor({
+      publisher_port: port,
+      publisher_bind_address: "127.0.0.1",
+      publisher_multiproc_socket: join(dir, "publisher.sock"),
+    });
+    assert.equal(config.zmq.multiproc_batch, true, "the IPC hop batches by default");
+    const multiproc = createZmqMultiprocDriver(config, quietContext("multiproc"));
+    const network = createZmqNetworkDriver(config, quietContext("network"));
+    const service = new PublisherService(multiproc.getSubscriber(), network.getPublisher(), { logger: quietContext("service").logger });
+    t.after(() => service.stop());
+    await service.start();
+    const worker = multiproc.getPublisher();
+    await worker.initialize();
+    t.after(() => worker.close());
+    const peer = startPeer(t, ["sub", `tcp://127.0.0.1:${port}`, "D"]);
+    await probeUntilReady(worker, [peer]);
+
+    const events = Array.from({ length: 50 }, (_, i) => ({ table: "lport", key: `port-${i}`, action: "set", value: { i } }));
+    const relayedBefore = service.stats.relayed;
+    // Awaited one by one, in one turn of the event loop: the worker sends them as one batch.
+    for (const event of events) await worker.sendEvent(event, "D");
+    await worker.sendEvent({ table: END_TABLE, key: null, action: "end", value: null }, "D");
+    await peer.exited();
+
+    // A batch would print as a list, which asDragonflowReads refuses.
+    assert.deepEqual(asDragonflowReads(peer.lines), [{ ready: true }, ...events.map((event) => seenByPython(event, "D"))]);
+    assert.ok(service.stats.relayed - relayedBefore >= events.length);
   });
 });
 

@@ -147,6 +147,7 @@ describe("config search places and formats", () => {
               publisher_heartbeat_interval_ms: 10_000,
               batch: false,
               batch_max_bytes: 262_144,
+              multiproc_batch: true,
               max_message_bytes: 16_777_216,
               backlog: 4096,
               heartbeat_timeout_ms: 6_000,

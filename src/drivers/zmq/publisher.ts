@@ -21,13 +21,16 @@ export abstract class ZmqPublisherBase<S extends SendingSocket> extends Publishe
   /** The largest frame peers take (`zmq.max_message_bytes`); Infinity for no limit. */
   readonly #maxFrameBytes: number;
 
-  /** @param unsentHint - added to the error of an event that could not be sent (see {@link PublisherAgentBase}). */
-  constructor(options: ZmqOptions, unsentHint?: string) {
+  /**
+   * @param unsentHint - added to the error of an event that could not be sent (see {@link PublisherAgentBase}).
+   * @param batched - packs waiting events into one message (default `zmq.batch`, the network's mode).
+   */
+  constructor(options: ZmqOptions, unsentHint?: string, batched = options.batch) {
     super({
       lingerMs: options.linger_ms,
       lingerOption: "zmq.linger_ms",
       // A batch never grows past what subscribers take.
-      batchMaxBytes: options.batch ? Math.min(options.batch_max_bytes, options.max_message_bytes || Infinity) : 0,
+      batchMaxBytes: batched ? Math.min(options.batch_max_bytes, options.max_message_bytes || Infinity) : 0,
       ...(unsentHint === undefined ? {} : { unsentHint }),
     });
     this.options = options;

@@ -27,6 +27,8 @@ export class ReplayWindow {
   #events = 0;
   readonly #confirmed = new Map<string, number>();
   #waiters: (() => void)[] = [];
+  /** Set by {@link close}: what waits for room gets it. */
+  #closedWith: Error | undefined;
 
   constructor(limit: number) {
     this.#limit = Math.max(1, limit);
@@ -35,6 +37,11 @@ export class ReplayWindow {
   /** Events sent and not confirmed. */
   get events(): number {
     return this.#events;
+  }
+
+  /** Messages sent (or about to be) and not confirmed: a batch counts once. */
+  get messages(): number {
+    return this.#entries.length - this.#head;
   }
 
   /** True while another message may be added. */
@@ -50,6 +57,20 @@ export class ReplayWindow {
     this.#entries.push({ topic, payload, key, sequence: stamp.sequence, events });
     this.#events += events;
     return true;
+  }
+
+  /**
+   * The last `count` messages kept (single events on one topic, not sent yet) go out as
+   * one: they become one message, `payload`, whose sequence is the last one's.
+   */
+  merge(count: number, payload: Uint8Array): void {
+    const n = Math.min(count, this.#entries.length - this.#head);
+    if (n < 2) return;
+    const merged = this.#entries.splice(this.#entries.length - n, n);
+    const last = merged[n - 1] as Unconfirmed;
+    let events = 0;
+    for (const entry of merged) events += entry.events;
+    this.#entries.push({ topic: last.topic, payload, key: last.key, sequence: last.sequence, events });
   }
 
   /** The service relayed everything on topic `key` up to `sequence`; call {@link settle} after a message of them. */
@@ -76,6 +97,10 @@ export class ReplayWindow {
     } else {
       this.#head = head;
     }
+    this.#wake();
+  }
+
+  #wake(): void {
     if (this.#waiters.length > 0) {
       const waiters = this.#waiters;
       this.#waiters = [];
@@ -94,19 +119,27 @@ export class ReplayWindow {
   }
 
   /**
-   * Resolves once there is room; rejects with `PUBSUB_ERR_SEND` after `timeoutMs`
-   * (`zmq.send_timeout_ms`; -1: waits forever).
+   * Resolves once there is room (fewer than `below` events, the window's size by
+   * default); rejects with `PUBSUB_ERR_SEND` after `timeoutMs` (`zmq.send_timeout_ms`;
+   * -1: waits forever), naming `option`, the one that set `below`.
    */
-  async room(timeoutMs: number): Promise<void> {
+  async room(timeoutMs: number, below = this.#limit, option = "zmq.replay_window"): Promise<void> {
     const deadline = timeoutMs < 0 ? Infinity : Date.now() + timeoutMs;
-    while (!this.hasRoom) {
+    while (this.#events >= below) {
+      if (this.#closedWith !== undefined) throw this.#closedWith;
       const left = deadline - Date.now();
       if (left <= 0 || !(await this.#changed(left))) {
         throw new SendError(
-          `zmq.replay_window: ${this.#events} events wait for the publisher service to confirm them, and none was confirmed for ${timeoutMs} ms (zmq.send_timeout_ms); is 'pubsub-run service' running?`,
+          `${option}: ${this.#events} events wait for the publisher service to confirm them, and none was confirmed for ${timeoutMs} ms (zmq.send_timeout_ms); is 'pubsub-run service' running?`,
         );
       }
     }
+  }
+
+  /** The publisher closed: every wait for room ends at once, rejected with `reason`. */
+  close(reason: Error): void {
+    this.#closedWith = reason;
+    this.#wake();
   }
 
   /** Resolves true once every message was confirmed, false after `timeoutMs` (-1: no limit). */

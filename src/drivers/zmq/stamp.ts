@@ -8,21 +8,13 @@
 
 export { stampAt as stampOf, type StampAt } from "../../agents/codec.js";
 import { readUint32, type StampAt } from "../../agents/codec.js";
+export { eventsInPayload as eventsIn } from "../../agents/codec.js";
 
 const ID_BYTES = 16;
 
 /** The publisher id of a stamp, as text. */
 export function idOf(payload: Uint8Array, stamp: StampAt): string {
   return Buffer.from(payload.buffer, payload.byteOffset + stamp.idAt, ID_BYTES).toString("latin1");
-}
-
-/** Events in a payload: the length of a batch's array, else 1. */
-export function eventsIn(payload: Uint8Array): number {
-  const first = payload[0] ?? 0;
-  if ((first & 0xf0) === 0x90) return first & 0x0f;
-  if (first === 0xdc) return ((payload[1] ?? 0) << 8) + (payload[2] ?? 0);
-  if (first === 0xdd) return readUint32(payload, 1);
-  return 1;
 }
 
 /** A sequence as the 8 bytes of an acknowledgement frame. */
