@@ -186,6 +186,9 @@ describe("PublisherService: sync", () => {
       const { got } = await networkSubscriber(session, network, port);
       await waitForFlow(worker, [got]);
       assert.equal(got.syncs, 0);
+      // No worker is connected while the inbox's socket closes: libzmq 4.3.5 can abort the
+      // process (pipe.cpp:355) when a socket closes under a live peer of the same process.
+      await worker.close();
       inbox.sockets[0].close();
       await got.until(() => got.syncs === 1, "the sync the service passes on");
       assert.deepEqual(
@@ -193,7 +196,8 @@ describe("PublisherService: sync", () => {
         { table: null, key: null, action: "sync", value: null, topic: "D" },
       );
       assert.equal(inbox.stats.syncs, 1);
-      await worker.sendEvent({ table: "t", key: "after", action: "set", value: null });
+      const next = await session.publisher({ api: workers, address: `ipc://${socket}` });
+      await next.sendEvent({ table: "t", key: "after", action: "set", value: null });
       await got.until(() => got.count("t") === 1, "an event through the replaced inbox socket");
     } finally {
       await session.close();
