@@ -11,10 +11,10 @@ import createZmqMultiprocDriver from "../../dist/drivers/zmq-multiproc.js";
 import { PublisherService } from "../../dist/index.js";
 import { encodeEvent } from "../../dist/wire.js";
 import { encodeBatch } from "../../dist/internal.js";
-import { Changes, Session, freePort, until, waitForFlow } from "../../dist/testing.js";
+import { Session, freePort, until, waitForFlow } from "../../dist/testing.js";
 import createTcpDriver from "../../examples/tcp-driver/tcp-driver.mjs";
 import { recordingLogger } from "../helpers/fixtures.mjs";
-import { configFor, quietContext, rawPush, socketDir } from "../helpers/zmq.mjs";
+import { collect, configFor, quietContext, rawPush, socketDir } from "../helpers/zmq.mjs";
 
 /** A zmq multiproc inbox and a zmq network outbox: the pair that relays raw frames; `session` stops the service. */
 async function zmqService(session) {
@@ -36,27 +36,7 @@ function rawSubscriber(port) {
   socket.linger = 0;
   socket.subscribe("D");
   socket.connect(`tcp://127.0.0.1:${port}`);
-  const messages = [];
-  const changes = new Changes();
-  const reading = (async () => {
-    try {
-      for await (const frames of socket) {
-        messages.push(frames);
-        changes.notify();
-      }
-    } catch {
-      // closed
-    }
-  })();
-  return {
-    messages,
-    changes,
-    until: (test, what) => until(test, what, { changes, status: () => `${messages.length} messages arrived` }),
-    async close() {
-      socket.close();
-      await reading;
-    },
-  };
+  return collect(socket);
 }
 
 /** Pushes probes into the inbox until one reaches `sub`: every connection and subscription is in place. */

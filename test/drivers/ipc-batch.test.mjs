@@ -11,40 +11,15 @@ import createZmqMultiprocDriver from "../../dist/drivers/zmq-multiproc.js";
 import { PublisherService } from "../../dist/index.js";
 import { decodeEvent } from "../../dist/wire.js";
 import { decodeEvents } from "../../dist/internal.js";
-import { Changes, Session, freePort, until } from "../../dist/testing.js";
+import { Session, freePort, until } from "../../dist/testing.js";
 import { processStarter } from "../helpers/process.mjs";
-import { configFor, quietContext, socketDir, topologyFlags } from "../helpers/zmq.mjs";
+import { collect, configFor, quietContext, socketDir, topologyFlags } from "../helpers/zmq.mjs";
 
 const start = processStarter();
 
 /** Sends `count` events of table `table`, each awaited, as a loop in a worker would. */
 async function awaitedBurst(publisher, count, table = "burst") {
   for (let i = 0; i < count; i += 1) await publisher.sendEvent({ table, key: String(i), action: "set", value: i }, "D");
-}
-
-/** A raw socket's messages, read as they come, with a way to wait for them. */
-function collect(socket) {
-  const messages = [];
-  const changes = new Changes();
-  const reading = (async () => {
-    try {
-      for await (const frames of socket) {
-        messages.push(frames);
-        changes.notify();
-      }
-    } catch {
-      // closed
-    }
-  })();
-  return {
-    messages,
-    changes,
-    until: (test, what) => until(test, what, { changes, status: () => `${messages.length} messages arrived` }),
-    async close() {
-      socket.close();
-      await reading;
-    },
-  };
 }
 
 /** The events of table `table` in `messages`, with how many messages carried them. */

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after } from "node:test";
 import * as zmq from "zeromq";
 import { resolveConfig } from "../../dist/index.js";
-import { freePort, waitForFlow } from "../../dist/testing.js";
+import { Changes, freePort, until, waitForFlow } from "../../dist/testing.js";
 import { makeProject, recordingLogger } from "./fixtures.mjs";
 
 const emptyProject = await makeProject();
@@ -63,6 +63,31 @@ export async function rawPublisher(address) {
   socket.linger = 0;
   await socket.bind(address);
   return { send: (frames) => socket.send(frames), close: async () => socket.close() };
+}
+
+/** A raw socket's messages, read as they come, with a way to wait for them; `close()` closes the socket. */
+export function collect(socket) {
+  const messages = [];
+  const changes = new Changes();
+  const reading = (async () => {
+    try {
+      for await (const frames of socket) {
+        messages.push(frames);
+        changes.notify();
+      }
+    } catch {
+      // closed
+    }
+  })();
+  return {
+    messages,
+    changes,
+    until: (test, what) => until(test, what, { changes, status: () => `${messages.length} messages arrived` }),
+    async close() {
+      socket.close();
+      await reading;
+    },
+  };
 }
 
 /** A raw PUSH socket connected to `address`: a worker written without this package. */
