@@ -116,7 +116,9 @@ export class ZmqSubSubscriber extends ZmqSubscriberBase implements ConnectionAwa
       socket.curveSecretKey = this.#curve.secretKey;
       this.#retryWhenRefused(socket, uri);
     }
-    this.#reconnectWhenDropped(socket, uri);
+    // Without a limit libzmq drops nothing for its size: no monitor is needed (it costs two
+    // sockets per connection, and its events while a herd reconnects).
+    if (this.options.max_message_bytes > 0) this.#reconnectWhenDropped(socket, uri);
     socket.subscribe(HELLO);
     for (const topic of this.topics) socket.subscribe(topic);
     socket.connect(uri);
