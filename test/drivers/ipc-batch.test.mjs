@@ -34,6 +34,21 @@ function eventsOf(messages, table) {
   return { events, carriers };
 }
 
+/**
+ * Waits for `count` events of the burst at `reader` (a collect()ed raw socket), checks that
+ * they came in batches (at most one message per 10 events) and in order, and returns them.
+ */
+async function batchedBurst(reader, count, where) {
+  await reader.until(() => eventsOf(reader.messages, "burst").events.length >= count, `${count} events at ${where}`);
+  const { events, carriers } = eventsOf(reader.messages, "burst");
+  assert.ok(carriers <= count / 10, `expected batches, got ${carriers} messages for ${count} events`);
+  assert.deepEqual(
+    events.map((event) => Number(event.key)),
+    [...Array(count).keys()],
+  );
+  return events;
+}
+
 describe("the batched IPC hop: the worker's side", () => {
   it("is on by default: a burst of awaited sends reaches the service as fewer messages than events, all in order", async () => {
     const path = join(await socketDir(), "publisher.sock");
@@ -49,13 +64,7 @@ describe("the batched IPC hop: the worker's side", () => {
       await publisher.initialize();
       const count = 5_000;
       await awaitedBurst(publisher, count);
-      await inbox.until(() => eventsOf(inbox.messages, "burst").events.length >= count, `${count} events at the raw PULL`);
-      const { events, carriers } = eventsOf(inbox.messages, "burst");
-      assert.ok(carriers <= count / 10, `expected batches, got ${carriers} messages for ${count} events`);
-      assert.deepEqual(
-        events.map((event) => Number(event.key)),
-        [...Array(count).keys()],
-      );
+      const events = await batchedBurst(inbox, count, "the raw PULL");
       assert.deepEqual(
         events.map((event) => event.sequence),
         Array.from({ length: count }, (_, i) => i + 1),
@@ -176,13 +185,7 @@ describe("the batched IPC hop: the service relays", () => {
       const { worker, sub } = await relay(session, { batch: true });
       const count = 3_000;
       await awaitedBurst(worker, count);
-      await sub.until(() => eventsOf(sub.messages, "burst").events.length >= count, `${count} events at the raw SUB`);
-      const { events, carriers } = eventsOf(sub.messages, "burst");
-      assert.ok(carriers <= count / 10, `expected batches, got ${carriers} messages for ${count} events`);
-      assert.deepEqual(
-        events.map((event) => Number(event.key)),
-        [...Array(count).keys()],
-      );
+      await batchedBurst(sub, count, "the raw SUB");
     } finally {
       await session.close();
     }
