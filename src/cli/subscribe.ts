@@ -4,6 +4,7 @@ import { UsageError } from "../errors.js";
 import { hasStats, isConnectionAware, type SubscriberApi, type SubscriberStats, SYNC_ACTION } from "../contract.js";
 import type { MetricsServer } from "../metrics/server.js";
 import { commandLogLevel, parseCommandArgs } from "./args.js";
+import { LineOutput } from "./line-output.js";
 import { createCliLogger } from "./log.js";
 import { METRICS_OPTION, metricsListen, serveMetrics } from "./metrics.js";
 import { untilSignal } from "./signals.js";
@@ -35,7 +36,10 @@ Options:
       --debug           print stack traces on errors; implies --log-level debug
   -h, --help            show this help
 
-Stops cleanly on SIGINT or SIGTERM (exit 0).
+A reader slower than the events holds the subscriber back: it stops reading while
+stdout is full, and what the transport's queues cannot hold meanwhile is counted as
+missed and announced with a sync line. Stops cleanly on SIGINT or SIGTERM (exit 0);
+exits 1 when stdout fails (the reader went away).
 `;
 
 /** `pubsub-run subscribe`: print events as JSON lines. */
@@ -58,6 +62,8 @@ export async function runSubscribe(args: readonly string[]): Promise<number> {
   let seen = 0;
   let finish: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (finish = resolve));
+  const out = new LineOutput(process.stdout);
+  out.onFailed(() => finish());
   const resolved = await resolveConfig({
     configPath: values.config,
     overrides: [...(values.set ?? []), ...Object.entries(overrides).map(([k, v]) => `${k}=${JSON.stringify(v)}`)],
@@ -96,12 +102,14 @@ export async function runSubscribe(args: readonly string[]): Promise<number> {
     await pubsub.close();
     await metrics?.close();
   };
+  // The handler returns the write's promise while stdout is full: the subscriber waits.
   subscriber.initialize((table, key, action, value, topic) => {
-    if (count !== undefined && seen >= count) return;
-    process.stdout.write(`${eventLine({ table, key, action, value, topic })}\n`);
-    if (action === SYNC_ACTION && table === null) return;
+    if (count !== undefined && seen >= count) return undefined;
+    const written = out.write(`${eventLine({ table, key, action, value, topic })}\n`);
+    if (action === SYNC_ACTION && table === null) return written;
     seen += 1;
     if (count !== undefined && seen >= count) finish();
+    return written;
   });
   try {
     await subscriber.daemonize();
@@ -118,7 +126,11 @@ export async function runSubscribe(args: readonly string[]): Promise<number> {
   signals.dispose();
   await closeAll();
   if (hasStats(subscriber)) process.stderr.write(`pubsub-run subscribe: stopped; ${statsLine(subscriber.stats)}\n`);
-  return 0;
+  const failed = out.failed;
+  if (failed === undefined) return 0;
+  const code = (failed as NodeJS.ErrnoException).code ?? failed.message;
+  process.stderr.write(`pubsub-run subscribe: stdout failed (${code}) after ${out.written} lines: the reader went away; stopped\n`);
+  return 1;
 }
 
 /** The subscriber's counters as the last stderr line shows them: `delivered 10, syncs 1, gaps 1, missed 3, ...`. */
