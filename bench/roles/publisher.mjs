@@ -13,7 +13,9 @@ import { closeWith, on, options, report } from "./role.mjs";
 // `bind`: where a raw publisher binds (ZeroMQ) or the broker it publishes to; `connect`:
 // the ipc address a raw publisher pushes to instead (the raw relay's PULL socket);
 // `stamped`: a raw publisher sends the payload ours does, with a publisher id and a
-// sequence number after the five keys.
+// sequence number after the five keys; `unstamped`: ours sends the bare five-key map
+// through `sendFrames` (the publisher service's relay path), the same queue and socket
+// without the stamp, so the row beside `sendEvent` is what the stamp costs ours.
 const {
   impl,
   bind,
@@ -27,6 +29,7 @@ const {
   configPath,
   highWaterMark,
   stamped = false,
+  unstamped = false,
 } = options;
 const pad = padding(size);
 const topicFrame = Buffer.from(TOPIC);
@@ -34,7 +37,8 @@ const topicFrame = Buffer.from(TOPIC);
 async function ours() {
   const loaded = await loadFromConfig({ configPath, env: {}, subscriber: false, overrides });
   const publisher = loaded.publisher;
-  return { send: (event) => publisher.sendEvent(event), close: () => loaded.close() };
+  const send = unstamped ? (event) => publisher.sendFrames(topicFrame, rawPayload(event)) : (event) => publisher.sendEvent(event);
+  return { send, close: () => loaded.close() };
 }
 
 async function raw() {

@@ -1,8 +1,11 @@
 // 12. costs: what each option costs on the `direct` topology, a row each, the figure
 // with the option beside the same run without it (in the raw column) and their ratio:
 // - sequence numbers: every event of ours carries its publisher's id and a sequence
-//   number, and nothing turns them off; so the row is the raw zeromq.js loop sending
-//   the payload ours sends (the stamped map) beside the same loop sending the bare map;
+//   number, and no option turns them off; so the rows are the raw zeromq.js loop
+//   sending the payload ours sends (the stamped map) beside the same loop sending the
+//   bare map, and ours (`sendEvent`) beside ours sending the bare map through
+//   `sendFrames`, at --size and at 256-byte values (both sizes past zeromq.js's 128-byte
+//   copy threshold there, stamped or not);
 // - zmq.curve: ours with CurveZMQ on, beside ours with it off;
 // - metrics: our subscriber with createMetricsRegistry scraped every second, beside it
 //   without; with prom-client's process metrics and without them.
@@ -14,6 +17,8 @@ import { rotate, row } from "../lib/compare.mjs";
 import { deliveredRate, runOnce } from "../lib/topology.mjs";
 
 export const name = "costs";
+/** A value size past zeromq.js's 128-byte copy threshold with or without the stamp. */
+const LARGE_VALUE = 256;
 export const title = "costs: sequence numbers, zmq.curve, metrics, each beside the same run without";
 
 /** A publisher key pair and a subscriber key pair in `dir`, and the curve sections using them. */
@@ -58,6 +63,9 @@ export async function run({ count, size, rounds, progress }) {
         raw: raw(false),
         "raw, stamped": raw(true),
         ours: ours(),
+        "ours, unstamped": ours({ publisher: { unstamped: true } }),
+        "ours, 256": ours({ publisher: { size: LARGE_VALUE } }),
+        "ours, unstamped, 256": ours({ publisher: { unstamped: true, size: LARGE_VALUE } }),
         "ours, curve": ours({
           publisher: { overrides: { zmq: { curve: curve.publisher } } },
           subscriber: { overrides: { zmq: { curve: curve.subscriber } } },
@@ -74,6 +82,20 @@ export async function run({ count, size, rounds, progress }) {
         "events/s",
         medians["raw, stamped"],
         medians.raw,
+      ),
+      row(
+        name,
+        "sequence numbers: ours (sendEvent), vs ours sending the bare map (sendFrames)",
+        "events/s",
+        medians.ours,
+        medians["ours, unstamped"],
+      ),
+      row(
+        name,
+        `sequence numbers at ${LARGE_VALUE}-byte values: ours (sendEvent), vs ours sending the bare map`,
+        "events/s",
+        medians["ours, 256"],
+        medians["ours, unstamped, 256"],
       ),
       row(name, "zmq.curve on, vs off", "events/s", medians["ours, curve"], medians.ours),
       row(
