@@ -6,6 +6,8 @@ interface Waiting {
   readonly value: unknown;
   readonly topic: string | null;
   readonly lane: string | null;
+  /** Called once the handler is done with the event (its promise settled), if given. */
+  readonly done: (() => void) | undefined;
 }
 
 /**
@@ -70,18 +72,36 @@ export class DeliveryQueue {
     return this.size >= this.#capacity;
   }
 
-  /** Counts a promise the handler returned for an event of `lane` as pending, until it settles. */
-  track(pending: PromiseLike<unknown>, lane: string | null): void {
+  /**
+   * Counts a promise the handler returned for an event of `lane` as pending, until it
+   * settles; then calls `done`.
+   */
+  track(pending: PromiseLike<unknown>, lane: string | null, done?: () => void): void {
     this.#active += 1;
     if (lane === null) this.#barrier = true;
     else this.#busy.add(lane);
-    pending.then(() => this.#settled(lane));
+    pending.then(() => {
+      done?.();
+      this.#settled(lane);
+    });
   }
 
-  /** Queues one event; it is handed over as soon as its lane and the concurrency allow. */
-  push(table: string | null, key: string | null, action: string, value: unknown, topic: string | null, lane: string | null): void {
+  /**
+   * Queues one event; it is handed over as soon as its lane and the concurrency allow,
+   * and `done` is called once the handler is done with it (never when the queue is
+   * closed before).
+   */
+  push(
+    table: string | null,
+    key: string | null,
+    action: string,
+    value: unknown,
+    topic: string | null,
+    lane: string | null,
+    done?: () => void,
+  ): void {
     if (this.#closed) return;
-    this.#waiting.push({ table, key, action, value, topic, lane });
+    this.#waiting.push({ table, key, action, value, topic, lane, done });
     this.#pump();
   }
 
@@ -122,7 +142,8 @@ export class DeliveryQueue {
       if (index < 0) break;
       const item = this.#take(index);
       const pending = this.#call(item.table, item.key, item.action, item.value, item.topic);
-      if (pending !== undefined) this.track(pending, item.lane);
+      if (pending !== undefined) this.track(pending, item.lane, item.done);
+      else item.done?.();
     }
     if (this.#room !== undefined && this.size <= this.#capacity / 2) this.#freeRoom();
   }

@@ -324,36 +324,47 @@ export abstract class SubscriberAgentBase implements SubscriberApi, IterableSubs
    * undecodable ones are counted and dropped (see {@link dropUndecodable}); the rest go
    * to the callback with the topic they arrived on. A batched payload (an array of
    * events) delivers each of its events in order; a bad item is dropped alone.
+   * `handled`, when given, is called once the handler is done with every event of the
+   * message (a promise it returned settled), or at once when none is delivered; never
+   * for events still queued when the subscriber closes.
    */
-  protected receive(topic: string | Uint8Array, payload: Uint8Array): void {
+  protected receive(topic: string | Uint8Array, payload: Uint8Array, handled?: () => void): void {
     let decoded: WireEvent | (WireEvent | WireFormatError)[];
     let onTopic: string;
     try {
       onTopic = typeof topic === "string" ? topic : this.#topicDecoder.decode(topic);
       if (!this.acceptsTopic(onTopic)) {
         this.stats.dropped += 1;
+        handled?.();
         return;
       }
       decoded = this.#payloadDecoder.decode(payload);
     } catch (err: unknown) {
       this.dropUndecodable(err);
+      handled?.();
       return;
     }
     if (!Array.isArray(decoded)) {
       this.#endBurst();
       if (this.#inSequence(decoded, onTopic))
-        this.#deliver(decoded.table, decoded.key, decoded.action, decoded.value, onTopic, decoded.publisherId ?? "");
+        this.#deliver(decoded.table, decoded.key, decoded.action, decoded.value, onTopic, decoded.publisherId ?? "", handled);
+      else handled?.();
       return;
     }
+    // A batch is handled once each of its events delivered is (one hold more until all are handed over).
+    let holds = 1;
+    const one = handled === undefined ? undefined : () => (holds -= 1) === 0 && handled();
     for (const event of decoded) {
       if (event instanceof WireFormatError) {
         this.dropUndecodable(event);
         continue;
       }
       this.#endBurst();
-      if (this.#inSequence(event, onTopic))
-        this.#deliver(event.table, event.key, event.action, event.value, onTopic, event.publisherId ?? "");
+      if (!this.#inSequence(event, onTopic)) continue;
+      holds += 1;
+      this.#deliver(event.table, event.key, event.action, event.value, onTopic, event.publisherId ?? "", one);
     }
+    one?.();
   }
 
   /**
@@ -444,16 +455,26 @@ export abstract class SubscriberAgentBase implements SubscriberApi, IterableSubs
    * publisher; `null`: the `"sync"` barrier). Past the queue's capacity, a driver that
    * cannot pause its transport loses the event: counted, and `"sync"` follows.
    */
-  #deliver(table: string | null, key: string | null, action: string, value: unknown, topic: string | null, lane: string | null): void {
+  #deliver(
+    table: string | null,
+    key: string | null,
+    action: string,
+    value: unknown,
+    topic: string | null,
+    lane: string | null,
+    done?: () => void,
+  ): void {
     const queue = this.#queue;
     if (queue.idle) {
       const pending = this.#call(table, key, action, value, topic);
-      if (pending !== undefined) queue.track(pending, lane);
+      if (pending !== undefined) queue.track(pending, lane, done);
+      else done?.();
       return;
     }
     if (!this.pausesTransport) {
       if (queue.full) {
         this.#overflow();
+        done?.();
         return;
       }
       if (this.#overflowing) {
@@ -461,7 +482,7 @@ export abstract class SubscriberAgentBase implements SubscriberApi, IterableSubs
         this.dispatchSync();
       }
     }
-    queue.push(table, key, action, value, topic, lane);
+    queue.push(table, key, action, value, topic, lane, done);
   }
 
   /** One event more than the queue holds, from a transport that cannot be paused. */

@@ -27,7 +27,9 @@ const SOCKET_OPTION = "publisher_multiproc_socket";
  *
  * It acknowledges what it relayed to each worker of this project and drops the events a
  * worker sends again (see {@link AckSender}, bound at `<publisher_multiproc_socket>.ack`):
- * when it delivers decoded events, once its callback returned; when it hands raw frames
+ * when it delivers decoded events, once the callback is done with them (a promise it
+ * returned settled: an event still waiting for a busy callback when the subscriber
+ * closes is not confirmed, and its worker sends it again); when it hands raw frames
  * on, once the service says the network publisher accepted them
  * ({@link confirmOnRelay}). A plain PUSH worker (Dragonflow's) gets no acknowledgement and
  * its events are relayed at most once.
@@ -72,8 +74,8 @@ export class ZmqPullSubscriber extends ZmqSubscriberBase implements DrainableSub
       return;
     }
     if (!this.#acks.admit(topic, payload)) return;
-    super.take(frames);
-    if (!this.#confirmsOnRelay) this.#acks.confirm(topic, payload);
+    if (this.#confirmsOnRelay) super.take(frames);
+    else super.take(frames, () => this.#acks.confirm(topic, payload));
   }
 
   /** The endpoint every worker's publisher connects to. */

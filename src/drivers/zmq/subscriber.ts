@@ -54,15 +54,20 @@ export abstract class ZmqSubscriberBase extends SubscriberAgentBase implements R
     });
   }
 
-  /** Delivers one message, or counts and drops it when it is not `[topic, payload]`. */
-  protected take(frames: Buffer[]): void {
+  /**
+   * Delivers one message, or counts and drops it when it is not `[topic, payload]`;
+   * `handled` as {@link SubscriberAgentBase.receive} takes it (a raw relay: once handed on).
+   */
+  protected take(frames: Buffer[], handled?: () => void): void {
     const [topic, payload] = frames;
     if (frames.length !== 2 || topic === undefined || payload === undefined) {
       this.dropUndecodable(new WireFormatError(`expected 2 frames [topic, payload], got ${frames.length}`));
+      handled?.();
     } else if (this.#raw !== undefined) {
       if (this.acceptRaw(payload)) this.#raw(topic, payload);
+      handled?.();
     } else {
-      this.receive(topic, payload);
+      this.receive(topic, payload, handled);
     }
   }
 }
