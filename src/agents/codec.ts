@@ -52,12 +52,16 @@ export interface WireEvent extends PubSubEvent {
  * @throws {@link SendError} when the value cannot be encoded.
  */
 export function encodeEvent(update: PubSubEvent, topic: string, stamp?: EventStamp): Buffer {
-  const body = encodeBody(update, topic);
+  const body = encodeEventBody(update, topic);
   return stamp === undefined ? body : new Stamper(stamp.publisherId).stamp(body, stamp.sequence);
 }
 
-/** The five-key map of an event. @throws {@link SendError} when the value cannot be encoded. */
-function encodeBody(update: PubSubEvent, topic: string): Buffer {
+/**
+ * The five-key map of an event, as a {@link Stamper} stamps it.
+ *
+ * @throws {@link SendError} when the value cannot be encoded.
+ */
+export function encodeEventBody(update: PubSubEvent, topic: string): Buffer {
   try {
     const value = widenIntegers(update.value);
     return packr.pack({ table: update.table, key: update.key, action: update.action, value, topic });
@@ -81,6 +85,13 @@ const FIXMAP_5 = 0x85;
 const FIXMAP_7 = 0x87;
 
 /**
+ * A message a publisher sends: the topic frame, and an event's five-key body with the
+ * sequence to stamp it with (see {@link Stamper}), or (sequence 0) a payload complete
+ * as it is.
+ */
+export type OutgoingMessage = readonly [topic: Uint8Array, payload: Uint8Array, sequence: number];
+
+/**
  * Stamps the payloads of one publisher: appends `seq` and `publisher_id` to the
  * five-key map (whose header becomes that of seven entries). The id's bytes are encoded
  * once.
@@ -95,25 +106,59 @@ export class Stamper {
     this.#tail = Buffer.concat([ID_KEY, header, id]);
   }
 
+  /** Bytes a stamp adds to a body. */
+  get bytes(): number {
+    return SEQ_KEY.length + 9 + this.#tail.length;
+  }
+
   /** `body` (a five-key map) with `sequence` and the id appended. */
   stamp(body: Uint8Array, sequence: number): Buffer {
-    const out = Buffer.allocUnsafe(body.length + SEQ_KEY.length + 9 + this.#tail.length);
-    out.set(body, 0);
-    out[0] = FIXMAP_7;
-    let at = body.length;
-    out.set(SEQ_KEY, at);
-    at += SEQ_KEY.length;
-    out[at] = 0xcf;
-    out.writeUInt32BE(Math.floor(sequence / 0x1_0000_0000), at + 1);
-    out.writeUInt32BE(sequence >>> 0, at + 5);
-    out.set(this.#tail, at + 9);
+    const out = Buffer.allocUnsafe(body.length + this.bytes);
+    this.#stampAt(out, 0, body, sequence);
     return out;
+  }
+
+  /**
+   * A batch (see {@link encodeBatch}) of the payloads of `messages`, written in one
+   * allocation: each a five-key body to stamp with its sequence, or (sequence 0) a
+   * payload to copy as it is.
+   */
+  batch(messages: readonly OutgoingMessage[]): Buffer {
+    const header = arrayHeader(messages.length);
+    let size = header.length;
+    for (const [, payload, sequence] of messages) size += payload.length + (sequence === 0 ? 0 : this.bytes);
+    const out = Buffer.allocUnsafe(size);
+    out.set(header, 0);
+    let at = header.length;
+    for (const [, payload, sequence] of messages) {
+      if (sequence === 0) {
+        out.set(payload, at);
+        at += payload.length;
+      } else {
+        at = this.#stampAt(out, at, payload, sequence);
+      }
+    }
+    return out;
+  }
+
+  /** Writes the stamped `body` into `out` at `at`; returns where it ends. */
+  #stampAt(out: Buffer, at: number, body: Uint8Array, sequence: number): number {
+    out.set(body, at);
+    out[at] = FIXMAP_7;
+    let end = at + body.length;
+    out.set(SEQ_KEY, end);
+    end += SEQ_KEY.length;
+    out[end] = 0xcf;
+    out.writeUInt32BE(Math.floor(sequence / 0x1_0000_0000), end + 1);
+    out.writeUInt32BE(sequence >>> 0, end + 5);
+    out.set(this.#tail, end + 9);
+    return end + 9 + this.#tail.length;
   }
 }
 
 /** Encodes an event stamped by `stamper`: what a publisher of this project sends. */
 export function encodeStampedEvent(update: PubSubEvent, topic: string, stamper: Stamper, sequence: number): Buffer {
-  return stamper.stamp(encodeBody(update, topic), sequence);
+  return stamper.stamp(encodeEventBody(update, topic), sequence);
 }
 
 /**
@@ -251,20 +296,22 @@ export function readUint32(bytes: Uint8Array, at: number): number {
  * nothing is encoded again). Only subscribers of this project read batches.
  */
 export function encodeBatch(payloads: readonly Uint8Array[]): Buffer {
-  const n = payloads.length;
-  let header: Buffer;
-  if (n < 16) {
-    header = Buffer.from([0x90 | n]);
-  } else if (n < 0x10000) {
-    header = Buffer.allocUnsafe(3);
+  return Buffer.concat([arrayHeader(payloads.length), ...payloads]);
+}
+
+/** The MessagePack header of an array of `n` items. */
+function arrayHeader(n: number): Buffer {
+  if (n < 16) return Buffer.from([0x90 | n]);
+  if (n < 0x10000) {
+    const header = Buffer.allocUnsafe(3);
     header[0] = 0xdc;
     header.writeUInt16BE(n, 1);
-  } else {
-    header = Buffer.allocUnsafe(5);
-    header[0] = 0xdd;
-    header.writeUInt32BE(n, 1);
+    return header;
   }
-  return Buffer.concat([header, ...payloads]);
+  const header = Buffer.allocUnsafe(5);
+  header[0] = 0xdd;
+  header.writeUInt32BE(n, 1);
+  return header;
 }
 
 /** Events in a payload, read from its first bytes: the length of a batch's array, else 1. */

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { PubSubError, SendError, StateError } from "../errors.js";
 import { type PublisherApi, type PubSubEvent, type RawFrameSink, resolveTopic } from "../contract.js";
 import { batchItems } from "./batch-items.js";
-import { encodeBatch, encodeStampedEvent, encodeTopic, isSingleEventPayload, Stamper } from "./codec.js";
+import { encodeEventBody, encodeTopic, isSingleEventPayload, type OutgoingMessage, Stamper } from "./codec.js";
 import { within } from "./deadline.js";
 import { SendQueue, type SendGrouping } from "./send-queue.js";
 
@@ -43,30 +43,35 @@ export interface PublisherAgentOptions {
 }
 
 type State = "new" | "opening" | "open" | "closed";
-type Message = [Uint8Array, Uint8Array];
 
 /**
  * Groups the messages waiting in the queue: consecutive single events on the same topic,
  * up to `maxBytes` of payload, go out as one batch.
  */
-function batching(maxBytes: number, write: (message: Message) => Promise<void>): SendGrouping<Message> {
+function batching(
+  maxBytes: number,
+  stamper: Stamper,
+  write: (topic: Uint8Array, payload: Uint8Array) => Promise<void>,
+): SendGrouping<OutgoingMessage> {
+  const sizeOf = ([, payload, sequence]: OutgoingMessage): number => payload.length + (sequence === 0 ? 0 : stamper.bytes);
   return {
     size(peek) {
-      const [topic, payload] = peek(0) as Message;
+      const first = peek(0) as OutgoingMessage;
+      const [topic, payload] = first;
       if (!isSingleEventPayload(payload)) return 1;
-      let bytes = payload.length;
+      let bytes = sizeOf(first);
       let count = 1;
       for (let next = peek(count); next !== undefined; next = peek(count)) {
         const [nextTopic, nextPayload] = next;
-        if (bytes + nextPayload.length > maxBytes || !sameBytes(nextTopic, topic) || !isSingleEventPayload(nextPayload)) break;
-        bytes += nextPayload.length;
+        if (bytes + sizeOf(next) > maxBytes || !sameBytes(nextTopic, topic) || !isSingleEventPayload(nextPayload)) break;
+        bytes += sizeOf(next);
         count += 1;
       }
       return count;
     },
     write(messages) {
-      const [first] = messages as [Message];
-      return write([first[0], encodeBatch(messages.map(([, payload]) => payload))]);
+      const [first] = messages as [OutgoingMessage];
+      return write(first[0], stamper.batch(messages));
     },
   };
 }
@@ -99,7 +104,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * ```
  */
 export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
-  readonly #queue: SendQueue<[Uint8Array, Uint8Array]>;
+  readonly #queue: SendQueue<OutgoingMessage>;
   readonly #topics = new Map<string, Uint8Array>();
   readonly #sequences = new Map<string, { last: number }>();
   // The sequence of the last topic sent on: most events follow one on the same topic.
@@ -126,8 +131,12 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
     this.#unsentHint = options.unsentHint === undefined ? "" : `; ${options.unsentHint}`;
     const maxBytes = options.batchMaxBytes ?? 0;
     this.#splitsBatches = maxBytes <= 0;
-    const write = (frames: [Uint8Array, Uint8Array]): Promise<void> => this.#write(frames);
-    this.#queue = new SendQueue(write, maxBytes > 0 ? batching(maxBytes, write) : undefined, (err) => this.#refused(err));
+    const grouping = maxBytes > 0 ? batching(maxBytes, this.#stamper, (topic, payload) => this.#write(topic, payload)) : undefined;
+    this.#queue = new SendQueue(
+      (message: OutgoingMessage) => this.#writeOne(message),
+      grouping,
+      (err) => this.#refused(err),
+    );
   }
 
   /**
@@ -188,9 +197,9 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
       const onTopic = resolveTopic(update, topic);
       this.checkTopic(onTopic);
       const counter = onTopic === this.#lastTopic && this.#lastSequence !== undefined ? this.#lastSequence : this.#sequenceOf(onTopic);
-      const payload = encodeStampedEvent(update, onTopic, this.#stamper, counter.last + 1);
+      const body = encodeEventBody(update, onTopic);
       counter.last += 1; // once encoded: an event that cannot be encoded takes no number
-      return this.#queue.push([this.#topicFrame(onTopic), payload]);
+      return this.#queue.push([this.#topicFrame(onTopic), body, counter.last]);
     } catch (err: unknown) {
       return Promise.reject(err);
     }
@@ -198,7 +207,7 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
 
   sendFrames(topic: Uint8Array, payload: Uint8Array): Promise<void> {
     const refused = this.#refusal("sendFrames");
-    return refused === undefined ? this.#queue.push([topic, payload]) : Promise.reject(refused);
+    return refused === undefined ? this.#queue.push([topic, payload, 0]) : Promise.reject(refused);
   }
 
   async close(): Promise<void> {
@@ -221,9 +230,14 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
     return undefined; // closed: the queue refuses with PUBSUB_ERR_SEND
   }
 
+  /** One message of the queue, stamped now when it is an event of this publisher. */
+  #writeOne([topic, payload, sequence]: OutgoingMessage): Promise<void> {
+    return this.#write(topic, sequence === 0 ? payload : this.#stamper.stamp(payload, sequence));
+  }
+
   // Not async: the driver's promise goes to the queue as it is; the queue turns a
   // failure into the caller's error with #refused.
-  #write([topic, payload]: [Uint8Array, Uint8Array]): Promise<void> {
+  #write(topic: Uint8Array, payload: Uint8Array): Promise<void> {
     if (this.#released) return Promise.reject(new SendError(this.#gaveUp()));
     if (this.#splitsBatches && isArrayPayload(payload)) return this.#writeItems(topic, payload);
     return this.write(topic, payload);

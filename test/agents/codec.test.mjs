@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { pack } from "msgpackr";
 import { decodeEvent, decodeTopic, encodeEvent, encodeTopic } from "../../dist/wire.js";
-import { decodeEvents, encodeBatch } from "../../dist/internal.js";
+import { decodeEvents, encodeBatch, encodeEventBody, PayloadDecoder, Stamper } from "../../dist/internal.js";
 
 describe("wire codec", () => {
   it("round-trips every field type and sets topic to the topic sent on", () => {
@@ -96,6 +96,27 @@ describe("wire codec", () => {
     assert.match(items[2].message, /^batch item 2 is not a MessagePack map \(got number\)$/);
     assert.equal(items[3].key, "k");
     assert.throws(() => decodeEvents(Buffer.from([0x85])), { code: "PUBSUB_ERR_WIRE_FORMAT" });
+  });
+
+  it("writes a batch of bodies stamped at write time byte for byte as the batch of the stamped events", () => {
+    const stamper = new Stamper("0123456789abcdef");
+    const topic = encodeTopic("D");
+    const events = [1, 2, 3].map((i) => ({ table: "t", key: String(i), action: "set", value: "v".repeat(i * 50) }));
+    const relayed = encodeEvent({ table: "r", key: "x", action: "set" }, "D");
+    const messages = [...events.map((event, i) => [topic, encodeEventBody(event, "D"), 40 + i]), [topic, relayed, 0]];
+    const batch = stamper.batch(messages);
+    const stamped = events.map((event, i) => stamper.stamp(encodeEventBody(event, "D"), 40 + i));
+    assert.deepEqual(batch, encodeBatch([...stamped, relayed]));
+    assert.deepEqual(
+      new PayloadDecoder().decode(batch).map((event) => [event.key, event.sequence, event.publisherId]),
+      [
+        ["1", 40, "0123456789abcdef"],
+        ["2", 41, "0123456789abcdef"],
+        ["3", 42, "0123456789abcdef"],
+        ["x", undefined, undefined],
+      ],
+    );
+    assert.equal(stamped[0].length - encodeEventBody(events[0], "D").length, stamper.bytes);
   });
 
   it("keeps decodeEvent strict: a batch is not one event", () => {
