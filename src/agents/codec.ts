@@ -97,23 +97,24 @@ export type OutgoingMessage = readonly [topic: Uint8Array, payload: Uint8Array, 
  * once.
  */
 export class Stamper {
-  readonly #tail: Buffer;
+  /** The stamp with a zero sequence: `seq`, its uint64 header, 8 bytes to fill, then the id. */
+  readonly #stamp: Buffer;
 
   constructor(publisherId: string) {
     const id = Buffer.from(publisherId, "utf8");
     if (id.length > 255) throw new SendError(`publisher id too long (${id.length} bytes, at most 255)`);
     const header = id.length < 32 ? Buffer.from([0xa0 | id.length]) : Buffer.from([0xd9, id.length]);
-    this.#tail = Buffer.concat([ID_KEY, header, id]);
+    this.#stamp = Buffer.concat([SEQ_KEY, Buffer.from([0xcf]), Buffer.alloc(8), ID_KEY, header, id]);
   }
 
   /** Bytes a stamp adds to a body. */
   get bytes(): number {
-    return SEQ_KEY.length + 9 + this.#tail.length;
+    return this.#stamp.length;
   }
 
   /** `body` (a five-key map) with `sequence` and the id appended. */
   stamp(body: Uint8Array, sequence: number): Buffer {
-    const out = Buffer.allocUnsafe(body.length + this.bytes);
+    const out = Buffer.allocUnsafe(body.length + this.#stamp.length);
     this.#stampAt(out, 0, body, sequence);
     return out;
   }
@@ -126,7 +127,7 @@ export class Stamper {
   batch(messages: readonly OutgoingMessage[]): Buffer {
     const header = arrayHeader(messages.length);
     let size = header.length;
-    for (const [, payload, sequence] of messages) size += payload.length + (sequence === 0 ? 0 : this.bytes);
+    for (const [, payload, sequence] of messages) size += payload.length + (sequence === 0 ? 0 : this.#stamp.length);
     const out = Buffer.allocUnsafe(size);
     out.set(header, 0);
     let at = header.length;
@@ -145,14 +146,21 @@ export class Stamper {
   #stampAt(out: Buffer, at: number, body: Uint8Array, sequence: number): number {
     out.set(body, at);
     out[at] = FIXMAP_7;
-    let end = at + body.length;
-    out.set(SEQ_KEY, end);
-    end += SEQ_KEY.length;
-    out[end] = 0xcf;
-    out.writeUInt32BE(Math.floor(sequence / 0x1_0000_0000), end + 1);
-    out.writeUInt32BE(sequence >>> 0, end + 5);
-    out.set(this.#tail, end + 9);
-    return end + 9 + this.#tail.length;
+    const stampAt = at + body.length;
+    out.set(this.#stamp, stampAt);
+    // The sequence, big-endian, in the 8 bytes after `seq` and its header.
+    let n = stampAt + SEQ_KEY.length + 1;
+    const high = Math.floor(sequence / 0x1_0000_0000);
+    const low = sequence >>> 0;
+    out[n++] = high >>> 24;
+    out[n++] = (high >>> 16) & 0xff;
+    out[n++] = (high >>> 8) & 0xff;
+    out[n++] = high & 0xff;
+    out[n++] = low >>> 24;
+    out[n++] = (low >>> 16) & 0xff;
+    out[n++] = (low >>> 8) & 0xff;
+    out[n] = low & 0xff;
+    return stampAt + this.#stamp.length;
   }
 }
 

@@ -117,6 +117,10 @@ describe("wire codec", () => {
       ],
     );
     assert.equal(stamped[0].length - encodeEventBody(events[0], "D").length, stamper.bytes);
+    for (const sequence of [1, 2 ** 32 - 1, 2 ** 32, 2 ** 40 + 5, Number.MAX_SAFE_INTEGER]) {
+      const event = new PayloadDecoder().decode(stamper.stamp(encodeEventBody(events[0], "D"), sequence));
+      assert.equal(event.sequence, sequence);
+    }
   });
 
   it("keeps decodeEvent strict: a batch is not one event", () => {
