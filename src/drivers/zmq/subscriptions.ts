@@ -23,8 +23,8 @@ interface Waiter {
  * restart within one look). It waits for messages only while someone waits in
  * {@link when}. A look takes everything queued, letting the event loop turn every few
  * hundred messages, so while a peer floods the socket with subscriptions the owner
- * keeps reading them as fast as libzmq takes them in; each one also goes to `observe`
- * (the subscription limit, `subscription-limit.ts`).
+ * keeps reading them until none is left; each one also goes to `observe` (the
+ * subscription limit, `subscription-limit.ts`).
  */
 export class SubscriptionCounter {
   readonly #socket: zmq.XPublisher;
@@ -33,7 +33,6 @@ export class SubscriptionCounter {
   #reading: Promise<void> | undefined;
   #count = 0;
   #closed = false;
-
   readonly #observe: ((message: Buffer) => void) | undefined;
 
   /** @param observe - called with every subscription message the socket hands its owner. */
