@@ -17,8 +17,9 @@ import * as nats from "./scenarios/nats.mjs";
 import * as redis from "./scenarios/redis.mjs";
 import * as relayed from "./scenarios/relayed.mjs";
 import * as scale from "./scenarios/scale.mjs";
+import * as subflood from "./scenarios/subflood.mjs";
 
-const SCENARIOS = [direct, relayed, fanout, latency, loss, memory, batched, costs, redis, nats, scale, faults];
+const SCENARIOS = [direct, relayed, fanout, latency, loss, memory, batched, costs, redis, nats, scale, faults, subflood];
 
 const USAGE = `usage: npm run bench -- [options]
 
@@ -41,6 +42,8 @@ const USAGE = `usage: npm run bench -- [options]
                           --json run (after editing bench/NOTES.md)
   --help                  this text
 
+  PUBSUB_BENCH_FLOOD=N and PUBSUB_BENCH_FLOOD_BYTES=B: the subflood scenario's
+  distinct subscriptions and their length (default 200000 of 36 bytes).
   PUBSUB_BENCH_SUBSCRIBERS=N runs the scale scenario at one size (default: 100, 1,000
   and 4,000 subscribers, about --count deliveries at each; 10 to 500 events each).`;
 

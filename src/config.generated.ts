@@ -199,6 +199,10 @@ export interface PubSubOptions {
      */
     max_message_bytes?: number;
     /**
+     * The total length of the distinct topics a network publisher's peers may hold subscribed. libzmq keeps each subscription in memory (about 50 bytes per byte of a topic no other subscription shares) and does not say which peer sent it, so past this the publisher ends every connection, counts it (subscriptionResets) and logs it; subscribers of this project reconnect and get "sync". The default, about 7,000 distinct topics of 36 bytes, kept a peer flooding subscriptions to under 50 MB. 0 means no limit.
+     */
+    max_subscription_bytes?: number;
+    /**
      * Connections the kernel queues for a socket that binds before it accepts them (ZMQ_BACKLOG); capped by net.core.somaxconn. Too small, and a herd of reconnecting subscribers waits on the kernel's connection retries (1, 3, 7, 15 s).
      */
     backlog?: number;

@@ -37,6 +37,12 @@ export interface PublisherServiceStats {
    */
   queueOverflows: number | undefined;
   /**
+   * Times the network publisher ended every connection because its peers' distinct
+   * topics passed `zmq.max_subscription_bytes` (the ZeroMQ driver counts them);
+   * undefined when the network publisher does not count them.
+   */
+  subscriptionResets: number | undefined;
+  /**
    * Subscriber connections the network publisher accepted, and those it lost (closed,
    * the subscriber's process gone, or dropped after a heartbeat timeout, with what was
    * queued for them; the ZeroMQ driver counts them); undefined when the network
@@ -129,6 +135,7 @@ export class PublisherService {
       inbox: inbox === undefined ? undefined : { ...inbox },
       raw: this.#raw,
       queueOverflows: (this.#outbox as { queueOverflows?: number }).queueOverflows,
+      subscriptionResets: (this.#outbox as { subscriptionResets?: number }).subscriptionResets,
       connections: connectionCounts(this.#outbox),
       subscribers: isSubscriptionAware(this.#outbox) ? this.#outbox.subscribers : undefined,
       publishersKnown: numberOrUndefined((this.#inbox as { publishersKnown?: unknown }).publishersKnown),

@@ -168,7 +168,7 @@ function reloadDriverFiles(network: DriverDescription | undefined, logger: Logge
 }
 
 function statsFields(service: PublisherService): Record<string, unknown> {
-  const { relayed, failed, queued, inbox, raw, queueOverflows, connections } = service.stats;
+  const { relayed, failed, queued, inbox, raw, queueOverflows, subscriptionResets, connections } = service.stats;
   return {
     relayed,
     failed,
@@ -176,6 +176,7 @@ function statsFields(service: PublisherService): Record<string, unknown> {
     undecodable: inbox?.undecodable ?? 0,
     dropped: (inbox?.dropped ?? 0) + failed,
     ...(queueOverflows === undefined ? {} : { queueOverflows }),
+    ...(subscriptionResets === undefined ? {} : { subscriptionResets }),
     ...(connections === undefined ? {} : { connections }),
     raw,
   };

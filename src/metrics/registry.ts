@@ -80,6 +80,11 @@ export function createMetricsRegistry(sources: MetricsSources, options: MetricsR
       "Times an event found a subscriber's queue full (zmq.send_high_water_mark): that subscriber missed it.",
       () => stats().queueOverflows,
     );
+    metric.counter(
+      "service_subscription_resets_total",
+      "Times every subscriber connection was ended because the distinct topics subscribed passed zmq.max_subscription_bytes.",
+      () => stats().subscriptionResets,
+    );
     metric.counter("service_connections_accepted_total", "Subscriber connections accepted.", () => stats().connections?.accepted);
     metric.counter("service_connections_lost_total", "Subscriber connections lost.", () => stats().connections?.lost);
     metric.gauge("service_subscribers", "Subscribers of this project connected to the network publisher now.", () => stats().subscribers);

@@ -41,8 +41,13 @@ describe("benchmark harness", () => {
       "--markdown",
       markdown,
     ];
-    // The scale scenario at CI size: 100 subscribers; two of the faults.
-    const env = { ...process.env, PUBSUB_BENCH_SUBSCRIBERS: "100", PUBSUB_BENCH_FAULTS: "service-kill,subscriber-stop" };
+    // The scale scenario at CI size: 100 subscribers; two of the faults; a flood of 20,000 subscriptions.
+    const env = {
+      ...process.env,
+      PUBSUB_BENCH_SUBSCRIBERS: "100",
+      PUBSUB_BENCH_FAULTS: "service-kill,subscriber-stop",
+      PUBSUB_BENCH_FLOOD: "20000",
+    };
     const { stdout } = await run(process.execPath, [BENCH, ...args], { timeout: 240_000, env });
     const report = JSON.parse(await readFile(json, "utf8"));
     const scenarios = new Set(report.results.map((row) => row.scenario));
@@ -59,6 +64,7 @@ describe("benchmark harness", () => {
       "redis",
       "relayed",
       "scale",
+      "subflood",
     ]);
     for (const row of report.results) {
       if (row.variant.includes("skipped: ")) continue; // a broker server or libzmq3-dev that is not installed
@@ -93,6 +99,9 @@ describe("benchmark harness", () => {
     const stopped = (what) => faults.find((row) => row.variant.startsWith("subscriber 2 SIGSTOP") && row.variant.endsWith(what)).ours;
     assert.ok(stopped("lost, all subscribers") > 0, "faults: the stopped subscriber lost nothing: the fault proves nothing");
     assert.equal(stopped("missed as the subscribers counted"), stopped("lost, all subscribers"));
+    // subflood: the flood passed zmq.max_subscription_bytes, and the publisher said so.
+    const flood = report.results.find((row) => row.scenario === "subflood");
+    assert.equal(flood.note, "logged", "subflood: the reset was not logged");
     const lost = report.results.find((row) => row.scenario === "loss" && row.variant === "events lost");
     assert.equal(lost.ours, 0, "ours lost events in the burst");
     assert.equal(report.machine.cores > 0, true);

@@ -1,6 +1,6 @@
 import type * as zmq from "zeromq";
 import { isHelloSubscription } from "./hello.js";
-import { isNothingQueued } from "./nonblocking.js";
+import { isNothingQueued, nextTurn, TurnTaker } from "./nonblocking.js";
 
 /** How often an idle publisher's socket is looked at, in milliseconds. */
 const LOOK_INTERVAL_MS = 50;
@@ -21,7 +21,10 @@ interface Waiter {
  * attach new connections on a publisher that sends nothing, and greet them with the
  * welcome message (a subscriber of a restarted, idle publisher service learns of the
  * restart within one look). It waits for messages only while someone waits in
- * {@link when}.
+ * {@link when}. A look takes everything queued, letting the event loop turn every few
+ * hundred messages, so while a peer floods the socket with subscriptions the owner
+ * keeps reading them until none is left; each one also goes to `observe` (the
+ * subscription limit, `subscription-limit.ts`).
  */
 export class SubscriptionCounter {
   readonly #socket: zmq.XPublisher;
@@ -30,9 +33,12 @@ export class SubscriptionCounter {
   #reading: Promise<void> | undefined;
   #count = 0;
   #closed = false;
+  readonly #observe: ((message: Buffer) => void) | undefined;
 
-  constructor(socket: zmq.XPublisher) {
+  /** @param observe - called with every subscription message the socket hands its owner. */
+  constructor(socket: zmq.XPublisher, observe?: (message: Buffer) => void) {
     this.#socket = socket;
+    this.#observe = observe;
     this.#timer = setInterval(() => this.#read(), LOOK_INTERVAL_MS);
     this.#timer.unref();
     this.#read();
@@ -68,7 +74,9 @@ export class SubscriptionCounter {
     const socket = this.#socket;
     try {
       socket.receiveTimeout = 0;
+      const turns = new TurnTaker();
       for (;;) {
+        if (turns.take()) await nextTurn();
         let message: Buffer | undefined;
         try {
           [message] = await socket.receive();
@@ -91,7 +99,9 @@ export class SubscriptionCounter {
   }
 
   #take(message: Buffer | undefined): void {
-    const change = message === undefined ? 0 : isHelloSubscription(message);
+    if (message === undefined) return;
+    this.#observe?.(message);
+    const change = isHelloSubscription(message);
     this.#count = Math.max(0, this.#count + change);
   }
 

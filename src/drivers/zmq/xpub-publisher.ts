@@ -6,10 +6,11 @@ import { bindExplained } from "./bind.js";
 import type { CurvePublisherKeys } from "./curve.js";
 import { type ConnectionCounts, ConnectionWatch } from "./connection-events.js";
 import { HELLO } from "./hello.js";
-import { isNothingQueued } from "./nonblocking.js";
+import { isBlockedByBind, isNothingQueued } from "./nonblocking.js";
 import { applyNetworkPublisherOptions, MAX_SUBSCRIPTION_MESSAGE_BYTES, type ZmqOptions } from "./options.js";
 import { ZmqPublisherBase } from "./publisher.js";
 import { tcpReleased } from "./released.js";
+import { SubscriptionLimit } from "./subscription-limit.js";
 import { SubscriptionCounter } from "./subscriptions.js";
 import { ZapHandler } from "./zap.js";
 
@@ -28,6 +29,17 @@ export interface XPubEndpoint {
   /** CurveZMQ: the publisher's secret key and the subscribers' allow-list (`zmq.curve`); plain ZMTP without it. */
   readonly curve?: CurvePublisherKeys | undefined;
 }
+
+/**
+ * Subscription messages libzmq queues from each connection for the socket (ZMQ_RCVHWM).
+ * libzmq moves what is queued into its subscription trie whenever the socket is used,
+ * and refills the queue from the network while it does, so with a deep queue one use
+ * can take in a whole flood before the owner reads a message of it (bench scenario
+ * `subflood`, limit 256 KiB: 50,000 distinct topics of 256 bytes grew the process by
+ * 400 to 600 MB with libzmq's 1,000, by about 20 MB with 8). A subscriber's 1,000
+ * topics still take effect within about 30 ms.
+ */
+const SUBSCRIPTION_QUEUE = 8;
 
 /** While subscribers' queues keep overflowing, one log line per this many milliseconds. */
 const OVERFLOW_LOG_INTERVAL_MS = 10_000;
@@ -50,7 +62,9 @@ const OVERFLOW_LOG_INTERVAL_MS = 10_000;
  * for `zmq.heartbeat_timeout_ms` after one of the publisher's pings, sent every
  * `zmq.publisher_heartbeat_interval_ms`, with everything queued for it) is
  * counted in {@link connections} and logged the same way; see `connection-events.ts`
- * for what libzmq does and does not tell about it. With `zmq.curve` on, the socket is a
+ * for what libzmq does and does not tell about it. Past `zmq.max_subscription_bytes` of
+ * distinct topics subscribed, every connection is ended, counted in
+ * {@link subscriptionResets} and logged (`subscription-limit.ts`). With `zmq.curve` on, the socket is a
  * CURVE server; with an allow-list, a ZAP handler in a ZeroMQ context of this
  * publisher's own refuses and logs every subscriber key not on it (`zap.ts`). While
  * bound, the publisher keeps the Node.js process alive, as a listening server does,
@@ -71,6 +85,7 @@ export class ZmqXPubPublisher extends ZmqPublisherBase<zmq.XPublisher> implement
   #counter: SubscriptionCounter | undefined;
   #zap: ZapHandler | undefined;
   #connections: ConnectionWatch | undefined;
+  #limit: SubscriptionLimit | undefined;
   /** Waits in {@link whenSubscribers} before the socket is bound. */
   readonly #early: { count: number; resolve: () => void }[] = [];
   #overflows = 0;
@@ -89,6 +104,14 @@ export class ZmqXPubPublisher extends ZmqPublisherBase<zmq.XPublisher> implement
    */
   get queueOverflows(): number {
     return this.#overflows;
+  }
+
+  /**
+   * Times every connection was ended because the peers' distinct topics passed
+   * `zmq.max_subscription_bytes` (0 before `initialize()`).
+   */
+  get subscriptionResets(): number {
+    return this.#limit?.resets ?? 0;
   }
 
   /**
@@ -152,6 +175,7 @@ export class ZmqXPubPublisher extends ZmqPublisherBase<zmq.XPublisher> implement
     // A full subscriber queue makes a send fail at once (EAGAIN, the send timeout is 0)
     // rather than drop silently or wait: see sendRefused.
     socket.noDrop = true;
+    socket.receiveHighWaterMark = SUBSCRIPTION_QUEUE;
     const heartbeats = this.options.heartbeat_interval_ms > 0 && this.options.publisher_heartbeat_interval_ms > 0;
     this.#connections = new ConnectionWatch(socket, this.#logger, heartbeats ? this.options.heartbeat_timeout_ms : undefined);
     try {
@@ -165,7 +189,10 @@ export class ZmqXPubPublisher extends ZmqPublisherBase<zmq.XPublisher> implement
     }
     this.#socket = socket;
     this.#bound = socket.lastEndpoint ?? this.#endpoint.bind;
-    const counter = new SubscriptionCounter(socket);
+    const maxBytes = this.options.max_subscription_bytes;
+    const limit = maxBytes > 0 ? new SubscriptionLimit(socket, this.#bound, maxBytes, this.#logger) : undefined;
+    this.#limit = limit;
+    const counter = new SubscriptionCounter(socket, limit === undefined ? undefined : (message) => limit.take(message));
     this.#counter = counter;
     for (const waiter of this.#early.splice(0)) void counter.when(waiter.count).then(waiter.resolve);
   }
@@ -180,6 +207,11 @@ export class ZmqXPubPublisher extends ZmqPublisherBase<zmq.XPublisher> implement
    * the subscribers with room (dropping it for the full ones), counts and logs that.
    */
   protected async sendRefused(err: unknown, socket: zmq.XPublisher, topic: Uint8Array, payload: Uint8Array): Promise<void> {
+    if (isBlockedByBind(err) && this.#limit !== undefined && !socket.closed) {
+      // The subscription limit is ending every connection (unbinding, binding again).
+      await this.#limit.settled();
+      return this.write(topic, payload);
+    }
     if (!isNothingQueued(err) || socket.closed) throw err;
     setNoDrop(socket, false);
     let sent: Promise<void>;
@@ -209,6 +241,8 @@ export class ZmqXPubPublisher extends ZmqPublisherBase<zmq.XPublisher> implement
     socket?.close();
     await counting;
     await this.#connections?.closed();
+    await this.#limit?.settled();
+    this.#limit?.flush();
     await this.#zap?.close();
     this.#zap = undefined;
     if (this.#bound !== undefined) await tcpReleased(this.#bound, 1_000);
