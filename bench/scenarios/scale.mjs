@@ -160,17 +160,20 @@ async function subscribersRole({ impl, port, count, cwd }) {
   let target = 0;
   let cpu;
   let profile;
-  const report = (type) => {
-    process.send({ type, received: received - before, last, cpu: cpuSince(cpu) });
-    void stopProfile(profile, `subscribers-${impl}`);
+  // The profile is written before the report: the parent kills this process soon after.
+  const report = async (type) => {
+    const message = { type, received: received - before, last, cpu: cpuSince(cpu) };
+    const written = profile;
     profile = undefined;
+    await stopProfile(written, `subscribers-${impl}`);
+    process.send(message);
   };
   const probed = new Set();
   const onEvent = (index, table) => {
     if (table === TOPIC) {
       received += 1;
       last = nowNs();
-      if (received === expected) report("done");
+      if (received === expected) void report("done");
     } else if (table === PROBE && !probed.has(index)) {
       probed.add(index);
       if (probed.size === count) process.send({ type: "probed" });
@@ -204,8 +207,8 @@ async function subscribersRole({ impl, port, count, cwd }) {
       cpu = process.cpuUsage();
       if (message.measured) profile = await startProfile();
       expected = target;
-      if (received >= expected) report("done");
-    } else if (message.type === "report") report("received");
+      if (received >= expected) void report("done");
+    } else if (message.type === "report") void report("received");
   });
   process.send({ type: "ready" });
 }
