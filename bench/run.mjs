@@ -45,7 +45,8 @@ const USAGE = `usage: npm run bench -- [options]
   PUBSUB_BENCH_FLOOD=N and PUBSUB_BENCH_FLOOD_BYTES=B: the subflood scenario's
   distinct subscriptions and their length (default 200000 of 36 bytes).
   PUBSUB_BENCH_SUBSCRIBERS=N runs the scale scenario at one size (default: 100, 1,000
-  and 4,000 subscribers, about --count deliveries at each; 10 to 500 events each).`;
+  and 4,000 subscribers, about --count deliveries at each, measured after as many to
+  warm up; 10 to 500 events each).`;
 
 function fail(message) {
   process.stderr.write(`bench: ${message.split("\n")[0]} (npm run bench -- --help lists the options)\n`);

@@ -9,9 +9,14 @@
 //   of subscribers: it sends probes until every subscriber has one, then the same;
 // - service: `pubsub-run service --wait-subscribers N` with the subscribers on it and
 //   one multiproc worker publishing: deliveries per second.
+// Deliveries are measured on a second round of events, the first warming the processes
+// up (see deliver()). PUBSUB_BENCH_CPU=1 prints CPU per delivery of that round, the
+// publisher's and the subscriber processes' (all threads); PUBSUB_BENCH_PROFILE=DIR
+// writes a CPU profile of it per process.
 // One run per size (rounds do not apply). This file is also its child processes' script.
 import { fork } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { Session } from "node:inspector/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -59,6 +64,30 @@ function rss() {
   return process.memoryUsage().rss;
 }
 
+/** CPU time of this process (all threads, µs) since `since`, a `process.cpuUsage()`. */
+function cpuSince(since) {
+  const { user, system } = process.cpuUsage(since);
+  return user + system;
+}
+
+/** With PUBSUB_BENCH_PROFILE=DIR, starts a CPU profile (of the measured round). */
+async function startProfile() {
+  if (!process.env.PUBSUB_BENCH_PROFILE) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return session;
+}
+
+/** Writes the profile `startProfile` began to DIR/scale-ROLE-PID.cpuprofile. */
+async function stopProfile(session, role) {
+  if (session === undefined) return;
+  const { profile } = await session.post("Profiler.stop");
+  session.disconnect();
+  await writeFile(join(process.env.PUBSUB_BENCH_PROFILE, `scale-${role}-${process.pid}.cpuprofile`), JSON.stringify(profile));
+}
+
 // ---- child roles ---------------------------------------------------------------------
 
 /** A publisher: ours (the network driver), raw (a zeromq.js PUB socket) or a multiproc worker. */
@@ -87,8 +116,15 @@ async function publisherRole({ impl, port, cwd, socket }) {
     send = (event) => pub.send([topic, pack({ ...event, topic: TOPIC })]);
   }
   let probing = false;
+  let cpu;
+  let profile;
   process.on("message", async (message) => {
-    if (message.type === "when") {
+    if (message.type === "cpu") {
+      const spent = cpuSince(cpu);
+      await stopProfile(profile, `publisher-${impl}`);
+      profile = undefined;
+      process.send({ type: "cpu", cpu: spent });
+    } else if (message.type === "when") {
       await whenSubscribers(message.count);
       process.send({ type: "counted", at: nowNs() });
     } else if (message.type === "rss") {
@@ -102,6 +138,8 @@ async function publisherRole({ impl, port, cwd, socket }) {
       }
     } else if (message.type === "publish") {
       probing = false;
+      if (message.measured) profile = await startProfile();
+      cpu = process.cpuUsage();
       const t0 = nowNs();
       for (let i = 0; i < message.count; i += 1) await send({ table: TOPIC, key: String(i), action: "set", value: i, topic: TOPIC });
       process.send({ type: "published", t0 });
@@ -110,17 +148,32 @@ async function publisherRole({ impl, port, cwd, socket }) {
   process.send({ type: "ready", rss: rss() });
 }
 
-/** `count` subscribers in one process, ours or raw; "probed" once each has a probe, "done" once each has `expect` events. */
+/**
+ * `count` subscribers in one process, ours or raw; "probed" once each has a probe, "done"
+ * once each has the round's `expect` events (with the CPU time since "expect").
+ */
 async function subscribersRole({ impl, port, count, cwd }) {
   let received = 0;
   let last = 0;
   let expected = Infinity;
+  let before = 0;
+  let target = 0;
+  let cpu;
+  let profile;
+  // The profile is written before the report: the parent kills this process soon after.
+  const report = async (type) => {
+    const message = { type, received: received - before, last, cpu: cpuSince(cpu) };
+    const written = profile;
+    profile = undefined;
+    await stopProfile(written, `subscribers-${impl}`);
+    process.send(message);
+  };
   const probed = new Set();
   const onEvent = (index, table) => {
     if (table === TOPIC) {
       received += 1;
       last = nowNs();
-      if (received === expected) process.send({ type: "done", received, last });
+      if (received === expected) void report("done");
     } else if (table === PROBE && !probed.has(index)) {
       probed.add(index);
       if (probed.size === count) process.send({ type: "probed" });
@@ -147,11 +200,15 @@ async function subscribersRole({ impl, port, count, cwd }) {
       })();
     }
   }
-  process.on("message", (message) => {
+  process.on("message", async (message) => {
     if (message.type === "expect") {
-      expected = message.count * count;
-      if (received >= expected) process.send({ type: "done", received, last });
-    } else if (message.type === "report") process.send({ type: "received", received, last });
+      before = target;
+      target += message.count * count;
+      cpu = process.cpuUsage();
+      if (message.measured) profile = await startProfile();
+      expected = target;
+      if (received >= expected) void report("done");
+    } else if (message.type === "report") void report("received");
   });
   process.send({ type: "ready" });
 }
@@ -192,13 +249,25 @@ function startGroups(impl, subscribers, port, cwd) {
 }
 
 /**
- * Has `publisher` send `events` to the groups and waits until each group has them all
- * (or the deadline): deliveries per second from the first send to the last receipt, and
- * the events lost.
+ * Has `publisher` send `events` to the groups twice, each time waiting until each group
+ * has them all (or the deadline), and measures the second round: deliveries per second
+ * from its first send to its last receipt, and CPU per delivery; events lost in either.
+ * A fresh process runs its first events through V8's interpreter and compiles its hot
+ * path meanwhile: with 50 events for each of 300 subscribers that start-up was most of
+ * the gap between ours (which has more JavaScript per event to compile) and the raw
+ * sockets at 4,000 subscribers (bench/NOTES.md, "Scale"); a subscriber that runs for
+ * long has paid it long before.
  */
 async function deliver(publisher, groups, events, subscribers) {
-  for (const group of groups) group.send({ type: "expect", count: events });
-  publisher.send({ type: "publish", count: events });
+  const warmUp = await round(publisher, groups, events, subscribers, false);
+  const measured = await round(publisher, groups, events, subscribers, true);
+  return { ...measured, lost: warmUp.lost + measured.lost };
+}
+
+/** One round of {@link deliver}. */
+async function round(publisher, groups, events, subscribers, measured) {
+  for (const group of groups) group.send({ type: "expect", count: events, measured });
+  publisher.send({ type: "publish", count: events, measured });
   const { t0 } = await publisher.next("published");
   let reports;
   try {
@@ -213,7 +282,14 @@ async function deliver(publisher, groups, events, subscribers) {
   }
   const received = reports.reduce((sum, report) => sum + report.received, 0);
   const last = Math.max(...reports.map((report) => report.last));
-  return { rate: received / (Math.max(1, last - t0) / 1e9), lost: subscribers * events - received };
+  publisher.send({ type: "cpu" });
+  const { cpu } = await publisher.next("cpu");
+  const perDelivery = (micros) => micros / Math.max(1, received);
+  return {
+    rate: received / (Math.max(1, last - t0) / 1e9),
+    lost: subscribers * events - received,
+    cpu: { publisher: perDelivery(cpu), subscribers: perDelivery(reports.reduce((sum, report) => sum + report.cpu, 0)) },
+  };
 }
 
 async function oursRun(subscribers, events, port, cwd, children, progress) {
@@ -239,8 +315,8 @@ async function oursRun(subscribers, events, port, cwd, children, progress) {
   publisher.send({ type: "when", count: subscribers });
   const afterRestart = ((await publisher.next("counted")).at - killed) / 1e6;
   progress(`ours: ${subscribers} counted again in ${Math.round(afterRestart)} ms`);
-  const { rate, lost } = await deliver(publisher, groups, events, subscribers);
-  return { atStart, afterRestart, rssPerSubscriber: (after - before) / subscribers / 1024, rate, lost };
+  const delivered = await deliver(publisher, groups, events, subscribers);
+  return { atStart, afterRestart, rssPerSubscriber: (after - before) / subscribers / 1024, ...delivered };
 }
 
 async function rawRun(subscribers, events, port, cwd, children, progress) {
@@ -255,8 +331,8 @@ async function rawRun(subscribers, events, port, cwd, children, progress) {
   publisher.send({ type: "rss" });
   const { rss: after } = await publisher.next("rss");
   progress(`raw: ${subscribers} probed`);
-  const { rate, lost } = await deliver(publisher, groups, events, subscribers);
-  return { rssPerSubscriber: (after - before) / subscribers / 1024, rate, lost };
+  const delivered = await deliver(publisher, groups, events, subscribers);
+  return { rssPerSubscriber: (after - before) / subscribers / 1024, ...delivered };
 }
 
 async function serviceRun(subscribers, events, port, cwd, children, progress) {
@@ -309,12 +385,19 @@ async function size(subscribers, count, progress) {
     await rm(cwd, { recursive: true, force: true });
   }
   const { ours, raw, service } = runs;
+  if (process.env.PUBSUB_BENCH_CPU) {
+    // The service run's publisher is the multiproc worker; the service's own CPU is not counted.
+    for (const [impl, { cpu }] of Object.entries(runs))
+      process.stderr.write(
+        `cpu scale ${subscribers}/${impl}: ${impl === "service" ? "worker" : "publisher"} ${cpu.publisher.toFixed(2)} µs, subscriber processes ${cpu.subscribers.toFixed(2)} µs per delivery (measured round)\n`,
+      );
+  }
   const label = `${subscribers.toLocaleString("en-US")} subscribers`;
   const slow = { higherIsBetter: false, target: oursAtMost(30_000, "ms") };
   return [
     row(name, `${label}: all counted at start`, "ms", Math.round(ours.atStart), null, slow),
     row(name, `${label}: all counted after SIGKILL + restart`, "ms", Math.round(ours.afterRestart), null, slow),
-    row(name, `${label}: deliveries, ${events} events each`, "events/s", ours.rate, raw.rate),
+    row(name, `${label}: deliveries, ${events} events each after as many to warm up`, "events/s", ours.rate, raw.rate),
     row(name, `${label}: events lost once counted (raw: once probed)`, "events", ours.lost, raw.lost, {
       higherIsBetter: false,
       target: { text: "= 0", test: ({ ours: lost }) => lost === 0 },
