@@ -199,7 +199,7 @@ export interface PubSubOptions {
      */
     max_message_bytes?: number;
     /**
-     * The total length of the distinct topics a network publisher's peers may hold subscribed. libzmq keeps each subscription in memory (about 50 bytes per byte of a topic no other subscription shares) and does not say which peer sent it, so past this the publisher ends every connection, counts it (subscriptionResets) and logs it; subscribers of this project reconnect and get "sync". The default, about 7,000 distinct topics of 36 bytes, kept a peer flooding subscriptions to under 50 MB. 0 means no limit.
+     * The total length of the distinct topics a network publisher's peers may hold subscribed. libzmq keeps each subscription in memory (about 50 bytes per byte of a topic no other subscription shares) and does not say which peer sent it, so past this the publisher ends every connection, counts it (subscriptionResets) and logs it; subscribers of this project reconnect and get "sync". The default, about 29,000 distinct topics of 36 bytes, kept a peer flooding 200,000 distinct subscriptions to under 70 MB; raise it when the subscribers hold more distinct topics than that (the log line says by how much they passed it). 0 means no limit.
      */
     max_subscription_bytes?: number;
     /**

@@ -92,7 +92,7 @@ export async function run({ count, size, rounds, progress }) {
       ),
       row(
         name,
-        `sequence numbers at ${LARGE_VALUE}-byte values: ours (sendEvent), vs ours sending the bare map`,
+        `sequence numbers: ours at ${LARGE_VALUE}-byte values (sendEvent), vs ours sending the bare map`,
         "events/s",
         medians["ours, 256"],
         medians["ours, unstamped, 256"],
