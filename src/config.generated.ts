@@ -195,11 +195,11 @@ export interface PubSubOptions {
      */
     batch_max_bytes?: number;
     /**
-     * The largest message a ZeroMQ socket of ours takes from a peer (ZMQ_MAXMSGSIZE): the publisher service's inbox from a worker, a subscriber from a publisher, a network publisher from a subscriber (which it reads up to 4,095 bytes at most). A larger one drops that peer's connection, so no peer grows a process's memory with one message; a subscriber then connects again itself (libzmq does not), logs it, and its callback gets "sync". Publishers refuse to send an event larger than it (PUBSUB_ERR_SEND). 0 means no limit.
+     * The largest message a ZeroMQ socket of ours takes from a peer (ZMQ_MAXMSGSIZE): the publisher service's inbox from a worker, a subscriber from a publisher, a network publisher from a subscriber (which it reads up to 511 bytes at most). A larger one drops that peer's connection, so no peer grows a process's memory with one message; a subscriber then connects again itself (libzmq does not), logs it, and its callback gets "sync". Publishers refuse to send an event larger than it (PUBSUB_ERR_SEND). 0 means no limit.
      */
     max_message_bytes?: number;
     /**
-     * The total length of the distinct topics a network publisher's peers may hold subscribed. libzmq keeps each subscription in memory (about 50 bytes per byte of a topic no other subscription shares) and does not say which peer sent it, so past this the publisher ends every connection, counts it (subscriptionResets) and logs it; subscribers of this project reconnect and get "sync". The default, about 29,000 distinct topics of 36 bytes, kept a peer flooding 200,000 distinct subscriptions to under 70 MB; raise it when the subscribers hold more distinct topics than that (the log line says by how much they passed it). 0 means no limit.
+     * The total length of the distinct topics a network publisher's peers may hold subscribed. libzmq keeps each subscription in memory (about 50 bytes per byte of a topic no other subscription shares) and does not say which peer sent it, so past this the publisher ends every connection, counts it (subscriptionResets) and logs it; subscribers of this project reconnect and get "sync". The default, about 7,000 distinct topics of 36 bytes, kept a peer flooding distinct subscriptions to under 50 MB; raise it when the subscribers hold more distinct topics than that (the log line gives the length they reached). 0 means no limit.
      */
     max_subscription_bytes?: number;
     /**

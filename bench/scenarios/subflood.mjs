@@ -29,6 +29,8 @@ export async function flood({ subscriptions = SUBSCRIPTIONS, topicBytes = TOPIC_
   const port = await freePort();
   const target = new Child("flood-target", { port, overrides }, { execArgv: ["--expose-gc"] });
   const peer = new zmq.XSubscriber({ linger: 0 });
+  // libzmq drops a subscription past the send high-water mark: a flooding peer keeps them all.
+  peer.sendHighWaterMark = 0;
   try {
     await target.next("ready");
     await sleep(500);

@@ -41,12 +41,12 @@ describe("benchmark harness", () => {
       "--markdown",
       markdown,
     ];
-    // The scale scenario at CI size: 100 subscribers; two of the faults; a flood of 40,000 subscriptions (1.4 MB of topics, past the 1 MiB default).
+    // The scale scenario at CI size: 100 subscribers; two of the faults; a flood of 20,000 subscriptions (720 KB of topics, past the 256 KiB default).
     const env = {
       ...process.env,
       PUBSUB_BENCH_SUBSCRIBERS: "100",
       PUBSUB_BENCH_FAULTS: "service-kill,subscriber-stop",
-      PUBSUB_BENCH_FLOOD: "40000",
+      PUBSUB_BENCH_FLOOD: "20000",
     };
     const { stdout } = await run(process.execPath, [BENCH, ...args], { timeout: 240_000, env });
     const report = JSON.parse(await readFile(json, "utf8"));

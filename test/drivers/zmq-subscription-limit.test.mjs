@@ -21,6 +21,17 @@ async function limitedPair(maxBytes) {
   return { port, publisher, got, logger: context.logger, resetLines, close: () => session.close() };
 }
 
+/**
+ * A raw XSUB peer that keeps every subscription it is given: libzmq drops a subscription
+ * past the socket's send high-water mark (1,000 by default), which a flood sent before
+ * the connection is up reaches.
+ */
+function floodingPeer() {
+  const peer = new zmq.XSubscriber({ linger: 0 });
+  peer.sendHighWaterMark = 0;
+  return peer;
+}
+
 /** `count` distinct random topics of 36 bytes, as subscription messages. */
 function distinctSubscriptions(count) {
   return Array.from({ length: count }, () => Buffer.concat([Buffer.of(1), Buffer.from(randomBytes(18).toString("hex"))]));
@@ -29,7 +40,7 @@ function distinctSubscriptions(count) {
 describe("zmq_pubsub_driver: zmq.max_subscription_bytes", () => {
   it("a raw peer sending distinct topics past the limit: every connection ended, counted and logged; our subscriber gets sync and events again", async () => {
     const { port, publisher, got, logger, resetLines, close } = await limitedPair(8192);
-    const peer = new zmq.XSubscriber({ linger: 0 });
+    const peer = floodingPeer();
     try {
       assert.equal(publisher.subscriptionResets, 0, "our subscriber's few topics are far below the limit");
       peer.connect(`tcp://127.0.0.1:${port}`);
@@ -53,7 +64,7 @@ describe("zmq_pubsub_driver: zmq.max_subscription_bytes", () => {
 
   it("0 turns the limit off: the same flood ends no connection", async () => {
     const { port, publisher, got, resetLines, close } = await limitedPair(0);
-    const peer = new zmq.XSubscriber({ linger: 0 });
+    const peer = floodingPeer();
     try {
       peer.connect(`tcp://127.0.0.1:${port}`);
       for (const subscription of distinctSubscriptions(1_000)) await peer.send(subscription);

@@ -149,7 +149,7 @@ describe("config search places and formats", () => {
               batch_max_bytes: 262_144,
               multiproc_batch: true,
               max_message_bytes: 16_777_216,
-              max_subscription_bytes: 1_048_576,
+              max_subscription_bytes: 262_144,
               backlog: 4096,
               heartbeat_timeout_ms: 6_000,
             },

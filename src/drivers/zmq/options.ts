@@ -7,10 +7,13 @@ type ZmqSection = NonNullable<PubSubConfig["zmq"]>;
 /**
  * The largest message the publisher's socket reads from a peer (ZMQ_MAXMSGSIZE): its
  * peers send only subscriptions, and libzmq keeps each in a trie at about 50 bytes per
- * byte of topic, so one long subscription drops that peer instead. It leaves room for
- * the CurveZMQ handshake, whose commands are read under the same limit.
+ * byte of topic, so one long subscription drops that peer instead. Longer topics also
+ * outrun `zmq.max_subscription_bytes` (libzmq takes a flood of 1,000-byte topics into
+ * its trie faster than the publisher reads them: +1 GB for 30,000 of them), while
+ * floods of topics up to 511 bytes stay under it. It leaves room for the CurveZMQ
+ * handshake, whose commands (INITIATE, about 300 bytes) are read under the same limit.
  */
-export const MAX_SUBSCRIPTION_MESSAGE_BYTES = 4096;
+export const MAX_SUBSCRIPTION_MESSAGE_BYTES = 512;
 
 /**
  * The `zmq` section of the config, every option filled in by the schema's defaults but
