@@ -1,19 +1,14 @@
 import type { Writable } from "node:stream";
 
 /**
- * Lines written to a stream that may be slower than the events: a pipe to a busy
- * reader. While the stream's buffer is full, {@link write} returns a promise that
- * settles on `drain`; a subscriber's handler returns it, so the subscriber stops
- * reading (the transport's queues hold the backlog, and what they cannot hold is
- * counted as missed and signalled with `sync`) instead of buffering lines in memory
- * without bound. A stream that fails (the reader went away: EPIPE) is remembered,
- * reported through {@link onFailed}, and takes no more lines.
+ * Lines written to a stream whose reader may go away (a pipe to `head`: EPIPE). The
+ * stream's error is remembered, reported once through {@link onFailed}, and the stream
+ * takes no more lines, so the command can stop and say so rather than crash.
  */
 export class LineOutput {
   readonly #stream: Writable;
   #failed: Error | undefined;
   #onFailed: ((err: Error) => void) | undefined;
-  #drained: Promise<void> | undefined;
   #written = 0;
 
   constructor(stream: Writable) {
@@ -40,23 +35,10 @@ export class LineOutput {
     this.#onFailed = listener;
   }
 
-  /** Writes `line`; a promise when the stream's buffer is full, settled once it drained or failed. */
-  write(line: string): Promise<void> | undefined {
-    if (this.#failed !== undefined) return undefined;
+  /** Writes `line`, unless the stream failed. */
+  write(line: string): void {
+    if (this.#failed !== undefined) return;
     this.#written += 1;
-    if (this.#stream.write(line)) return undefined;
-    this.#drained ??= new Promise<void>((resolve) => {
-      const done = (): void => {
-        this.#stream.off("drain", done);
-        this.#stream.off("close", done);
-        this.#stream.off("error", done);
-        this.#drained = undefined;
-        resolve();
-      };
-      this.#stream.on("drain", done);
-      this.#stream.on("close", done);
-      this.#stream.on("error", done);
-    });
-    return this.#drained;
+    this.#stream.write(line);
   }
 }

@@ -36,10 +36,8 @@ Options:
       --debug           print stack traces on errors; implies --log-level debug
   -h, --help            show this help
 
-A reader slower than the events holds the subscriber back: it stops reading while
-stdout is full, and what the transport's queues cannot hold meanwhile is counted as
-missed and announced with a sync line. Stops cleanly on SIGINT or SIGTERM (exit 0);
-exits 1 when stdout fails (the reader went away).
+Stops cleanly on SIGINT or SIGTERM (exit 0); exits 1 when stdout fails (the reader
+went away).
 `;
 
 /** `pubsub-run subscribe`: print events as JSON lines. */
@@ -102,14 +100,12 @@ export async function runSubscribe(args: readonly string[]): Promise<number> {
     await pubsub.close();
     await metrics?.close();
   };
-  // The handler returns the write's promise while stdout is full: the subscriber waits.
   subscriber.initialize((table, key, action, value, topic) => {
-    if (count !== undefined && seen >= count) return undefined;
-    const written = out.write(`${eventLine({ table, key, action, value, topic })}\n`);
-    if (action === SYNC_ACTION && table === null) return written;
+    if (count !== undefined && seen >= count) return;
+    out.write(`${eventLine({ table, key, action, value, topic })}\n`);
+    if (action === SYNC_ACTION && table === null) return;
     seen += 1;
     if (count !== undefined && seen >= count) finish();
-    return written;
   });
   try {
     await subscriber.daemonize();
