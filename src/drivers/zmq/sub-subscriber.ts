@@ -6,6 +6,7 @@ import type { SubscriberAgentOptions } from "../../agents/subscriber-base.js";
 import type { CurveSubscriberKeys } from "./curve.js";
 import { HELLO, isHello } from "./hello.js";
 import { applySocketOptions, MAX_SUBSCRIPTION_MESSAGE_BYTES, type ZmqOptions } from "./options.js";
+import { SubSocket } from "./sub-socket.js";
 import type { ReceiveLoop } from "./receive-loop.js";
 import { ZmqSubscriberBase } from "./subscriber.js";
 
@@ -107,9 +108,11 @@ export class ZmqSubSubscriber extends ZmqSubscriberBase implements ConnectionAwa
   }
 
   #open(uri: string): zmq.Subscriber {
-    const socket = new zmq.Subscriber();
+    const socket = new SubSocket();
     applySocketOptions(socket, this.options, "subscribe");
     socket.receiveHighWaterMark = this.options.receive_high_water_mark;
+    // As many subscriptions as topics registered: none is dropped (see SubSocket).
+    socket.subscriptionHighWaterMark = 0;
     if (this.#curve !== undefined) {
       socket.curveServerKey = this.#curve.serverKey;
       socket.curvePublicKey = this.#curve.publicKey;
