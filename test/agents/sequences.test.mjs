@@ -7,7 +7,7 @@ import createZmqNetworkDriver from "../../dist/drivers/zmq.js";
 import * as zmq from "zeromq";
 import { Session, freePort, until, waitForFlow } from "../../dist/testing.js";
 import { decodeEvent, encodeEvent, encodeTopic } from "../../dist/wire.js";
-import { configFor, quietContext, rawPublisher } from "../helpers/zmq.mjs";
+import { configFor, quietContext, rawPublisher, networkOnFreePort } from "../helpers/zmq.mjs";
 
 const ID = "0123456789abcdef";
 const topicD = encodeTopic("D");
@@ -122,14 +122,7 @@ describe("sequence numbers", () => {
   });
 
   it("streams are followed per (publisher, topic): a subscriber of some topics sees no false gap", async (t) => {
-    const port = await freePort();
-    const address = `tcp://127.0.0.1:${port}`;
-    const api = createZmqNetworkDriver(
-      await configFor({ publisher_port: port, publisher_bind_address: "127.0.0.1" }),
-      quietContext("network"),
-    );
-    const session = new Session();
-    t.after(() => session.close());
+    const { address, api, session } = await networkOnFreePort(t);
     const { subscriber, got } = await session.subscriber({ api, address }, [address], ["a"]);
     subscriber.unregisterTopic("D");
     const publisher = await session.publisher({ api, address });

@@ -2,23 +2,15 @@
 // exit 1 and one line, no stack trace. Real processes, real sockets.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import createZmqNetworkDriver from "../../dist/drivers/zmq.js";
-import { Session, freePort, until } from "../../dist/testing.js";
+import { until } from "../../dist/testing.js";
 import { processStarter } from "../helpers/process.mjs";
-import { configFor, quietContext } from "../helpers/zmq.mjs";
+import { networkOnFreePort } from "../helpers/zmq.mjs";
 
 const start = processStarter();
 
 /** A network publisher on a free port, and `pubsub-run subscribe` connected to it. */
 async function publisherAndSubscriber(t) {
-  const port = await freePort();
-  const address = `tcp://127.0.0.1:${port}`;
-  const api = createZmqNetworkDriver(
-    await configFor({ publisher_port: port, publisher_bind_address: "127.0.0.1" }),
-    quietContext("network"),
-  );
-  const session = new Session();
-  t.after(() => session.close());
+  const { address, api, session } = await networkOnFreePort(t);
   const publisher = await session.publisher({ api, address });
   const subscriber = start(["subscribe", "--publisher", address, "--topic", "D"]);
   await publisher.whenSubscribers(1);

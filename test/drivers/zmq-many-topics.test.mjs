@@ -4,22 +4,14 @@
 // its topics only. Real sockets on 127.0.0.1.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import createZmqNetworkDriver from "../../dist/drivers/zmq.js";
-import { Session, freePort, until } from "../../dist/testing.js";
-import { configFor, quietContext } from "../helpers/zmq.mjs";
+import { until } from "../../dist/testing.js";
+import { networkOnFreePort } from "../helpers/zmq.mjs";
 
 const TOPICS = Array.from({ length: 3_000 }, (_, i) => `tenant-${String(i).padStart(5, "0")}`);
 
 describe("zmq_pubsub_driver: a subscriber of 3,000 topics", () => {
   it("receives events on every one of them", async (t) => {
-    const port = await freePort();
-    const address = `tcp://127.0.0.1:${port}`;
-    const api = createZmqNetworkDriver(
-      await configFor({ publisher_port: port, publisher_bind_address: "127.0.0.1" }),
-      quietContext("network"),
-    );
-    const session = new Session();
-    t.after(() => session.close());
+    const { address, api, session } = await networkOnFreePort(t);
     const { got } = await session.subscriber({ api, address }, [address], TOPICS);
     const publisher = await session.publisher({ api, address });
     await publisher.whenSubscribers(1);

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { after } from "node:test";
 import * as zmq from "zeromq";
 import { resolveConfig } from "../../dist/index.js";
-import { Changes, freePort, until, waitForFlow } from "../../dist/testing.js";
+import createZmqNetworkDriver from "../../dist/drivers/zmq.js";
+import { Changes, Session, freePort, until, waitForFlow } from "../../dist/testing.js";
 import { makeProject, recordingLogger } from "./fixtures.mjs";
 
 const emptyProject = await makeProject();
@@ -134,4 +135,17 @@ export function eventLines(from, to) {
   let text = "";
   for (let i = from; i < to; i += 1) text += `${JSON.stringify({ table: "t", key: String(i), action: "set", value: i })}\n`;
   return text;
+}
+
+/** The network driver on a free loopback port, and a Session closed after test `t`. */
+export async function networkOnFreePort(t) {
+  const port = await freePort();
+  const address = `tcp://127.0.0.1:${port}`;
+  const api = createZmqNetworkDriver(
+    await configFor({ publisher_port: port, publisher_bind_address: "127.0.0.1" }),
+    quietContext("network"),
+  );
+  const session = new Session();
+  t.after(() => session.close());
+  return { port, address, api, session };
 }
