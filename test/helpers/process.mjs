@@ -48,15 +48,33 @@ export class CliProcess {
 
   /** Resolves with the first line of `stream` matching `pattern`; fails if the process exits first. */
   waitFor(pattern, stream = "stderr") {
-    return this.#wait(() => this[stream].find((line) => pattern.test(line)), `a ${stream} line matching ${pattern}`);
+    const matching = this.#matching(pattern, stream);
+    return this.#wait(() => matching()[0], `a ${stream} line matching ${pattern}`);
   }
 
   /** Resolves once `stream` has `count` lines matching `pattern`, with those lines. */
   waitForCount(pattern, count, stream = "stdout") {
+    const matching = this.#matching(pattern, stream);
     return this.#wait(() => {
-      const lines = this[stream].filter((line) => pattern.test(line));
+      const lines = matching();
       return lines.length >= count ? lines : undefined;
     }, `${count} ${stream} lines matching ${pattern}`);
+  }
+
+  /**
+   * The lines of `stream` matching `pattern`, as a function that reads only the lines
+   * added since its last call: a wait re-checks on every line, and scanning the whole
+   * output each time made a wait for 30,000 lines cost the test process seconds of CPU,
+   * so that it fell behind reading the child's output.
+   */
+  #matching(pattern, stream) {
+    const lines = this[stream];
+    const matched = [];
+    let scanned = 0;
+    return () => {
+      for (; scanned < lines.length; scanned += 1) if (pattern.test(lines[scanned])) matched.push(lines[scanned]);
+      return matched;
+    };
   }
 
   /** Resolves once `stream` has at least `count` lines (cheap for long outputs: no pattern). */
