@@ -10,9 +10,9 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import createZmqMultiprocDriver from "../../dist/drivers/zmq-multiproc.js";
 import { encodeEvent, encodeTopic } from "../../dist/wire.js";
-import { Session, waitForFlow } from "../../dist/testing.js";
+import { Changes, Session, until, waitForFlow } from "../../dist/testing.js";
 import { recordingLogger } from "../helpers/fixtures.mjs";
-import { assertSocketReplaced, configFor, quietContext, rawPush, socketDir } from "../helpers/zmq.mjs";
+import { assertSocketReplaced, configFor, quietContext, rawPush, recordPendingReceives, socketDir } from "../helpers/zmq.mjs";
 
 /** The multiproc driver on the socket `path`, as an endpoint for {@link Session}. */
 async function driverAt(path, zmqOptions = {}) {
@@ -313,6 +313,35 @@ describe("zmq_pubsub_multiproc_driver: drain()", () => {
       assert.equal(delivered, count, "every event that had arrived was delivered");
     } finally {
       sender.kill();
+      await subscriber.close();
+    }
+  });
+});
+
+describe("zmq_pubsub_multiproc_driver: drain() and the socket's thread", () => {
+  it("unbinds only once no receive is pending (zeromq.js unbinds on a thread of its own; both at once can abort the process)", async (t) => {
+    const path = join(await socketDir(), "idle.sock");
+    const { api } = await driverAt(path);
+    const subscriber = api.getSubscriber();
+    const keys = [];
+    const arrived = new Changes();
+    subscriber.initialize((_table, key) => {
+      keys.push(key);
+      arrived.notify();
+    });
+    await subscriber.daemonize();
+    const [socket] = subscriber.sockets;
+    const unbinds = recordPendingReceives(t, socket, "unbind");
+    const push = await rawPush(`ipc://${path}`);
+    try {
+      // Once this event is handled, nothing is left to read: the loop waits for the next message.
+      await push.send([encodeTopic("t"), encodeEvent({ table: "t", key: "only", action: "set", value: null }, "t")]);
+      await until(() => keys.length > 0, "the event", { changes: arrived });
+      await subscriber.drain(5_000);
+      assert.deepEqual(unbinds, [{ pending: false }]);
+      assert.deepEqual(keys, ["only"]);
+    } finally {
+      await push.close();
       await subscriber.close();
     }
   });

@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import * as zmq from "zeromq";
 import createZmqNetworkDriver from "../../dist/drivers/zmq.js";
 import { Session, freePort, waitForFlow } from "../../dist/testing.js";
-import { configFor, quietContext } from "../helpers/zmq.mjs";
+import { configFor, quietContext, recordPendingReceives } from "../helpers/zmq.mjs";
 
 /** A publisher and a subscriber of ours on a fresh tcp port, events flowing, with `max_subscription_bytes`. */
 async function limitedPair(maxBytes) {
@@ -38,9 +38,14 @@ function distinctSubscriptions(count) {
 }
 
 describe("zmq_pubsub_driver: zmq.max_subscription_bytes", () => {
-  it("a raw peer sending distinct topics past the limit: every connection ended, counted and logged; our subscriber gets sync and events again", async () => {
+  it("a raw peer sending distinct topics past the limit: every connection ended, counted and logged; our subscriber gets sync and events again", async (t) => {
     const { port, publisher, got, logger, resetLines, close } = await limitedPair(8192);
     const peer = floodingPeer();
+    // A wait for subscribers keeps a receive going on the socket; the reset must end it before it unbinds and binds.
+    void publisher.whenSubscribers(99);
+    const socket = publisher.sendingSocket();
+    const unbinds = recordPendingReceives(t, socket, "unbind");
+    const binds = recordPendingReceives(t, socket, "bind");
     try {
       assert.equal(publisher.subscriptionResets, 0, "our subscriber's few topics are far below the limit");
       peer.connect(`tcp://127.0.0.1:${port}`);
@@ -56,6 +61,12 @@ describe("zmq_pubsub_driver: zmq.max_subscription_bytes", () => {
       await got.until(() => got.syncs >= 1, "a sync notice once our subscriber has reconnected");
       await waitForFlow(publisher, [got]);
       await publisher.whenSubscribers(1);
+      assert.ok(unbinds.length >= 1 && binds.length >= 1, "the reset unbound and bound again");
+      assert.deepEqual(
+        [...unbinds, ...binds].filter((call) => call.pending),
+        [],
+        "no receive pending while zeromq.js unbinds or binds",
+      );
     } finally {
       peer.close();
       await close();

@@ -149,3 +149,44 @@ export async function networkOnFreePort(t) {
   t.after(() => session.close());
   return { port, address, api, session };
 }
+
+/**
+ * Wraps `socket[method]` (`unbind`, `bind`) to record, at each call, whether a receive
+ * was pending on the socket. zeromq.js runs these on a thread of its own, and a pending
+ * receive reads the socket from the main thread meanwhile, which can abort the process
+ * (libzmq is not thread-safe): the driver must leave the socket alone first. A pending
+ * receive makes another one fail at once with EBUSY; else the probe, run with a timeout
+ * of 0, completes at once (a message it takes is lost to the driver: use it where none
+ * is expected). Sockets are not extensible, so the method of the socket's class is
+ * wrapped, for this socket only, until the test `t` ends.
+ */
+export function recordPendingReceives(t, socket, method) {
+  const calls = [];
+  const prototype = Object.getPrototypeOf(socket);
+  const own = Object.getOwnPropertyDescriptor(prototype, method);
+  const original = prototype[method];
+  Object.defineProperty(prototype, method, {
+    configurable: true,
+    writable: true,
+    value: function (...args) {
+      if (this === socket) {
+        const timeout = socket.receiveTimeout;
+        socket.receiveTimeout = 0;
+        try {
+          socket.receive().catch(() => undefined);
+          calls.push({ pending: false });
+        } catch (err) {
+          calls.push({ pending: err.code === "EBUSY", err: err.code });
+        } finally {
+          socket.receiveTimeout = timeout;
+        }
+      }
+      return original.apply(this, args);
+    },
+  });
+  t.after(() => {
+    if (own === undefined) delete prototype[method];
+    else Object.defineProperty(prototype, method, own);
+  });
+  return calls;
+}

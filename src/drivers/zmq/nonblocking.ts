@@ -28,15 +28,17 @@ export function isBlockedByBind(err: unknown): boolean {
 }
 
 /**
- * Runs `call` with the socket's `timeout` option at -1, so it waits as long as it takes,
- * then sets the option back to 0 (unless the socket was closed meanwhile).
+ * Runs `call` with the socket's `timeout` option at `ms` (default -1: it waits as long as
+ * it takes; else it fails with `EAGAIN` after `ms`), then sets the option back to 0
+ * (unless the socket was closed meanwhile).
  */
 export async function waiting<T>(
   socket: { readonly closed: boolean; sendTimeout?: number; receiveTimeout?: number },
   timeout: "sendTimeout" | "receiveTimeout",
   call: () => Promise<T>,
+  ms = -1,
 ): Promise<T> {
-  socket[timeout] = -1;
+  socket[timeout] = ms;
   try {
     return await call();
   } finally {

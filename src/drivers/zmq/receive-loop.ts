@@ -1,6 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type * as zmq from "zeromq";
 import type { Logger } from "../../contract.js";
+import { within } from "../../agents/deadline.js";
 import { isBlockedByBind, isNothingQueued, nextTurn, TurnTaker, waiting } from "./nonblocking.js";
 
 /** A socket we receive multipart messages from. */
@@ -28,7 +29,19 @@ export interface ReceiveLoopHooks {
    * up to {@link MAX_RETRY_MS}.
    */
   readonly retryIntervalMs: number;
+  /**
+   * How long one wait for a message lasts at most before the loop waits again, in
+   * milliseconds. A loop that may be drained needs it: {@link ReceiveLoop.drain} waits
+   * for the loop to be between two waits (undefined: a wait lasts until a message comes).
+   */
+  readonly waitSliceMs?: number | undefined;
   readonly logger: Logger;
+}
+
+/** A request of {@link ReceiveLoop.drain}: the loop stops using its socket until `resumed`. */
+interface Park {
+  readonly parked: () => void;
+  readonly resumed: Promise<void>;
 }
 
 /** The longest wait between two attempts to open a new socket (unless the interval itself is longer). */
@@ -40,6 +53,13 @@ export const MAX_RETRY_MS = 5_000;
  * is called. When the new one cannot be opened (its address is taken, its directory
  * gone), it tries again, backing off, until it opens. {@link stop} is the only way to
  * end it.
+ *
+ * zeromq.js runs `unbind()` on a thread of its own while the main thread may still use
+ * the socket: a receive waiting for a message reads the socket's state whenever the
+ * socket is signalled, and the unbind itself signals it. libzmq sockets are not
+ * thread-safe, and the two together can abort the process (libzmq 4.3.5, `pipe.cpp:355`,
+ * seen when a service stopped). So {@link drain} unbinds only while the loop is parked
+ * between two receives.
  */
 export class ReceiveLoop {
   readonly #hooks: ReceiveLoopHooks;
@@ -48,6 +68,7 @@ export class ReceiveLoop {
   #stopping = false;
   readonly #stopped = new AbortController();
   #received = 0;
+  #park: Park | undefined;
 
   constructor(hooks: ReceiveLoopHooks) {
     this.#hooks = hooks;
@@ -77,10 +98,26 @@ export class ReceiveLoop {
    */
   async drain(refuse: (socket: ReceivingSocket) => Promise<void>, idleMs: number, timeoutMs: number): Promise<void> {
     const socket = this.#socket;
-    if (socket === undefined || this.#stopping) return this.stop();
+    const loop = this.#loop;
+    if (socket === undefined || loop === undefined || this.#stopping) return this.stop();
     this.#stopping = true;
-    await refuse(socket);
     const deadline = timeoutMs < 0 ? Infinity : Date.now() + timeoutMs;
+    // refuse() runs while the loop leaves the socket alone (see the class).
+    let resume: () => void = () => undefined;
+    const resumed = new Promise<void>((resolve) => (resume = resolve));
+    const parked = new Promise<boolean>((resolve) => (this.#park = { parked: () => resolve(true), resumed }));
+    const ready = await within(Promise.race([parked, loop.then(() => false)]), timeoutMs < 0 ? -1 : timeoutMs);
+    if (ready !== true) {
+      this.#park = undefined;
+      resume();
+      return this.stop();
+    }
+    try {
+      await refuse(socket);
+    } finally {
+      this.#park = undefined;
+      resume();
+    }
     let seen = -1;
     while (seen !== this.#received && Date.now() < deadline) {
       seen = this.#received;
@@ -114,9 +151,17 @@ export class ReceiveLoop {
       const turns = new TurnTaker();
       let wait = false;
       while (!socket.closed) {
+        const park = this.#park;
+        if (park !== undefined) {
+          park.parked();
+          await park.resumed;
+          turns.reset();
+          wait = false;
+          continue;
+        }
         let frames: Buffer[];
         try {
-          frames = await (wait ? waiting(socket, "receiveTimeout", () => socket.receive()) : socket.receive());
+          frames = await (wait ? waiting(socket, "receiveTimeout", () => socket.receive(), this.#hooks.waitSliceMs) : socket.receive());
         } catch (err: unknown) {
           // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() closes the socket while a receive waits
           if (socket.closed) break;
@@ -126,8 +171,10 @@ export class ReceiveLoop {
             turns.reset();
             continue;
           }
-          if (wait || !isNothingQueued(err)) throw err;
-          wait = true; // nothing queued: the next receive waits for a message
+          if (!isNothingQueued(err)) throw err;
+          // Nothing queued: the next receive waits for a message (again, when a wait's slice ended).
+          if (wait) turns.reset();
+          wait = true;
           continue;
         }
         if (wait) {

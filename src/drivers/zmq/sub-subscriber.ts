@@ -92,15 +92,16 @@ export class ZmqSubSubscriber extends ZmqSubscriberBase implements ConnectionAwa
         greeted = false;
         return Promise.resolve(this.#open(uri));
       },
-      undefined,
-      (frames) => {
-        if (!isHello(frames)) {
-          this.take(frames);
-          return;
-        }
-        if (greeted) this.dispatchSync();
-        greeted = true;
-        this.#connectedListeners.notify(uri, this.logger);
+      {
+        take: (frames) => {
+          if (!isHello(frames)) {
+            this.take(frames);
+            return;
+          }
+          if (greeted) this.dispatchSync();
+          greeted = true;
+          this.#connectedListeners.notify(uri, this.logger);
+        },
       },
     );
     this.#loops.set(uri, loop);

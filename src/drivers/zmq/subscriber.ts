@@ -3,7 +3,7 @@ import type { RawFrameSource } from "../../contract.js";
 import { SubscriberAgentBase, type SubscriberAgentOptions } from "../../agents/subscriber-base.js";
 import { WireFormatError } from "../../errors.js";
 import type { ZmqOptions } from "./options.js";
-import { ReceiveLoop, type ReceivingSocket } from "./receive-loop.js";
+import { ReceiveLoop, type ReceiveLoopHooks, type ReceivingSocket } from "./receive-loop.js";
 
 type RawHandler = (topic: Uint8Array, payload: Uint8Array) => void;
 
@@ -37,11 +37,18 @@ export abstract class ZmqSubscriberBase extends SubscriberAgentBase implements R
     return true;
   }
 
-  /** A receive loop over the sockets `open` creates; `take` may intercept control messages. */
+  /**
+   * A receive loop over the sockets `open` creates; `take` may intercept control
+   * messages, `release` frees what `open` set up besides the socket, and `waitSliceMs`
+   * bounds one wait for a message (see {@link ReceiveLoopHooks.waitSliceMs}).
+   */
   protected loop(
     open: () => Promise<ReceivingSocket>,
-    release?: (socket: zmq.Socket) => Promise<void>,
-    take: (frames: Buffer[]) => void = (frames) => this.take(frames),
+    {
+      release,
+      take = (frames) => this.take(frames),
+      waitSliceMs,
+    }: Partial<Pick<ReceiveLoopHooks, "release" | "take" | "waitSliceMs">> = {},
   ): ReceiveLoop {
     return new ReceiveLoop({
       open,
@@ -49,6 +56,7 @@ export abstract class ZmqSubscriberBase extends SubscriberAgentBase implements R
       backlog: () => this.backlog(),
       recovered: () => this.dispatchSync(),
       retryIntervalMs: this.options.reconnect_interval_ms,
+      waitSliceMs,
       logger: this.logger,
       ...(release === undefined ? {} : { release }),
     });

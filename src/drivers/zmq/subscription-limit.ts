@@ -12,6 +12,9 @@ const DRAIN_WAIT_MS = 1_000;
 const REBIND_GIVE_UP_MS = 10_000;
 const REBIND_RETRY_MS = 20;
 
+/** Runs an unbind or a bind of the socket while nothing else uses it. */
+type Exclusive = (work: () => Promise<void>) => Promise<void>;
+
 /**
  * Bounds the subscriptions a network publisher's peers make libzmq hold
  * (`zmq.max_subscription_bytes`): the length of the distinct topics subscribed, from the
@@ -45,12 +48,16 @@ export class SubscriptionLimit {
   #passed = { topics: 0, bytes: 0 };
   #resetting: Promise<void> | undefined;
   #drained: (() => void) | undefined;
+  readonly #exclusive: Exclusive;
 
   /**
    * @param endpoint - the endpoint the socket is bound to (unbound and bound again on a reset).
    * @param limit - `zmq.max_subscription_bytes`, greater than 0.
+   * @param exclusive - runs an unbind or a bind while nothing else uses the socket
+   *   (`SubscriptionCounter.exclusive`).
    */
-  constructor(socket: zmq.XPublisher, endpoint: string, limit: number, logger: Logger) {
+  constructor(socket: zmq.XPublisher, endpoint: string, limit: number, logger: Logger, exclusive: Exclusive) {
+    this.#exclusive = exclusive;
     this.#socket = socket;
     this.#endpoint = endpoint;
     this.#limit = limit;
@@ -104,7 +111,7 @@ export class SubscriptionLimit {
     this.#passed = { topics: this.#topics.size, bytes: this.#bytes };
     this.#held.note();
     try {
-      await socket.unbind(this.#endpoint);
+      await this.#exclusive(() => socket.unbind(this.#endpoint));
       if (this.#topics.size > 0) {
         const drained = new Promise<void>((resolve) => (this.#drained = resolve));
         await Promise.race([drained, sleep(DRAIN_WAIT_MS, undefined, { ref: false })]);
@@ -127,7 +134,7 @@ export class SubscriptionLimit {
     const giveUpAt = Date.now() + REBIND_GIVE_UP_MS;
     for (;;) {
       try {
-        await socket.bind(this.#endpoint);
+        await this.#exclusive(() => socket.bind(this.#endpoint));
         return;
       } catch (err: unknown) {
         // libzmq closes the listening socket in its I/O thread, after unbind() returned.

@@ -4,6 +4,8 @@ import { isNothingQueued, nextTurn, TurnTaker } from "./nonblocking.js";
 
 /** How often an idle publisher's socket is looked at, in milliseconds. */
 const LOOK_INTERVAL_MS = 50;
+/** The longest one wait for a subscription lasts: {@link SubscriptionCounter.exclusive} waits for it to end. */
+const WAIT_SLICE_MS = 100;
 
 interface Waiter {
   count: number;
@@ -33,6 +35,7 @@ export class SubscriptionCounter {
   #reading: Promise<void> | undefined;
   #count = 0;
   #closed = false;
+  #paused = 0;
   readonly #observe: ((message: Buffer) => void) | undefined;
 
   /** @param observe - called with every subscription message the socket hands its owner. */
@@ -51,9 +54,28 @@ export class SubscriptionCounter {
 
   /** Resolves once at least `count` of our subscribers are connected. */
   when(count: number): Promise<void> {
+    if (this.#count >= count) return Promise.resolve();
     const waited = new Promise<void>((resolve) => this.#waiters.add({ count, resolve }));
     this.#read();
     return waited;
+  }
+
+  /**
+   * Runs `work` (an unbind or a bind of the socket) while the counter leaves the socket
+   * alone, and resolves with its outcome. zeromq.js unbinds and binds on a thread of its
+   * own, and a receive waiting meanwhile reads the socket's state from the main thread
+   * (see `receive-loop.ts`): the read under way ends first, within
+   * {@link WAIT_SLICE_MS}.
+   */
+  async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    this.#paused += 1;
+    try {
+      await this.#reading;
+      return await work();
+    } finally {
+      this.#paused -= 1;
+      this.#read();
+    }
   }
 
   /** Stops looking; the socket's close ends a receive still pending. */
@@ -64,7 +86,7 @@ export class SubscriptionCounter {
   }
 
   #read(): void {
-    if (this.#reading !== undefined || this.#closed) return;
+    if (this.#reading !== undefined || this.#closed || this.#paused > 0) return;
     this.#reading = this.#readQueued().finally(() => {
       this.#reading = undefined;
     });
@@ -75,7 +97,7 @@ export class SubscriptionCounter {
     try {
       socket.receiveTimeout = 0;
       const turns = new TurnTaker();
-      for (;;) {
+      while (this.#paused === 0) {
         if (turns.take()) await nextTurn();
         let message: Buffer | undefined;
         try {
@@ -87,9 +109,15 @@ export class SubscriptionCounter {
         this.#take(message);
       }
       this.#answer();
-      socket.receiveTimeout = -1;
-      while (this.#waiters.size > 0 && !this.#closed) {
-        const [message] = await socket.receive();
+      socket.receiveTimeout = WAIT_SLICE_MS;
+      while (this.#waiters.size > 0 && !this.#closed && this.#paused === 0) {
+        let message: Buffer | undefined;
+        try {
+          [message] = await socket.receive();
+        } catch (err: unknown) {
+          if (isNothingQueued(err)) continue; // the slice ended: wait again, unless paused
+          throw err;
+        }
         this.#take(message);
         this.#answer();
       }

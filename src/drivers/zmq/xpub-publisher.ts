@@ -190,10 +190,11 @@ export class ZmqXPubPublisher extends ZmqPublisherBase<zmq.XPublisher> implement
     this.#socket = socket;
     this.#bound = socket.lastEndpoint ?? this.#endpoint.bind;
     const maxBytes = this.options.max_subscription_bytes;
-    const limit = maxBytes > 0 ? new SubscriptionLimit(socket, this.#bound, maxBytes, this.#logger) : undefined;
-    this.#limit = limit;
-    const counter = new SubscriptionCounter(socket, limit === undefined ? undefined : (message) => limit.take(message));
+    const counter = new SubscriptionCounter(socket, maxBytes > 0 ? (message) => this.#limit?.take(message) : undefined);
     this.#counter = counter;
+    // The limit unbinds and binds the socket while the counter leaves it alone.
+    this.#limit =
+      maxBytes > 0 ? new SubscriptionLimit(socket, this.#bound, maxBytes, this.#logger, (work) => counter.exclusive(work)) : undefined;
     for (const waiter of this.#early.splice(0)) void counter.when(waiter.count).then(waiter.resolve);
   }
 
