@@ -241,7 +241,7 @@ export interface PubSubOptions {
     };
   };
   /**
-   * Options of the Redis driver (`redis_pubsub_driver`): publishers PUBLISH each event on the channel named by its topic, subscribers SUBSCRIBE to each registered topic. With this driver, `publishers` defaults to `[redis.url]`.
+   * Options of the Redis driver (`redis_pubsub_driver`): publishers PUBLISH each event on the channel named by its topic, subscribers SUBSCRIBE to each registered topic. With this driver, `publishers` defaults to `[redis.url]`. Its `username`, `password` and `tls` also serve the Redis database driver (`redis_nb_db_driver`), which connects to `remote_db_hosts`, over TLS when `tls` is set.
    */
   redis?: {
     /**
@@ -257,7 +257,7 @@ export interface PubSubOptions {
      */
     password?: string;
     /**
-     * TLS options of the Redis connections (with `rediss://` URLs only). File paths are absolute, or relative to the working directory, and read when the driver loads.
+     * TLS options of the Redis connections: the pub/sub driver's (with `rediss://` URLs only) and the database driver's (set it and `remote_db_hosts` is reached over TLS). File paths are absolute, or relative to the working directory, and read when the driver loads.
      */
     tls?: {
       /**
@@ -363,7 +363,7 @@ export interface PubSubOptions {
     linger_ms?: number;
   };
   /**
-   * Options of the etcd pub/sub driver (`etcd_pubsub_driver`): publishers PUT each event on `/pubsub/<topic>` of the etcd at `remote_db_hosts`, subscribers watch the key of each registered topic.
+   * Options of the etcd pub/sub driver (`etcd_pubsub_driver`): publishers PUT each event on `/pubsub/<topic>` of the etcd at `remote_db_hosts`, subscribers watch the key of each registered topic. Its `username`, `password` and `tls` also serve the etcd database driver (`etcd_nb_db_driver`).
    */
   etcd?: {
     /**
@@ -382,5 +382,30 @@ export interface PubSubOptions {
      * Batched wire mode: the most payload bytes one PUT carries (etcd refuses requests above its --max-request-bytes, 1.5 MiB by default).
      */
     batch_max_bytes?: number;
+    /**
+     * User name for etcd's authentication (etcd's `auth enable`), with `password`; used by the etcd pub/sub driver and the etcd database driver alike. Default: none (etcd without authentication).
+     */
+    username?: string;
+    /**
+     * Password of `username`. Never printed. Default: none.
+     */
+    password?: string;
+    /**
+     * TLS for the connections to etcd (its members serve https): set it and every member is reached over TLS, by the etcd pub/sub driver and the etcd database driver alike. File paths are absolute, or relative to the working directory, and read when the driver loads.
+     */
+    tls?: {
+      /**
+       * PEM file of the certificate authorities to trust instead of the system's.
+       */
+      ca_file?: string;
+      /**
+       * PEM file of this client's certificate, for servers that verify clients.
+       */
+      cert_file?: string;
+      /**
+       * PEM file of this client's private key (with `cert_file`).
+       */
+      key_file?: string;
+    };
   };
 }

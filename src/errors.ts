@@ -197,8 +197,15 @@ export const errorMessages = Object.freeze({
   /** The endpoint an option chose cannot be bound; `fix` says what to change. */
   cannotBind: (option: string, endpoint: string, fix: string): string => `${option}: cannot bind ${endpoint}: ${fix}`,
   /** A server an option names cannot be reached; `timeout` is the option that bounded the wait and its value. */
-  cannotConnect: (option: string, server: string, address: string, reason: string, timeout: { option: string; ms: number }): string =>
-    `${option}: cannot connect to the ${server} at ${address}: ${reason}; check that it runs and the address and credentials are right (${timeout.option} is ${timeout.ms})`,
+  cannotConnect: (
+    option: string,
+    server: string,
+    address: string,
+    reason: string,
+    timeout: { option: string; ms: number },
+    credentials = "credentials",
+  ): string =>
+    `${option}: cannot connect to the ${server} at ${address}: ${reason}; check that it runs and the address and ${credentials} are right (${timeout.option} is ${timeout.ms})`,
   /** An option's value is wrong: where it came from, the option, what is wrong, the value. */
   badOption: (origin: string, option: string, problem: string, got: string): string => `${origin}: ${option}: ${problem} (got ${got})`,
 });

@@ -9,6 +9,8 @@ export interface DbEndpoint {
   readonly address: string;
   /** `nb_db_timeout_ms`: the longest one request may take. */
   readonly timeoutMs: number;
+  /** The options that hold the credentials, as an error about connecting names them (default: "credentials"). */
+  readonly credentials?: string;
 }
 
 const OPTION = "remote_db_hosts";
@@ -35,7 +37,14 @@ export function request<T>(endpoint: DbEndpoint, what: string, work: () => Promi
  */
 export function connect<T>(endpoint: DbEndpoint, work: () => Promise<T>): Promise<T> {
   return bounded(endpoint, work, (reason) =>
-    errorMessages.cannotConnect(OPTION, endpoint.server, endpoint.address, reason, { option: "nb_db_timeout_ms", ms: endpoint.timeoutMs }),
+    errorMessages.cannotConnect(
+      OPTION,
+      endpoint.server,
+      endpoint.address,
+      reason,
+      { option: "nb_db_timeout_ms", ms: endpoint.timeoutMs },
+      endpoint.credentials,
+    ),
   );
 }
 

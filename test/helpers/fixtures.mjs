@@ -101,3 +101,14 @@ export async function afterTurns(test) {
   for (let i = 0; i < 1000 && !test(); i += 1) await new Promise((resolve) => setImmediate(resolve));
   if (!test()) throw new Error(`not reached after 1000 event-loop turns: ${test}`);
 }
+
+/** `db` (a database driver) once initialised; when initialize() fails, closed and the error rethrown. */
+export async function initialized(db) {
+  try {
+    await db.initialize();
+    return db;
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}

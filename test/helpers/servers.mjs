@@ -136,15 +136,17 @@ export async function startNats({ port, args = [] } = {}) {
 
 /**
  * A single-member etcd on 127.0.0.1 with its data in a temporary folder removed on
- * close(). Its url is `http://127.0.0.1:<port>`; `hosts` is `["127.0.0.1:<port>"]`, the
+ * close(). Its url is `http://127.0.0.1:<port>` (`https://` with `tls: { certFile,
+ * keyFile }`, the server's certificate and key); `hosts` is `["127.0.0.1:<port>"]`, the
  * form of `remote_db_hosts`. Resolves once it serves clients.
  */
-export async function startEtcd({ port, args = [] } = {}) {
+export async function startEtcd({ port, args = [], tls } = {}) {
   const binary = requireBinary("etcd");
   const dir = await mkdtemp(join(tmpdir(), "pubsub-etcd-"));
   const chosen = port ?? (await freeLoopbackPort());
   const peerPort = await freeLoopbackPort();
-  const client = `http://127.0.0.1:${chosen}`;
+  const scheme = tls === undefined ? "http" : "https";
+  const client = `${scheme}://127.0.0.1:${chosen}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const argv = [
     "--name",
@@ -161,13 +163,14 @@ export async function startEtcd({ port, args = [] } = {}) {
     peer,
     "--initial-cluster",
     `pubsub-test=${peer}`,
+    ...(tls === undefined ? [] : ["--cert-file", tls.certFile, "--key-file", tls.keyFile]),
     ...args,
   ];
   const server = await managed({
     binary,
     argv,
     port: chosen,
-    scheme: "http",
+    scheme,
     ready: /ready to serve client requests/,
     cleanup: () => rm(dir, { recursive: true, force: true }),
   });

@@ -1,6 +1,7 @@
 import type { DbWatch, DbWatchHandlers, Logger, NbDbApi } from "../../contract.js";
 import { Connection } from "../lifecycle.js";
 import type { DbOptions } from "../options.js";
+import { accessOptions, ETCD_CREDENTIALS, type EtcdAccess } from "../../drivers/etcd/access.js";
 import { connect, request, type DbEndpoint } from "../request.js";
 import { etcd3, type Etcd3 } from "./client.js";
 import { keyIn, keyOf, tablePrefix } from "./keys.js";
@@ -13,23 +14,25 @@ const DRIVER = "etcd_nb_db_driver";
 export class EtcdDatabase implements NbDbApi {
   readonly address: string;
   readonly #options: DbOptions;
+  readonly #access: EtcdAccess;
   readonly #endpoint: DbEndpoint;
   readonly #logger: Logger;
   readonly #connection = new Connection<Etcd3>(DRIVER);
   readonly #watches = new Set<DbWatch>();
 
-  constructor(options: DbOptions, logger: Logger) {
+  constructor(options: DbOptions, access: EtcdAccess, logger: Logger) {
     this.#options = options;
+    this.#access = access;
     this.#logger = logger;
     this.address = `etcd://${options.hosts.join(",")}`;
-    this.#endpoint = { server: "etcd server", address: this.address, timeoutMs: options.timeoutMs };
+    this.#endpoint = { server: "etcd server", address: this.address, timeoutMs: options.timeoutMs, credentials: ETCD_CREDENTIALS };
   }
 
   initialize(): Promise<void> {
     return this.#connection.open(async () => {
       const { timeoutMs } = this.#options;
       const client = new etcd3.Etcd3({
-        hosts: this.#options.hosts.map((host) => `http://${host}`),
+        ...accessOptions(this.#access, this.#options.hosts),
         dialTimeout: timeoutMs,
         // Streams (watches) last; every other call has a deadline.
         defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + timeoutMs }),

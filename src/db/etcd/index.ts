@@ -1,12 +1,15 @@
 import type { DbDriverContext, NbDbApi, PubSubConfig } from "../../contract.js";
 import { createStderrLogger } from "../../logger.js";
+import { etcdAccess } from "../../drivers/etcd/access.js";
 import { dbOptions } from "../options.js";
 import { EtcdDatabase } from "./database.js";
 
 /**
  * The etcd v3 northbound database driver, alias `etcd_nb_db_driver`, built on the npm
  * package etcd3 (an optional peer dependency: `npm install etcd3`). It talks gRPC to the
- * members named by `remote_db_hosts` (`host:port`, plain HTTP), as Dragonflow's etcd driver.
+ * members named by `remote_db_hosts` (`host:port`), as Dragonflow's etcd driver: over TLS
+ * with `etcd.tls`, as a user with `etcd.username` and `etcd.password` (the `etcd`
+ * section the etcd pub/sub driver reads too).
  *
  * - Layout: Dragonflow's, the key `/<table>/<key>`; `getAllKeys` is one range read of
  *   the prefix `/<table>/` (so `chassis` never lists `chassis2`).
@@ -25,5 +28,5 @@ import { EtcdDatabase } from "./database.js";
  * ```
  */
 export default function createEtcdDatabase(config: PubSubConfig, context?: Partial<DbDriverContext>): NbDbApi {
-  return new EtcdDatabase(dbOptions(config), context?.logger ?? createStderrLogger());
+  return new EtcdDatabase(dbOptions(config), etcdAccess(config), context?.logger ?? createStderrLogger());
 }

@@ -3,6 +3,7 @@ import type { Logger, NbDbApi } from "../../contract.js";
 import { errorSummary } from "../../logger.js";
 import { Connection } from "../lifecycle.js";
 import type { DbOptions } from "../options.js";
+import { REDIS_CREDENTIALS, type RedisAccess } from "../../drivers/redis/options.js";
 import { connect, request, type DbEndpoint } from "../request.js";
 import { Redis, type RedisClient } from "./client.js";
 import { keyOf, tablePattern, tablePrefix } from "./keys.js";
@@ -20,15 +21,17 @@ const SCAN_COUNT = 1_000;
 export class RedisDatabase implements NbDbApi {
   readonly address: string;
   readonly #options: DbOptions;
+  readonly #access: RedisAccess;
   readonly #endpoint: DbEndpoint;
   readonly #logger: Logger;
   readonly #connection = new Connection<RedisClient>(DRIVER);
 
-  constructor(options: DbOptions, logger: Logger) {
+  constructor(options: DbOptions, access: RedisAccess, logger: Logger) {
     this.#options = options;
+    this.#access = access;
     this.#logger = logger;
-    this.address = `redis://${options.hosts[0]}`;
-    this.#endpoint = { server: "Redis server", address: this.address, timeoutMs: options.timeoutMs };
+    this.address = `${access.tls === undefined ? "redis" : "rediss"}://${options.hosts[0]}`;
+    this.#endpoint = { server: "Redis server", address: this.address, timeoutMs: options.timeoutMs, credentials: REDIS_CREDENTIALS };
   }
 
   initialize(): Promise<void> {
@@ -47,6 +50,7 @@ export class RedisDatabase implements NbDbApi {
         enableOfflineQueue: false,
         maxRetriesPerRequest: 0,
         autoResendUnfulfilledCommands: false,
+        ...accessOf(this.#access),
       });
       let lastError: unknown;
       let up = false;
@@ -130,4 +134,13 @@ export class RedisDatabase implements NbDbApi {
       client.disconnect();
     });
   }
+}
+
+/** ioredis's options for {@link RedisAccess}: only those set. */
+function accessOf(access: RedisAccess): { username?: string; password?: string; tls?: RedisAccess["tls"] } {
+  return {
+    ...(access.username === undefined ? {} : { username: access.username }),
+    ...(access.password === undefined ? {} : { password: access.password }),
+    ...(access.tls === undefined ? {} : { tls: access.tls }),
+  };
 }

@@ -1,12 +1,15 @@
 import type { DbDriverContext, NbDbApi, PubSubConfig } from "../../contract.js";
 import { createStderrLogger } from "../../logger.js";
+import { redisAccess } from "../../drivers/redis/options.js";
 import { dbOptions } from "../options.js";
 import { RedisDatabase } from "./database.js";
 
 /**
  * The Redis northbound database driver, alias `redis_nb_db_driver`, built on ioredis (an
  * optional peer dependency: `npm install ioredis`). It connects to the first of
- * `remote_db_hosts` (`host:port`, no password, no TLS); Redis Cluster is not supported
+ * `remote_db_hosts` (`host:port`) as the user of `redis.username` and `redis.password`,
+ * over TLS with `redis.tls` (the `redis` section the Redis pub/sub driver reads too;
+ * its `url` is not used here); Redis Cluster is not supported
  * (Dragonflow's driver spreads tables over cluster nodes; this one talks to one server).
  *
  * - Layout: Dragonflow's without topics, the key `{<table>.}<key>`; `getAllKeys` is a
@@ -27,5 +30,5 @@ import { RedisDatabase } from "./database.js";
  * ```
  */
 export default function createRedisDatabase(config: PubSubConfig, context?: Partial<DbDriverContext>): NbDbApi {
-  return new RedisDatabase(dbOptions(config), context?.logger ?? createStderrLogger());
+  return new RedisDatabase(dbOptions(config), redisAccess(config), context?.logger ?? createStderrLogger());
 }

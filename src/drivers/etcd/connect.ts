@@ -3,6 +3,7 @@ import { EXPIRED, within } from "../../agents/deadline.js";
 import type { Logger } from "../../contract.js";
 import { ConnectError, errorMessages, reasonOf } from "../../errors.js";
 import { etcd3, type Etcd3, type IOptions } from "./client.js";
+import { accessOptions, ETCD_CREDENTIALS } from "./access.js";
 import type { EtcdDriverOptions } from "./options.js";
 
 type Policy = NonNullable<NonNullable<IOptions["faultHandling"]>["global"]>;
@@ -24,12 +25,13 @@ const ONCE: Policy = {
 };
 
 /**
- * A client of the etcd cluster at `hosts` (`host:port` each), connecting lazily. Every
+ * A client of the etcd cluster at `hosts` (`host:port` each, reached with
+ * `options.access`: TLS, a user), connecting lazily. Every
  * request has `options.timeoutMs` to complete; watch streams have no deadline.
  */
 export function createEtcdClient(hosts: readonly string[], options: EtcdDriverOptions): Etcd3 {
   return new etcd3.Etcd3({
-    hosts: hosts.map((host) => `http://${host}`),
+    ...accessOptions(options.access, hosts),
     dialTimeout: options.timeoutMs,
     faultHandling: { host: () => ONCE, global: ONCE },
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + options.timeoutMs }),
@@ -110,10 +112,17 @@ export async function connectEtcd(hosts: readonly string[], options: EtcdDriverO
   } catch (err: unknown) {
     client.close();
     throw new ConnectError(
-      errorMessages.cannotConnect(option, "etcd cluster", `etcd://${hosts.join(",")}`, reasonOf(err), {
-        option: "nb_db_timeout_ms",
-        ms: options.timeoutMs,
-      }),
+      errorMessages.cannotConnect(
+        option,
+        "etcd cluster",
+        `etcd://${hosts.join(",")}`,
+        reasonOf(err),
+        {
+          option: "nb_db_timeout_ms",
+          ms: options.timeoutMs,
+        },
+        ETCD_CREDENTIALS,
+      ),
       { cause: err, option },
     );
   } finally {

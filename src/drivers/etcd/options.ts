@@ -1,6 +1,7 @@
 import type { PubSubConfig, PubSubOptions } from "../../contract.js";
 import { ConfigError, TransportError } from "../../errors.js";
 import { sectionOf } from "../section.js";
+import { etcdAccess, type EtcdAccess } from "./access.js";
 
 type EtcdSection = Required<NonNullable<PubSubOptions["etcd"]>>;
 
@@ -24,11 +25,13 @@ export interface EtcdDriverOptions {
   readonly batchMaxBytes: number;
   /** The listen address of `remote_db_hosts`: `etcd://h1:p1,h2:p2`. */
   readonly address: string;
+  /** `etcd.username`, `etcd.password`, `etcd.tls`: how clients reach the cluster. */
+  readonly access: EtcdAccess;
 }
 
 /**
  * Reads `remote_db_hosts`, `nb_db_timeout_ms` and the `etcd` section (every option with
- * a default, checked by the schema).
+ * a default, checked by the schema; the user and TLS by {@link etcdAccess}).
  *
  * @throws {@link ConfigError} naming the option, what is wrong and the value.
  */
@@ -43,6 +46,7 @@ export function etcdOptions(config: PubSubConfig): EtcdDriverOptions {
     lingerMs: section.linger_ms,
     batchMaxBytes: section.batch ? section.batch_max_bytes : 0,
     address: SCHEME + hosts.join(","),
+    access: etcdAccess(config),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from "node:tls";
 import type { RedisOptions } from "ioredis";
 import { TransportError } from "../../errors.js";
 import type { PubSubConfig } from "../../contract.js";
@@ -34,7 +35,7 @@ export function redisOptions(config: PubSubConfig): RedisDriverOptions {
       `redis.tls: TLS options are set but redis.url is ${withoutCredentials(section.url)}; use a rediss:// URL for TLS, or remove redis.tls`,
     );
   }
-  const tls = section.tls === undefined ? undefined : tlsOptions(section.tls, "redis.tls");
+  const { tls } = redisAccess(config);
   const prefix = Buffer.from(section.channel_prefix, "utf8");
   return {
     section,
@@ -61,6 +62,35 @@ export function redisOptions(config: PubSubConfig): RedisDriverOptions {
     },
   };
 }
+
+/** The user, password and TLS of a Redis connection. */
+export interface RedisAccess {
+  /** `redis.username`, when set. */
+  readonly username: string | undefined;
+  /** `redis.password`, when set. */
+  readonly password: string | undefined;
+  /** `redis.tls`'s options, its files read now; undefined without `redis.tls`. */
+  readonly tls: ConnectionOptions | undefined;
+}
+
+/**
+ * The `redis` section's user, password and TLS, for the Redis database driver
+ * (`redis_nb_db_driver`), which connects to `remote_db_hosts` rather than `redis.url`:
+ * over TLS when `redis.tls` is set.
+ *
+ * @throws {@link TransportError} naming the option when a TLS file cannot be read.
+ */
+export function redisAccess(config: PubSubConfig): RedisAccess {
+  const section = sectionOf(config, "redis") as RedisSection;
+  return {
+    username: section.username,
+    password: section.password,
+    tls: section.tls === undefined ? undefined : tlsOptions(section.tls, "redis.tls"),
+  };
+}
+
+/** How an error about connecting names the options of {@link RedisAccess}. */
+export const REDIS_CREDENTIALS = "credentials (redis.username, redis.password, redis.tls)";
 
 /** The channel of a topic frame: the prefix, then the topic's bytes. */
 export function channelOf(prefix: Buffer, topic: Uint8Array): Buffer {
