@@ -406,6 +406,10 @@ export interface PubSubOptions {
        * PEM file of this client's private key (with `cert_file`).
        */
       key_file?: string;
+      /**
+       * Server name to verify the members' certificates against, when it differs from the host of `remote_db_hosts` (a certificate for `etcd-1.example` reached at an IP address).
+       */
+      servername?: string;
     };
   };
 }

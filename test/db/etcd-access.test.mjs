@@ -82,13 +82,18 @@ describe("etcd drivers: etcd.username and etcd.password", { skip }, () => {
 });
 
 describe("etcd drivers: etcd.tls", { skip }, () => {
-  it("reach an etcd that serves https with etcd.tls.ca_file; a plain client of the same etcd is refused", async () => {
+  it("reach an etcd that serves https with etcd.tls.ca_file; a plain client, or one verifying another etcd.tls.servername, is refused", async () => {
     const server = await startEtcd({ tls: { certFile: join(TLS, "server.pem"), keyFile: join(TLS, "server.key") } });
     after(() => server.close());
     const tls = { tls: { ca_file: join(TLS, "ca.pem") } };
     await roundTrip(configAt(server.hosts, tls));
     await flows(configAt(server.hosts, tls));
     await assert.rejects(openDatabase(configAt(server.hosts)), { code: "PUBSUB_ERR_DB" });
+    // The certificate names localhost and 127.0.0.1: another name to verify is refused.
+    await roundTrip(configAt(server.hosts, { tls: { ...tls.tls, servername: "localhost" } }));
+    await assert.rejects(openDatabase(configAt(server.hosts, { tls: { ...tls.tls, servername: "etcd.example" } })), {
+      code: "PUBSUB_ERR_DB",
+    });
   });
 
   it("an etcd that verifies clients takes the certificate of etcd.tls.cert_file and etcd.tls.key_file, and refuses a client without one", async () => {

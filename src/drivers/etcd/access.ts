@@ -18,6 +18,8 @@ export interface EtcdAccess {
   readonly auth: { readonly username: string; readonly password: string } | undefined;
   /** `etcd.tls`'s files, read now. */
   readonly credentials: IOptions["credentials"] | undefined;
+  /** `etcd.tls.servername`: the name the members' certificates are verified against. */
+  readonly servername: string | undefined;
 }
 
 /**
@@ -52,17 +54,28 @@ export function etcdAccess(config: PubSubConfig): EtcdAccess {
     scheme: tls === undefined ? "http" : "https",
     auth: username === undefined || password === undefined ? undefined : { username, password },
     credentials,
+    servername: tls?.servername,
   };
 }
 
 /** How an error about connecting names the options of {@link EtcdAccess}. */
 export const ETCD_CREDENTIALS = "credentials (etcd.username, etcd.password, etcd.tls)";
 
-/** The client options of {@link EtcdAccess}: the members' URLs, the user and the TLS files. */
-export function accessOptions(access: EtcdAccess, hosts: readonly string[]): Pick<IOptions, "hosts" | "auth" | "credentials"> {
+/**
+ * The client options of {@link EtcdAccess}: the members' URLs, the user, the TLS files,
+ * and `grpcOptions` with the server name to verify, when one is set.
+ */
+export function accessOptions(
+  access: EtcdAccess,
+  hosts: readonly string[],
+  grpcOptions: NonNullable<IOptions["grpcOptions"]> = {},
+): Pick<IOptions, "hosts" | "auth" | "credentials" | "grpcOptions"> {
+  const name = access.servername;
   return {
     hosts: hosts.map((host) => `${access.scheme}://${host}`),
     ...(access.auth === undefined ? {} : { auth: { ...access.auth } }),
     ...(access.credentials === undefined ? {} : { credentials: access.credentials }),
+    grpcOptions:
+      name === undefined ? grpcOptions : { ...grpcOptions, "grpc.ssl_target_name_override": name, "grpc.default_authority": name },
   };
 }

@@ -31,18 +31,17 @@ const ONCE: Policy = {
  */
 export function createEtcdClient(hosts: readonly string[], options: EtcdDriverOptions): Etcd3 {
   return new etcd3.Etcd3({
-    ...accessOptions(options.access, hosts),
-    dialTimeout: options.timeoutMs,
-    faultHandling: { host: () => ONCE, global: ONCE },
-    defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + options.timeoutMs }),
-    grpcOptions: {
+    ...accessOptions(options.access, hosts, {
       "grpc.initial_reconnect_backoff_ms": options.reconnectIntervalMs,
       "grpc.max_reconnect_backoff_ms": options.reconnectIntervalMs,
       // A member that stops answering (SIGSTOP, a cut link) is noticed by its silence.
       // etcd refuses pings more often than every 5 s (--grpc-keepalive-min-time).
       "grpc.keepalive_time_ms": 10_000,
       "grpc.keepalive_timeout_ms": options.timeoutMs,
-    },
+    }),
+    dialTimeout: options.timeoutMs,
+    faultHandling: { host: () => ONCE, global: ONCE },
+    defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + options.timeoutMs }),
   });
 }
 
