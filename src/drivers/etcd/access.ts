@@ -27,7 +27,8 @@ export interface EtcdAccess {
  * missing one fails when the driver loads, not at the first connection).
  *
  * @throws {@link ConfigError} naming the option and the fix: a user without a password,
- *   a client certificate without its key, a file that cannot be read.
+ *   a client certificate without its key.
+ * @throws {@link TransportError} naming the option and the file when it cannot be read.
  */
 export function etcdAccess(config: PubSubConfig): EtcdAccess {
   const section = sectionOf(config, "etcd") as EtcdSection;
