@@ -14,6 +14,17 @@ import { isErrnoException } from "../../errors.js";
 /** Operations between two turns of the event loop, as zeromq.js allows itself. */
 export const OPERATIONS_PER_TURN = 512;
 
+/**
+ * The longest one wait for a message lasts on a socket that may be unbound or bound
+ * again while in use. zeromq.js runs `unbind()` and `bind()` on a thread of its own,
+ * while a receive waiting on the main thread reads the socket's state whenever the
+ * socket is signalled (the unbind itself signals it). libzmq sockets are not
+ * thread-safe, and the two together can abort the process (libzmq 4.3.5, `pipe.cpp:355`,
+ * seen when a service stopped). So the owner of such a socket waits in slices of this
+ * length, and unbinds or binds only between two of them, while no receive is pending.
+ */
+export const UNBIND_WAIT_SLICE_MS = 100;
+
 /** True for the error of a non-blocking call that could not complete: nothing queued, no room. */
 export function isNothingQueued(err: unknown): boolean {
   return isErrnoException(err) && err.code === "EAGAIN";

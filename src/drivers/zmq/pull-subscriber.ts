@@ -7,11 +7,10 @@ import { bindSocketFile, ipcPath, PRIVATE_SOCKET, removeSocketFile, type SocketA
 import { applySocketOptions, type ZmqOptions } from "./options.js";
 import type { ReceiveLoop } from "./receive-loop.js";
 import { ZmqSubscriberBase } from "./subscriber.js";
+import { UNBIND_WAIT_SLICE_MS } from "./nonblocking.js";
 
 /** While draining, the inbox counts as empty once no message came for this long. */
 const DRAIN_IDLE_MS = 50;
-/** The longest one wait for a worker's message lasts: a drain finds the loop between two waits within it. */
-const WAIT_SLICE_MS = 100;
 
 /** The option that names the multiproc socket, for error messages. */
 const SOCKET_OPTION = "publisher_multiproc_socket";
@@ -146,7 +145,7 @@ export class ZmqPullSubscriber extends ZmqSubscriberBase implements DrainableSub
   /** Binds a socket at `uri` and receives from it, in a loop that replaces it when it fails. */
   async #listen(uri: string): Promise<void> {
     const removing = this.#removing.get(uri);
-    const loop = this.loop(() => this.#open(uri), { release: () => this.#release(uri), waitSliceMs: WAIT_SLICE_MS });
+    const loop = this.loop(() => this.#open(uri), { release: () => this.#release(uri), waitSliceMs: UNBIND_WAIT_SLICE_MS });
     this.#loops.set(uri, loop);
     try {
       await removing?.catch(() => undefined);

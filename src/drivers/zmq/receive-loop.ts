@@ -31,8 +31,9 @@ export interface ReceiveLoopHooks {
   readonly retryIntervalMs: number;
   /**
    * How long one wait for a message lasts at most before the loop waits again, in
-   * milliseconds. A loop that may be drained needs it: {@link ReceiveLoop.drain} waits
-   * for the loop to be between two waits (undefined: a wait lasts until a message comes).
+   * milliseconds. A loop that may be drained needs it (`UNBIND_WAIT_SLICE_MS` in nonblocking.ts):
+   * {@link ReceiveLoop.drain} waits for the loop to be between two waits (undefined: a
+   * wait lasts until a message comes).
    */
   readonly waitSliceMs?: number | undefined;
   readonly logger: Logger;
@@ -54,12 +55,8 @@ export const MAX_RETRY_MS = 5_000;
  * gone), it tries again, backing off, until it opens. {@link stop} is the only way to
  * end it.
  *
- * zeromq.js runs `unbind()` on a thread of its own while the main thread may still use
- * the socket: a receive waiting for a message reads the socket's state whenever the
- * socket is signalled, and the unbind itself signals it. libzmq sockets are not
- * thread-safe, and the two together can abort the process (libzmq 4.3.5, `pipe.cpp:355`,
- * seen when a service stopped). So {@link drain} unbinds only while the loop is parked
- * between two receives.
+ * {@link drain} unbinds only while the loop is parked between two receives, never under
+ * a pending one (see `UNBIND_WAIT_SLICE_MS` in nonblocking.ts).
  */
 export class ReceiveLoop {
   readonly #hooks: ReceiveLoopHooks;

@@ -1,11 +1,9 @@
 import type * as zmq from "zeromq";
 import { isHelloSubscription } from "./hello.js";
-import { isNothingQueued, nextTurn, TurnTaker } from "./nonblocking.js";
+import { isNothingQueued, nextTurn, TurnTaker, UNBIND_WAIT_SLICE_MS } from "./nonblocking.js";
 
 /** How often an idle publisher's socket is looked at, in milliseconds. */
 const LOOK_INTERVAL_MS = 50;
-/** The longest one wait for a subscription lasts: {@link SubscriptionCounter.exclusive} waits for it to end. */
-const WAIT_SLICE_MS = 100;
 
 interface Waiter {
   count: number;
@@ -62,10 +60,8 @@ export class SubscriptionCounter {
 
   /**
    * Runs `work` (an unbind or a bind of the socket) while the counter leaves the socket
-   * alone, and resolves with its outcome. zeromq.js unbinds and binds on a thread of its
-   * own, and a receive waiting meanwhile reads the socket's state from the main thread
-   * (see `receive-loop.ts`): the read under way ends first, within
-   * {@link WAIT_SLICE_MS}.
+   * alone (see {@link UNBIND_WAIT_SLICE_MS}), and resolves with its outcome: the read
+   * under way ends first, within one slice.
    */
   async exclusive<T>(work: () => Promise<T>): Promise<T> {
     this.#paused += 1;
@@ -109,7 +105,7 @@ export class SubscriptionCounter {
         this.#take(message);
       }
       this.#answer();
-      socket.receiveTimeout = WAIT_SLICE_MS;
+      socket.receiveTimeout = UNBIND_WAIT_SLICE_MS;
       while (this.#waiters.size > 0 && !this.#closed && this.#paused === 0) {
         let message: Buffer | undefined;
         try {
