@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 export { batchItems } from "./agents/batch-items.js";
+export { writeStringBody } from "./agents/body-writer.js";
 export { decodeEvents, decodePayload, encodeBatch, encodeEventBody, encodeStampedEvent, PayloadDecoder, Stamper } from "./agents/codec.js";
 export { SendQueue, type SendGrouping } from "./agents/send-queue.js";
 export { EXPIRED, within, type Expired } from "./agents/deadline.js";

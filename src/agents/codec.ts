@@ -1,5 +1,6 @@
 import { Packr, type Options } from "msgpackr";
 import { SendError, WireFormatError } from "../errors.js";
+import { writeStringBody } from "./body-writer.js";
 import type { PubSubEvent } from "../contract.js";
 
 // Plain MessagePack maps, no msgpackr records or extensions: a Dragonflow peer decodes
@@ -62,6 +63,8 @@ export function encodeEvent(update: PubSubEvent, topic: string, stamp?: EventSta
  * @throws {@link SendError} when the value cannot be encoded.
  */
 export function encodeEventBody(update: PubSubEvent, topic: string): Buffer {
+  const written = writeStringBody(update, topic);
+  if (written !== undefined) return written;
   try {
     const value = widenIntegers(update.value);
     return packr.pack({ table: update.table, key: update.key, action: update.action, value, topic });

@@ -1,9 +1,12 @@
 // The wire codec on its own: what goes into a payload, what comes out, what is refused.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { pack } from "msgpackr";
+import { pack, Packr } from "msgpackr";
 import { decodeEvent, decodeTopic, encodeEvent, encodeTopic } from "../../dist/wire.js";
-import { decodeEvents, encodeBatch, encodeEventBody, PayloadDecoder, Stamper } from "../../dist/internal.js";
+import { decodeEvents, encodeBatch, encodeEventBody, PayloadDecoder, Stamper, writeStringBody } from "../../dist/internal.js";
+
+// msgpackr as the codec sets it up: maps of up to 15 entries get the short header.
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true, moreTypes: false, encodeUndefinedAsNil: true });
 
 describe("wire codec", () => {
   it("round-trips every field type and sets topic to the topic sent on", () => {
@@ -121,6 +124,49 @@ describe("wire codec", () => {
       const event = new PayloadDecoder().decode(stamper.stamp(encodeEventBody(events[0], "D"), sequence));
       assert.equal(event.sequence, sequence);
     }
+  });
+
+  it("writes the map of an event of strings itself, byte for byte as msgpackr packs it", () => {
+    // Text of every header class and of every UTF-8 width: ASCII, 2, 3 and 4 bytes a
+    // character, a lone surrogate, and short text whose bytes need the longer header.
+    const texts = ["", "a", "x".repeat(31), "x".repeat(32), "x".repeat(63), "x".repeat(255), "x".repeat(256), "x".repeat(1000)];
+    texts.push(
+      "ž",
+      "€".repeat(10),
+      "€".repeat(11),
+      "€".repeat(90),
+      "🐎".repeat(8),
+      "🐎".repeat(70),
+      "a\ud800b",
+      "\udc00".repeat(40),
+      "tenant-ž",
+    );
+    const kept = [];
+    for (const text of texts) {
+      for (const update of [
+        { table: text, key: "k", action: "set", value: "v" },
+        { table: "t", key: text, action: "set", value: text },
+        { table: "t", key: "k", action: text || "a", value: text },
+      ]) {
+        for (const topic of [text, "D"]) {
+          const written = writeStringBody(update, topic);
+          assert.ok(written !== undefined, `written itself: ${JSON.stringify(update).slice(0, 100)}`);
+          const expected = packr.pack({ table: update.table, key: update.key, action: update.action, value: update.value, topic });
+          assert.equal(written.toString("hex"), expected.toString("hex"), JSON.stringify({ update, topic }).slice(0, 100));
+          assert.equal(encodeEventBody(update, topic).toString("hex"), expected.toString("hex"));
+          kept.push([written, Buffer.from(expected)]);
+        }
+      }
+    }
+    // Each map is its own: writing the next ones (past the shared buffer's end) changes none.
+    for (let i = 0; i < 2_000; i += 1) writeStringBody({ table: "t", key: String(i), action: "set", value: "v".repeat(i % 300) }, "D");
+    for (const [written, expected] of kept) assert.equal(Buffer.compare(written, expected), 0);
+    // Anything but strings, and very long text, is left to msgpackr.
+    assert.equal(writeStringBody({ table: "t", key: "k", action: "set", value: 1 }, "D"), undefined);
+    assert.equal(writeStringBody({ table: null, key: "k", action: "set", value: "v" }, "D"), undefined);
+    assert.equal(writeStringBody({ table: "t", key: "k", action: "set", value: "v".repeat(100_000) }, "D"), undefined);
+    const long = { table: "t", key: "k", action: "set", value: "v".repeat(100_000) };
+    assert.equal(Buffer.compare(encodeEventBody(long, "D"), packr.pack({ ...long, topic: "D" })), 0);
   });
 
   it("keeps decodeEvent strict: a batch is not one event", () => {
