@@ -83,6 +83,9 @@ describe("benchmark harness", () => {
     assert.ok(scale("deliveries, ").raw > 0, "scale: no raw zeromq.js side");
     assert.ok(Number.isFinite(scale("RSS per subscriber").raw), "scale: no raw RSS per subscriber");
     assert.ok(scale("deliveries through pubsub-run service").ours > 0, "scale: nothing through the service");
+    // relayed beside our own direct loop, in the same rounds: the hop's price.
+    const hop = report.results.find((row) => row.scenario === "relayed" && row.variant === "events/s, vs ours direct");
+    assert.ok(hop?.ours > 0 && hop.raw > 0, "relayed: no figure beside ours direct");
     const costs = report.results.filter((row) => row.scenario === "costs").map((row) => row.variant.split(":")[0]);
     assert.deepEqual(new Set(costs), new Set(["sequence numbers", "zmq.curve on, vs off", "metrics"]));
     const faults = report.results.filter((row) => row.scenario === "faults");
