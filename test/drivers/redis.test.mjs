@@ -141,6 +141,7 @@ describe("redis_pubsub_driver", { skip: brokerSkipReason("redis-server") }, () =
       await assert.rejects(bad.publisher(), (err) => {
         assert.equal(err.code, "PUBSUB_ERR_CONNECT");
         assert.match(err.message, /WRONGPASS|invalid username-password/i);
+        assert.match(err.message, /the address and credentials \(redis\.username, redis\.password, redis\.tls\) are right/);
         assert.doesNotMatch(err.message, /wrong/);
         return true;
       });

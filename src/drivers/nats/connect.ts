@@ -2,7 +2,7 @@ import { ConnectError, errorMessages, reasonOf } from "../../errors.js";
 import type { Logger } from "../../contract.js";
 import { withoutCredentials } from "../../secrets.js";
 import { nats, type NatsConnection } from "./client.js";
-import type { NatsDriverOptions } from "./options.js";
+import { NATS_CREDENTIALS, type NatsDriverOptions } from "./options.js";
 
 /** Status changes of a connection after it was made. */
 export interface NatsStatusHandlers {
@@ -31,10 +31,14 @@ export async function connectNats(
     connection = await nats.connect(options.clientOptions(servers));
   } catch (err: unknown) {
     throw new ConnectError(
-      errorMessages.cannotConnect(option, "NATS server", withoutCredentials(servers.join(", ")), reasonOf(err), {
-        option: "nats.connect_timeout_ms",
-        ms: options.section.connect_timeout_ms,
-      }),
+      errorMessages.cannotConnect(
+        option,
+        "NATS server",
+        withoutCredentials(servers.join(", ")),
+        reasonOf(err),
+        { option: "nats.connect_timeout_ms", ms: options.section.connect_timeout_ms },
+        NATS_CREDENTIALS,
+      ),
       { cause: err },
     );
   }

@@ -61,6 +61,9 @@ export function natsOptions(config: PubSubConfig): NatsDriverOptions {
   };
 }
 
+/** How an error about connecting names the options that authenticate to the servers. */
+export const NATS_CREDENTIALS = "credentials (nats.user and nats.password, or nats.token, and nats.tls)";
+
 type Credentials = Pick<ConnectionOptions, "user" | "pass" | "token">;
 
 /**

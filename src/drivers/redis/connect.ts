@@ -3,7 +3,7 @@ import { ConnectError, errorMessages, reasonOf } from "../../errors.js";
 import type { Logger } from "../../contract.js";
 import { withoutCredentials } from "../../secrets.js";
 import { Redis, type RedisClient } from "./client.js";
-import type { RedisDriverOptions } from "./options.js";
+import { REDIS_CREDENTIALS, type RedisDriverOptions } from "./options.js";
 
 /** While a connection stays down, one log line per this many milliseconds. */
 const OUTAGE_LOG_INTERVAL_MS = 10_000;
@@ -38,10 +38,14 @@ export async function connectRedis(url: string, options: RedisDriverOptions, opt
     client.disconnect();
     const cause = lastError ?? err;
     throw new ConnectError(
-      errorMessages.cannotConnect(option, "Redis server", withoutCredentials(url), reasonOf(cause), {
-        option: "redis.connect_timeout_ms",
-        ms: timeoutMs,
-      }),
+      errorMessages.cannotConnect(
+        option,
+        "Redis server",
+        withoutCredentials(url),
+        reasonOf(cause),
+        { option: "redis.connect_timeout_ms", ms: timeoutMs },
+        REDIS_CREDENTIALS,
+      ),
       { cause },
     );
   }
