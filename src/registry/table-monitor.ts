@@ -11,6 +11,13 @@ export interface TableMonitorOptions {
   readonly beforePoll?: () => Promise<void>;
 }
 
+/** A change that could not be published, and why. */
+interface Unpublished {
+  readonly action: "create" | "set" | "delete";
+  readonly key: string;
+  readonly err: unknown;
+}
+
 /**
  * Publishes a table's changes, as Dragonflow's `TableMonitor`: the table is read every
  * `pollMs` and compared with the previous read; each row that appeared is published as
@@ -18,7 +25,9 @@ export interface TableMonitorOptions {
  * table's name as `table` and the row's key as `key`, on the send-to-all topic. The first
  * read, at start, publishes every row as `create`. Where the database can watch
  * ({@link NbDbApi.watch}), changes are published as they happen and the reads remain as
- * the fallback; a watch that lost changes triggers a read at once.
+ * the fallback; a watch that lost changes triggers a read at once. A change that could
+ * not be published (the publisher is closed, or its transport refused it) is published
+ * again at the next read.
  */
 export class TableMonitor {
   readonly #db: NbDbApi;
@@ -100,12 +109,13 @@ export class TableMonitor {
       this.#outage.succeeded();
       const old = this.#cache;
       this.#cache = fresh;
+      const failures: Unpublished[] = [];
       for (const [key, value] of fresh) {
         const before = old.get(key);
-        if (before === undefined) await this.#send("create", key, value);
-        else if (before !== value) await this.#send("set", key, value);
+        if (before !== value) await this.#send(before === undefined ? "create" : "set", key, value, before, failures);
       }
-      for (const key of old.keys()) if (!fresh.has(key)) await this.#send("delete", key, null);
+      for (const [key, before] of old) if (!fresh.has(key)) await this.#send("delete", key, null, before, failures);
+      this.#report(failures);
     } catch (err: unknown) {
       this.#outage.failed(err);
     }
@@ -116,20 +126,49 @@ export class TableMonitor {
     if (change.action === "delete") {
       if (before === undefined) return;
       this.#cache.delete(change.key);
-      await this.#send("delete", change.key, null);
+      const failures: Unpublished[] = [];
+      await this.#send("delete", change.key, null, before, failures);
+      this.#report(failures);
       return;
     }
     const value = change.value ?? "";
     if (before === value) return;
     this.#cache.set(change.key, value);
-    await this.#send(before === undefined ? "create" : "set", change.key, value);
+    const failures: Unpublished[] = [];
+    await this.#send(before === undefined ? "create" : "set", change.key, value, before, failures);
+    this.#report(failures);
   }
 
-  async #send(action: "create" | "set" | "delete", key: string, value: string | null): Promise<void> {
+  /**
+   * Publishes a change the cache already holds. One that cannot be published is put
+   * back as it was before (`before`, undefined for a row that was not there), so the
+   * next read of the table finds the difference again and publishes it then.
+   */
+  async #send(
+    action: Unpublished["action"],
+    key: string,
+    value: string | null,
+    before: string | undefined,
+    failures: Unpublished[],
+  ): Promise<void> {
     try {
       await this.#publish({ table: this.#table, key, action, value });
     } catch (err: unknown) {
-      this.#options.logger.error({ err, table: this.#table, key, action }, "could not publish a table change");
+      if (this.#cache.get(key) === (value ?? undefined)) {
+        if (before === undefined) this.#cache.delete(key);
+        else this.#cache.set(key, before);
+      }
+      failures.push({ action, key, err });
     }
+  }
+
+  /** One line for the changes of one read (or one watched change) that could not be published. */
+  #report(failures: readonly Unpublished[]): void {
+    const [first] = failures;
+    if (first === undefined) return;
+    this.#options.logger.error(
+      { err: first.err, table: this.#table, key: first.key, action: first.action, unpublished: failures.length },
+      `could not publish ${failures.length === 1 ? "a change" : `${failures.length} changes`} of the table; the next read of the table publishes ${failures.length === 1 ? "it" : "them"} again (monitor_table_poll_time)`,
+    );
   }
 }
