@@ -1,6 +1,7 @@
 import { inspect } from "node:util";
 import pino from "pino";
 import type { Logger } from "./contract.js";
+import { printableCommand } from "./secrets.js";
 
 /** The log levels, lowest first; `silent` logs nothing. They are pino's. */
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
@@ -29,14 +30,14 @@ export interface LoggerOptions {
 
 /**
  * The pino options pubsub's loggers share: the level, the name, the process id, and the
- * `err` serializer (a one-line {@link errorSummary}, or pino's whole error with `debug`).
+ * `err` serializer (a one-line {@link errorSummary}, or {@link wholeError} with `debug`).
  */
 export function loggerOptions(options: LoggerOptions = {}): pino.LoggerOptions {
   return {
     name: options.name ?? "pubsub",
     level: options.level ?? "info",
     base: { pid: process.pid },
-    serializers: { err: options.debug === true ? pino.stdSerializers.err : errorSummary },
+    serializers: { err: options.debug === true ? wholeError : errorSummary },
   };
 }
 
@@ -62,6 +63,35 @@ export function createLogger(options: LoggerOptions = {}): pino.Logger {
  */
 export function createStderrLogger(level: LogLevel = "warn"): Logger {
   return createLogger({ level });
+}
+
+/**
+ * An error as a `--debug` log field: pino's whole error (type, message, stack, its own
+ * fields), but a client library's command in it ({@link printableCommand}: its arguments
+ * may hold a password) by its name alone, in the errors it holds too.
+ */
+export function wholeError(err: unknown): unknown {
+  const serialized: unknown = pino.stdSerializers.err(err as Error);
+  // Not an error: returned as it is, and left alone.
+  if (serialized !== err && typeof serialized === "object" && serialized !== null)
+    maskCommands(serialized, Object.getPrototypeOf(serialized), 0);
+  return serialized;
+}
+
+/**
+ * Replaces the `command` of a serialized error, and of the serialized errors in its
+ * fields (those of `prototype`: pino's copies, never the caller's objects), with its
+ * printable form.
+ */
+function maskCommands(serialized: object, prototype: unknown, depth: number): void {
+  const fields = serialized as Record<string, unknown>;
+  if (Object.hasOwn(fields, "command")) fields["command"] = printableCommand(fields["command"]);
+  if (depth >= 8) return;
+  for (const value of Object.values(fields)) {
+    for (const item of Array.isArray(value) ? (value as unknown[]) : [value]) {
+      if (typeof item === "object" && item !== null && Object.getPrototypeOf(item) === prototype) maskCommands(item, prototype, depth + 1);
+    }
+  }
 }
 
 /**

@@ -62,3 +62,20 @@ export function printableOptionValue(path: string, value: unknown, secretPaths: 
   }
   return value;
 }
+
+/**
+ * A client library's command, attached to its error, as logs may show it: its name, and
+ * `***` for its arguments, which may hold a secret. ioredis puts the command an answer
+ * refused on its `ReplyError`, so the `HELLO 3 AUTH user password` of a reconnection
+ * with a password the server no longer takes would print the password. Anything that
+ * is not such a command (an object with an `args` array) is returned as is.
+ *
+ * @example
+ * ```ts
+ * printableCommand({ name: "hello", args: ["3", "AUTH", "default", "s3cret"] }); // { name: "hello", args: "***" }
+ * ```
+ */
+export function printableCommand(command: unknown): unknown {
+  if (typeof command !== "object" || command === null || !Array.isArray((command as { args?: unknown }).args)) return command;
+  return { name: (command as { name?: unknown }).name, args: SECRET_MASK };
+}

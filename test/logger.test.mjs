@@ -34,4 +34,31 @@ describe("createLogger() and createStderrLogger()", () => {
     assert.deepEqual(records[0].err, { code: "PUBSUB_ERR_CONFIG", message: "bad: root" });
     assert.equal(records[1].n, 1);
   });
+
+  it("debug: logs an error whole, but a client's command by its name alone, its arguments (a password) masked", async () => {
+    const script = `
+      import { createLogger } from ${JSON.stringify(DIST_URL)};
+      const refused = Object.assign(new Error("WRONGPASS invalid username-password pair"), {
+        command: { name: "hello", args: ["3", "AUTH", "default", "old-secret-1"] },
+      });
+      const inside = new AggregateError([Object.assign(new Error("NOAUTH"), { command: { name: "auth", args: ["old-secret-2"] } })], "all refused");
+      const details = { command: { name: "get", args: ["kept-arg"] }, stack: "not an error" };
+      const logger = createLogger({ debug: true });
+      logger.warn({ err: refused }, "refused");
+      logger.warn({ err: Object.assign(inside, { details }) }, "aggregate");
+      process.stdout.write(JSON.stringify([refused.command.args.length, details.command.args]));
+    `;
+    const { stdout, stderr } = await run(process.execPath, ["--input-type=module", "-e", script]);
+    assert.doesNotMatch(stderr, /old-secret/);
+    const [refused, aggregate] = stderr
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    assert.deepEqual(refused.err.command, { name: "hello", args: "***" });
+    assert.match(refused.err.stack, /WRONGPASS/);
+    assert.deepEqual(aggregate.err.aggregateErrors[0].command, { name: "auth", args: "***" });
+    // The caller's objects are not changed; an object that is no error is logged as it is.
+    assert.deepEqual(aggregate.err.details.command, { name: "get", args: ["kept-arg"] });
+    assert.equal(stdout, JSON.stringify([4, ["kept-arg"]]));
+  });
 });

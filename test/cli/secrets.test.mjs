@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { Redis } from "ioredis";
 import { runCli } from "../helpers/cli.mjs";
 import { makeProject } from "../helpers/fixtures.mjs";
 import { processStarter } from "../helpers/process.mjs";
@@ -172,3 +173,31 @@ for (const broker of brokers) {
     });
   });
 }
+
+describe("no secret printed when the Redis password stops working", { skip: brokerSkipReason("redis-server") }, () => {
+  it("subscribe --debug: the reconnection the server refuses is logged whole, but without the password it sent", async () => {
+    const server = await startRedis({ args: ["--requirepass", REDIS_PASSWORD] });
+    after(() => server.close());
+    const admin = new Redis(server.url, { password: REDIS_PASSWORD, lazyConnect: true });
+    await admin.connect();
+    after(() => admin.disconnect());
+    const redis = [
+      "--set",
+      "pub_sub_driver=redis_pubsub_driver",
+      "--set",
+      `redis.url=${server.url}`,
+      "--set",
+      `redis.password=${REDIS_PASSWORD}`,
+    ];
+    const subscriber = start(["subscribe", "--debug", ...redis]);
+    await subscriber.waitFor(/ready;/);
+    // The password changes and the subscriber's connection drops: its HELLO ... AUTH is refused.
+    await admin.config("SET", "requirepass", WRONG);
+    await admin.client("KILL", "TYPE", "pubsub");
+    await subscriber.waitFor(/"name": "hello"/);
+    subscriber.kill("SIGTERM");
+    await subscriber.exit();
+    assert.match(subscriber.stderr.join("\n"), /WRONGPASS[\s\S]*"args": "\*\*\*"/);
+    assertNoSecret("pubsub-run subscribe --debug", subscriber.stdout, subscriber.stderr);
+  });
+});
