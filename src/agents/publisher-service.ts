@@ -3,6 +3,7 @@ import { eventsInPayload } from "./codec.js";
 import { TransportError } from "../errors.js";
 import {
   isDrainable,
+  isLossCounting,
   isRawFrameSink,
   isRawFrameSource,
   isSubscriptionAware,
@@ -26,6 +27,12 @@ export interface PublisherServiceStats {
   failed: number;
   /** Events still queued in the network publisher. */
   queued: number;
+  /**
+   * Events the network publisher accepted and its transport then lost (a broker that
+   * never confirmed them: {@link LossCountingPublisher}); undefined when it does not
+   * count them. Subscribers learn of the loss from the gap in the workers' sequences.
+   */
+  lost: number | undefined;
   /** The inbox's own counters (undecodable messages dropped, sync notices), when it keeps them. */
   inbox: SubscriberStats | undefined;
   /** True when events are relayed as raw frames, without decoding. */
@@ -132,6 +139,7 @@ export class PublisherService {
       relayed: this.#relayed,
       failed: this.#failed,
       queued: this.#accepted - this.#relayed - this.#failed,
+      lost: isLossCounting(this.#outbox) ? this.#outbox.lost : undefined,
       inbox: inbox === undefined ? undefined : { ...inbox },
       raw: this.#raw,
       queueOverflows: (this.#outbox as { queueOverflows?: number }).queueOverflows,

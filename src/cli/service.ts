@@ -46,8 +46,10 @@ SIGINT or SIGTERM: stop accepting, relay what was received, close both sockets,
 remove the socket file, exit 0. SIGHUP: read zmq.curve.allowed_subscribers again
 (connections already accepted stay; on an error the list in use is kept).
 
-Exit codes: 0 stopped by a signal, 1 runtime failure, 2 bad config or a start-up
-error (port in use, socket path not writable, unsupported transport).
+Exit codes: 0 stopped by a signal, 1 runtime failure or stopped after the network's
+transport lost relayed events (a broker that never confirmed them; counted in lost),
+2 bad config or a start-up error (port in use, socket path not writable,
+unsupported transport).
 `;
 
 /** `pubsub-run service`: the publisher service, until SIGINT or SIGTERM. */
@@ -143,6 +145,14 @@ export async function runService(args: readonly string[]): Promise<number> {
   clearInterval(timer);
   process.off("SIGUSR2", onUsr2);
   process.off("SIGHUP", onHup);
+  const lost = running.stats.lost ?? 0;
+  if (lost > 0) {
+    logger.error(
+      { ...statsFields(running), signal },
+      `stopped; ${lost} relayed events were lost by the network's transport (lost), exit 1`,
+    );
+    return 1;
+  }
   logger.info({ ...statsFields(running), signal }, "stopped");
   return 0;
 }
@@ -168,11 +178,12 @@ function reloadDriverFiles(network: DriverDescription | undefined, logger: Logge
 }
 
 function statsFields(service: PublisherService): Record<string, unknown> {
-  const { relayed, failed, queued, inbox, raw, queueOverflows, subscriptionResets, connections } = service.stats;
+  const { relayed, failed, queued, lost, inbox, raw, queueOverflows, subscriptionResets, connections } = service.stats;
   return {
     relayed,
     failed,
     queued,
+    ...(lost === undefined ? {} : { lost }),
     undecodable: inbox?.undecodable ?? 0,
     dropped: (inbox?.dropped ?? 0) + failed,
     ...(queueOverflows === undefined ? {} : { queueOverflows }),

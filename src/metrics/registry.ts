@@ -76,6 +76,11 @@ export function createMetricsRegistry(sources: MetricsSources, options: MetricsR
     metric.counter("service_failed_total", "Events the network publisher refused (each one is logged).", () => stats().failed);
     metric.gauge("service_queued", "Events queued in the service's network publisher.", () => stats().queued);
     metric.counter(
+      "service_lost_total",
+      "Events the network publisher accepted and its transport then lost (a broker that never confirmed them).",
+      () => stats().lost,
+    );
+    metric.counter(
       "service_queue_overflows_total",
       "Times an event found a subscriber's queue full (zmq.send_high_water_mark): that subscriber missed it.",
       () => stats().queueOverflows,

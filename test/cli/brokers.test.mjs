@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { freePort } from "../../dist/testing.js";
 import { runCli } from "../helpers/cli.mjs";
 import { makeProject } from "../helpers/fixtures.mjs";
 import { processStarter } from "../helpers/process.mjs";
@@ -102,6 +103,36 @@ for (const broker of brokers) {
       assert.deepEqual(keys, [...Array(100).keys()]);
       service.kill("SIGTERM");
       assert.deepEqual(await service.exit(), { code: 0, signal: null });
+    });
+
+    it("a broker that stops answering: the service counts the relayed events it lost, says so when it stops, and exits 1", async () => {
+      const own = await broker.start();
+      after(() => own.close());
+      const socket = join(await socketDir(), "publisher.sock");
+      const section = broker.driver === "redis_pubsub_driver" ? "redis" : "nats";
+      const sets = [
+        ...["--set", "pub_sub_use_multiproc=true", "--set", `publisher_multiproc_socket=${socket}`],
+        ...["--set", section === "redis" ? `redis.url=${own.url}` : `nats.servers=${own.url}`, "--set", `${section}.linger_ms=300`],
+      ];
+      const metrics = await freePort();
+      const service = start(["service", "--json", "--metrics", `127.0.0.1:${metrics}`, ...sets], { cwd: project.dir });
+      await service.waitFor(/"msg":"ready/);
+      const scraped = await (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text();
+      assert.match(scraped, /^pubsub_service_lost_total 0$/m);
+      own.signal("SIGSTOP");
+      const lines = Array.from({ length: 5 }, (_, i) => JSON.stringify({ table: "w1", key: String(i), action: "set", value: i })).join(
+        "\n",
+      );
+      // The service took them over and relayed them: the broker's client accepted them.
+      const sent = await runCli(["publish", "--stdin", ...sets], { cwd: project.dir, input: `${lines}\n` });
+      assert.equal(sent.code, 0, sent.stderr);
+      service.kill("SIGTERM");
+      assert.deepEqual(await service.exit(), { code: 1, signal: null });
+      own.signal("SIGCONT");
+      const stopped = JSON.parse(service.stderr.find((line) => line.includes('"msg":"stopped')));
+      assert.equal(stopped.relayed, 5);
+      assert.equal(stopped.lost, 5);
+      assert.match(stopped.msg, /^stopped; 5 relayed events were lost by the network's transport \(lost\), exit 1$/);
     });
 
     it("demo: no publisher service; the workers publish straight to the broker and every event arrives in order", async () => {

@@ -200,6 +200,10 @@ async function managed({ binary, argv, port, scheme, ready, cleanup }) {
     async stop() {
       await current.stop();
     },
+    /** Sends `signal` to the process: SIGSTOP, and SIGCONT after it, make a server that stops answering. */
+    signal(signal) {
+      current.signal(signal);
+    },
     /** Stops the process and starts it again on the same port; resolves once it is ready. */
     async restart() {
       await current.stop();
@@ -225,8 +229,14 @@ function launch(binary, argv, ready) {
     }),
   );
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      child.kill("SIGCONT"); // one that was stopped takes the SIGTERM now
+    }
     await exited;
+  };
+  const signal = (name) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(name);
   };
   return new Promise((resolve, reject) => {
     const fail = (why) => {
@@ -240,7 +250,7 @@ function launch(binary, argv, ready) {
         lines.push(line);
         if (ready.test(line)) {
           clearTimeout(timer);
-          resolve({ lines, stop });
+          resolve({ lines, stop, signal });
         }
       });
     }
