@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import createEtcdDb from "../../dist/db/etcd.js";
-import { freePort } from "../../dist/testing.js";
+import { Changes, freePort, until } from "../../dist/testing.js";
 import { runCli } from "../helpers/cli.mjs";
 import { processStarter } from "../helpers/process.mjs";
 import { brokerSkipReason, startEtcd } from "../helpers/servers.mjs";
@@ -104,5 +104,49 @@ describe("the database side, through etcd", { skip: brokerSkipReason("etcd") }, 
       (await db.getAllKeys("publisher")).map(async (key) => JSON.parse(await db.getKey("publisher", key)).uri),
     );
     assert.ok(!left.includes(fourth.uri), "a stopped service removes its row before it exits");
+  });
+
+  it("a service whose row was deleted writes it again; one whose database cannot be reached at start exits 1 naming it", async (t) => {
+    const etcd = await startEtcd();
+    t.after(() => etcd.close());
+    const db = createEtcdDb(await configFor({ remote_db_hosts: etcd.hosts }), quietContext("network"));
+    await db.initialize();
+    t.after(() => db.close());
+    const written = new Changes();
+    const rows = new Map();
+    const watch = await db.watch("publisher", {
+      change: ({ key, action, value }) => {
+        if (action === "delete") rows.delete(key);
+        else rows.set(key, JSON.parse(value));
+        written.notify();
+      },
+      resync: () => undefined,
+    });
+    t.after(() => watch.close());
+
+    const { service, uri } = await startService(etcd);
+    const [id] = await db.getAllKeys("publisher");
+    assert.equal(JSON.parse(await db.getKey("publisher", id)).uri, uri);
+    assert.equal(await db.deleteKey("publisher", id), true);
+    await service.waitFor(/this service's row was removed from the publisher table; registering again/);
+    await until(() => rows.get(id)?.uri === uri, "the row written again", { changes: written });
+    service.kill("SIGTERM");
+    assert.deepEqual(await service.exit(), { code: 0, signal: null });
+
+    // No etcd at the address: the service does not start.
+    const nowhere = await freePort();
+    const topology = await serviceTopology();
+    const sets = [
+      "--set",
+      "nb_db_class=etcd_nb_db_driver",
+      "--set",
+      `remote_db_hosts=127.0.0.1:${nowhere}`,
+      "--set",
+      "nb_db_timeout_ms=500",
+    ];
+    const { code, stderr } = await runCli(["service", ...topology.sets, ...sets]);
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, new RegExp(`remote_db_hosts: cannot connect to the etcd (cluster|server) at etcd://127\\.0\\.0\\.1:${nowhere}`));
+    assert.equal(stderr.trimEnd().split("\n").length, 1, stderr);
   });
 });
