@@ -29,8 +29,11 @@ const GAP_LOG_INTERVAL_MS = 10_000;
 /** While events overflow the queue, one log line per this many milliseconds. */
 const OVERFLOW_LOG_INTERVAL_MS = 10_000;
 /**
- * A gap found this soon after a `"sync"` was given is covered by it: no second one
- * (after an outage, every publisher and topic shows its gap at once).
+ * Gaps found this soon after a `"sync"` was given share one more, given when this time
+ * is over: after an outage every publisher and topic shows its gap at once, and the
+ * application resynchronises twice, not once per stream. The second one is needed: an
+ * event missed after the application's first read of the database would otherwise go
+ * unnoticed.
  */
 export const SYNC_COVERS_MS = 1_000;
 /** Default of {@link SubscriberAgentOptions.forgetPublishersAfterMs}: 10 minutes. */
@@ -114,6 +117,8 @@ export abstract class SubscriberAgentBase implements SubscriberApi, IterableSubs
   #burst = 0;
   #burstLoggedAt = 0;
   #syncedAt = -Infinity;
+  /** The `"sync"` due when {@link SYNC_COVERS_MS} after the last one is over, for gaps found meanwhile. */
+  #syncDue: NodeJS.Timeout | undefined;
   #gapLoggedAt = -Infinity;
 
   constructor(options: SubscriberAgentOptions = {}) {
@@ -221,6 +226,7 @@ export abstract class SubscriberAgentBase implements SubscriberApi, IterableSubs
     this.#closed = true;
     this.#running = false;
     clearInterval(this.#sweeper);
+    clearTimeout(this.#syncDue);
     const unhandled = this.#queue.close();
     if (unhandled > 0) {
       this.stats.dropped += unhandled;
@@ -370,7 +376,8 @@ export abstract class SubscriberAgentBase implements SubscriberApi, IterableSubs
   /**
    * Follows the stamp of an event (publisher id, sequence on its topic): a gap or a
    * restart is counted (`gaps`, `missed`) and gives the callback one `"sync"`, before
-   * the event, unless one was given less than {@link SYNC_COVERS_MS} ago; a duplicate
+   * the event, or, when one was given less than {@link SYNC_COVERS_MS} ago, one when
+   * that time is over (one for all the gaps found meanwhile); a duplicate
    * is counted and dropped (false). Unstamped events (Dragonflow's) pass as they are.
    */
   #inSequence(event: WireEvent, topic: string): boolean {
@@ -398,7 +405,20 @@ export abstract class SubscriberAgentBase implements SubscriberApi, IterableSubs
       );
     }
     if (now - this.#syncedAt >= SYNC_COVERS_MS) this.dispatchSync();
+    else this.#syncWhenDue(now);
     return true;
+  }
+
+  /** A gap found less than {@link SYNC_COVERS_MS} after the last `"sync"`: one more when that time is over. */
+  #syncWhenDue(now: number): void {
+    if (this.#syncDue !== undefined) return;
+    this.#syncDue = setTimeout(
+      () => {
+        this.#syncDue = undefined;
+        if (!this.#closed) this.dispatchSync();
+      },
+      Math.max(0, this.#syncedAt + SYNC_COVERS_MS - now),
+    );
   }
 
   /**
@@ -439,6 +459,8 @@ export abstract class SubscriberAgentBase implements SubscriberApi, IterableSubs
 
   /** Tells the application it may have missed events: `(null, null, "sync", null, null)`. */
   protected dispatchSync(): void {
+    clearTimeout(this.#syncDue); // this one comes after the gaps it waited for
+    this.#syncDue = undefined;
     this.#syncedAt = Date.now();
     this.stats.syncs += 1;
     this.#deliver(null, null, SYNC_ACTION, null, null, null);
