@@ -497,6 +497,12 @@ export interface NbDbApi {
   createKey(table: string, key: string, value: string): Promise<boolean>;
   deleteKey(table: string, key: string): Promise<boolean>;
   /**
+   * Optional: every row of a table, key to value, in one read where the database can
+   * (Redis: one scan, then the values in bulk). Without it, a table is read as its keys,
+   * then each value.
+   */
+  getAllEntries?(table: string): Promise<Map<string, string>>;
+  /**
    * Optional: pushes a table's changes as they happen, for databases that can (etcd).
    * Without it, monitors only poll.
    */

@@ -200,6 +200,15 @@ async function tableKeys(session: DbSession): Promise<void> {
   assert.deepEqual((await db.getAllKeys(chassis)).sort(), [...mine].sort());
   assert.deepEqual((await db.getAllKeys(chassis2)).sort(), ["host0", "only-in-2"]);
   assert.deepEqual(await db.getAllKeys(other), ["host1"]);
+  if (db.getAllEntries !== undefined) {
+    assert.equal((await db.getAllEntries(chassis)).get("host7"), '{"id":"host7"}');
+    assert.equal((await db.getAllEntries(chassis)).size, mine.length);
+    assert.deepEqual([...(await db.getAllEntries(chassis2))].sort(), [
+      ["host0", "x"],
+      ["only-in-2", "x"],
+    ]);
+    assert.deepEqual([...(await db.getAllEntries(other))], [["host1", "x"]]);
+  }
 }
 
 /** Table names are literal: glob characters in one never match another table. */
@@ -211,6 +220,7 @@ async function literalTableNames(session: DbSession): Promise<void> {
   await db.setKey(lookalike, "not-mine", "2");
   assert.deepEqual(await db.getAllKeys(glob), ["mine"]);
   assert.deepEqual(await db.getAllKeys(lookalike), ["not-mine"]);
+  if (db.getAllEntries !== undefined) assert.deepEqual([...(await db.getAllEntries(glob))], [["mine", "1"]]);
 }
 
 /** A watch reports create, set and delete of its table, in order, and nothing of other tables. */
@@ -325,7 +335,10 @@ export const dbScenarios = Object.freeze({
   createKey: { title: "createKey writes only when the key is absent, atomically", run: createKey },
   deleteKey: { title: "deleteKey says whether the key existed", run: deleteKey },
   setOverwrites: { title: "setKey creates and overwrites", run: setOverwrites },
-  tableKeys: { title: "getAllKeys lists exactly the table's keys: chassis never lists chassis2's", run: tableKeys },
+  tableKeys: {
+    title: "getAllKeys (and getAllEntries, where the driver has it) lists exactly the table's rows: chassis never lists chassis2's",
+    run: tableKeys,
+  },
   literalTableNames: { title: "table names are literal: glob characters match no other table", run: literalTableNames },
   watchOrder: { title: "watch reports create, set and delete in order, only of its table", features: ["watch"], run: watchOrder },
   watchClose: { title: "a closed watch reports nothing more", features: ["watch"], run: watchClose },

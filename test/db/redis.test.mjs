@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { Redis } from "ioredis";
 import createRedisDatabase from "../../dist/db/redis.js";
-import { withDefaults } from "../../dist/index.js";
+import { TableMonitor, withDefaults } from "../../dist/index.js";
 import { DbSession, runDbConformance, until } from "../../dist/testing.js";
 import { recordingLogger } from "../helpers/fixtures.mjs";
 import { brokerSkipReason, startRedis } from "../helpers/servers.mjs";
@@ -43,6 +43,45 @@ if (skip) {
         assert.deepEqual((await db.getAllKeys(table)).sort(), ["host1", "host2"]);
         assert.equal(db.watch, undefined);
         assert.equal(db.address, `redis://${hosts[0]}`);
+      } finally {
+        raw.disconnect();
+        await session.close();
+      }
+    });
+
+    it("reads rows under any topic, as Dragonflow's driver does ({lport.<project>}<id>); a table's monitor sees them", async () => {
+      const session = new DbSession(harness);
+      const raw = new Redis(server.url, { lazyConnect: true });
+      try {
+        await raw.connect();
+        const db = await session.database();
+        const [lport, lookalike] = [session.table("lport"), session.table("lportx")];
+        // As Dragonflow's Neutron side writes them: a project as the topic, or none.
+        await raw.set(`{${lport}.project-a}p1`, '{"id":"p1"}');
+        await raw.set(`{${lport}.project-b}p2`, '{"id":"p2"}');
+        await raw.set(`{${lport}.}p3`, '{"id":"p3"}');
+        await raw.set(`{${lookalike}.project-a}not-mine`, "x");
+        assert.deepEqual((await db.getAllKeys(lport)).sort(), ["p1", "p2", "p3"]);
+        assert.equal(await db.getKey(lport, "p1"), '{"id":"p1"}');
+        assert.equal(await db.getKey(lport, "p3"), '{"id":"p3"}');
+        assert.equal(await db.getKey(lport, "p9"), undefined);
+        assert.deepEqual([...(await db.getAllEntries(lport))].sort(), [
+          ["p1", '{"id":"p1"}'],
+          ["p2", '{"id":"p2"}'],
+          ["p3", '{"id":"p3"}'],
+        ]);
+        // One key under two topics is not Dragonflow's layout: refused, naming them.
+        await raw.set(`{${lport}.project-b}p1`, "again");
+        await assert.rejects(db.getKey(lport, "p1"), { code: "PUBSUB_ERR_DB", message: /stored under 2 topics/ });
+
+        const published = [];
+        const monitor = new TableMonitor(db, lport, async (event) => void published.push(`${event.action} ${event.key}`), {
+          pollMs: 3_600_000,
+          logger: recordingLogger(),
+        });
+        await monitor.start();
+        await monitor.stop();
+        assert.deepEqual(published.sort(), ["create p1", "create p2", "create p3"]);
       } finally {
         raw.disconnect();
         await session.close();

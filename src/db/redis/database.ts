@@ -6,7 +6,7 @@ import type { DbOptions } from "../options.js";
 import { REDIS_CREDENTIALS, type RedisAccess } from "../../drivers/redis/options.js";
 import { connect, request, type DbEndpoint } from "../request.js";
 import { Redis, type RedisClient } from "./client.js";
-import { keyOf, tablePattern, tablePrefix } from "./keys.js";
+import { keyOf, keyPattern, rowKeyOf, tablePattern } from "./keys.js";
 
 /** The driver alias, for messages. */
 const DRIVER = "redis_nb_db_driver";
@@ -79,28 +79,68 @@ export class RedisDatabase implements NbDbApi {
     });
   }
 
+  /**
+   * The row without a topic (`{table.}key`) when there is one, else the row under any
+   * topic (`{table.<topic>}key`, found by a scan of the keys); undefined when there is
+   * none.
+   *
+   * @throws {@link DbError} when the key is stored under several topics, which Dragonflow
+   * does not do either.
+   */
   async getKey(table: string, key: string): Promise<string | undefined> {
     const client = this.#connection.client;
     const value = await request(this.#endpoint, `getKey ${keyOf(table, key)}`, () => client.get(keyOf(table, key)));
-    return value ?? undefined;
+    if (value !== null) return value;
+    const pattern = keyPattern(table, key);
+    return request(this.#endpoint, `getKey ${pattern}`, async () => {
+      const found = [...(await this.#scan(client, pattern))];
+      if (found.length > 1) throw new Error(`the key is stored under ${found.length} topics: ${found.slice(0, 3).join(", ")}`);
+      const [only] = found;
+      return only === undefined ? undefined : ((await client.get(only)) ?? undefined);
+    });
   }
 
+  /** The keys of every row of `table`, whatever its topic. */
   async getAllKeys(table: string): Promise<string[]> {
     const client = this.#connection.client;
     const pattern = tablePattern(table);
-    const prefixLength = tablePrefix(table).length;
-    // SCAN may return a key twice; the whole scan is one request, bounded as one.
-    const keys = await request(this.#endpoint, `getAllKeys ${pattern}`, async () => {
-      const found = new Set<string>();
-      let cursor = "0";
-      do {
-        const [next, batch] = await client.scan(cursor, "MATCH", pattern, "COUNT", SCAN_COUNT);
-        for (const key of batch) found.add(key);
-        cursor = next;
-      } while (cursor !== "0");
-      return found;
+    const keys = await request(this.#endpoint, `getAllKeys ${pattern}`, () => this.#scan(client, pattern));
+    return [...new Set([...keys].map((key) => rowKeyOf(table, key)))];
+  }
+
+  /**
+   * Every row of `table`, whatever its topic, key to value: one scan, then the values
+   * `SCAN_COUNT` at a time. What the table monitors read. A key under several topics
+   * keeps one of its values.
+   */
+  async getAllEntries(table: string): Promise<Map<string, string>> {
+    const client = this.#connection.client;
+    const pattern = tablePattern(table);
+    return request(this.#endpoint, `getAllEntries ${pattern}`, async () => {
+      const keys = [...(await this.#scan(client, pattern))];
+      const rows = new Map<string, string>();
+      for (let at = 0; at < keys.length; at += SCAN_COUNT) {
+        const some = keys.slice(at, at + SCAN_COUNT);
+        const values = await client.mget(...some);
+        some.forEach((key, i) => {
+          const value = values[i];
+          if (value !== null && value !== undefined) rows.set(rowKeyOf(table, key), value);
+        });
+      }
+      return rows;
     });
-    return [...keys].map((key) => key.slice(prefixLength));
+  }
+
+  /** The keys `pattern` matches; SCAN may return a key twice. One request, bounded as one by the caller. */
+  async #scan(client: RedisClient, pattern: string): Promise<Set<string>> {
+    const found = new Set<string>();
+    let cursor = "0";
+    do {
+      const [next, batch] = await client.scan(cursor, "MATCH", pattern, "COUNT", SCAN_COUNT);
+      for (const key of batch) found.add(key);
+      cursor = next;
+    } while (cursor !== "0");
+    return found;
   }
 
   async setKey(table: string, key: string, value: string): Promise<void> {

@@ -12,9 +12,11 @@ import { RedisDatabase } from "./database.js";
  * its `url` is not used here); Redis Cluster is not supported
  * (Dragonflow's driver spreads tables over cluster nodes; this one talks to one server).
  *
- * - Layout: Dragonflow's without topics, the key `{<table>.}<key>`; `getAllKeys` is a
- *   SCAN with `MATCH {<table>.}*` (glob characters of the table name escaped), the
- *   prefix stripped from each key.
+ * - Layout: Dragonflow's, `{<table>.<topic>}<key>`. Rows are written without a topic
+ *   (`{<table>.}<key>`) and read under any topic, as Dragonflow reads a row whose topic
+ *   it is not given: `getAllKeys` and `getAllEntries` are a SCAN with
+ *   `MATCH {<table>.*}*` (glob characters escaped), `getKey` reads the key without a
+ *   topic, then looks for it under any.
  * - `createKey` is `SET NX`; `deleteKey` is `DEL`.
  * - No `watch`: Redis keyspace notifications are optional and lossy, so the table
  *   monitors poll this database.
