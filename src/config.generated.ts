@@ -79,6 +79,10 @@ export interface PubSubOptions {
    */
   subscriber_concurrency?: number;
   /**
+   * Messages a publisher holds that sendEvent (or sendFrames) accepted and its transport has not taken yet: a caller that does not await sendEvent, or a transport that stalls. Past it sendEvent rejects at once with PUBSUB_ERR_SEND, the event unsent and unnumbered, so a publisher's memory stays bounded; a caller that awaits each sendEvent never reaches it. 0 means no limit.
+   */
+  publisher_queue_size?: number;
+  /**
    * Events a subscriber holds for a handler that is behind. When full, the ZeroMQ subscriber stops reading (the high-water marks then hold the backlog); the broker subscribers (Redis, NATS, etcd) drop what comes, count it (`overflowed`) and give `sync`.
    */
   subscriber_queue_size?: number;

@@ -15,6 +15,14 @@ const TOPIC_CACHE_SIZE = 1024;
  */
 const MAX_SEQUENCED_TOPICS = 65_536;
 
+/** The default of `publisher_queue_size`: messages a publisher holds unwritten before it refuses more. */
+export const DEFAULT_PUBLISHER_QUEUE_SIZE = 1_048_576;
+
+/** The `publisher_queue_size` of a config, for a driver to hand its publishers ({@link PublisherAgentOptions.queueSize}). */
+export function publisherQueueSize(config: { readonly publisher_queue_size?: number | undefined }): number {
+  return config.publisher_queue_size ?? DEFAULT_PUBLISHER_QUEUE_SIZE;
+}
+
 /** Options every publisher built on {@link PublisherAgentBase} accepts. */
 export interface PublisherAgentOptions {
   /**
@@ -25,6 +33,12 @@ export interface PublisherAgentOptions {
   lingerMs?: number;
   /** The option that sets {@link lingerMs}, named in the error of an event `close()` gave up on. */
   lingerOption?: string;
+  /**
+   * Messages accepted and not yet written past which `sendEvent` and `sendFrames`
+   * reject at once with `PUBSUB_ERR_SEND` (`publisher_queue_size`); 0: no limit.
+   * Default {@link DEFAULT_PUBLISHER_QUEUE_SIZE}.
+   */
+  queueSize?: number;
   /**
    * Added to the error of every event that could not be sent: which option names the
    * peer and how to fix it, e.g. "publisher_multiproc_socket: no publisher service took
@@ -118,6 +132,7 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
   readonly #stamper = new Stamper(this.publisherId);
   readonly #lingerMs: number;
   readonly #lingerOption: string;
+  readonly #queueSize: number;
   readonly #unsentHint: string;
   /** Batches given to `sendFrames` go out one event a message (this publisher does not batch). */
   readonly #splitsBatches: boolean;
@@ -128,6 +143,7 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
   constructor(options: PublisherAgentOptions = {}) {
     this.#lingerMs = options.lingerMs ?? 5_000;
     this.#lingerOption = options.lingerOption ?? "the linger time";
+    this.#queueSize = options.queueSize ?? DEFAULT_PUBLISHER_QUEUE_SIZE;
     this.#unsentHint = options.unsentHint === undefined ? "" : `; ${options.unsentHint}`;
     const maxBytes = options.batchMaxBytes ?? 0;
     this.#splitsBatches = maxBytes <= 0;
@@ -191,7 +207,7 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
   }
 
   sendEvent(update: PubSubEvent, topic?: string | null): Promise<void> {
-    const refused = this.#refusal("sendEvent");
+    const refused = this.#refusal("sendEvent") ?? this.#full("sendEvent");
     if (refused !== undefined) return Promise.reject(refused);
     try {
       const onTopic = resolveTopic(update, topic);
@@ -206,7 +222,7 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
   }
 
   sendFrames(topic: Uint8Array, payload: Uint8Array): Promise<void> {
-    const refused = this.#refusal("sendFrames");
+    const refused = this.#refusal("sendFrames") ?? this.#full("sendFrames");
     return refused === undefined ? this.#queue.push([topic, payload, 0]) : Promise.reject(refused);
   }
 
@@ -221,6 +237,15 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
     const wasOpened = opened !== undefined && (await opened.then(() => true).catch(() => false));
     if (wasOpened) await this.release(this.#lingerMs < 0 ? -1 : Math.max(0, this.#lingerMs - (Date.now() - closingAt)));
     await this.#queue.flush();
+  }
+
+  /** The error of a message past `publisher_queue_size`, when the queue is that full. */
+  #full(method: string): Error | undefined {
+    const limit = this.#queueSize;
+    if (limit === 0 || this.#state === "closed" || this.#queue.length < limit) return undefined;
+    return new SendError(
+      `${method}(): publisher_queue_size: ${limit} messages wait to be written already (the transport is behind); await sendEvent before sending more, or raise publisher_queue_size${this.#unsentHint}`,
+    );
   }
 
   #refusal(method: string): Error | undefined {

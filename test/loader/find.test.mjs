@@ -120,6 +120,7 @@ describe("config search places and formats", () => {
             pub_sub_use_multiproc: true,
             topics: ["D"],
             subscriber_concurrency: 1,
+            publisher_queue_size: 1_048_576,
             subscriber_queue_size: 1000,
             drivers: {},
             nb_db_class: "",

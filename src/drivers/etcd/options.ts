@@ -1,3 +1,4 @@
+import { publisherQueueSize } from "../../agents/publisher-base.js";
 import type { PubSubConfig, PubSubOptions } from "../../contract.js";
 import { ConfigError, TransportError } from "../../errors.js";
 import { sectionOf } from "../section.js";
@@ -21,6 +22,8 @@ export interface EtcdDriverOptions {
   readonly reconnectIntervalMs: number;
   /** `etcd.linger_ms`: how long a publisher's `close()` waits for etcd to take the queued events. */
   readonly lingerMs: number;
+  /** `publisher_queue_size`: see `PublisherAgentOptions.queueSize`. */
+  readonly queueSize: number;
   /** `etcd.batch_max_bytes` when `etcd.batch` is on, else 0: the batched wire mode of the publisher base. */
   readonly batchMaxBytes: number;
   /** The listen address of `remote_db_hosts`: `etcd://h1:p1,h2:p2`. */
@@ -45,6 +48,7 @@ export function etcdOptions(config: PubSubConfig): EtcdDriverOptions {
     reconnectIntervalMs: section.reconnect_interval_ms,
     lingerMs: section.linger_ms,
     batchMaxBytes: section.batch ? section.batch_max_bytes : 0,
+    queueSize: publisherQueueSize(config),
     address: SCHEME + hosts.join(","),
     access: etcdAccess(config),
   };

@@ -27,7 +27,12 @@ export class EtcdPublisher extends PublisherAgentBase {
   #down = false;
 
   constructor(options: EtcdDriverOptions, logger: Logger) {
-    super({ lingerMs: options.lingerMs, lingerOption: "etcd.linger_ms", batchMaxBytes: options.batchMaxBytes });
+    super({
+      lingerMs: options.lingerMs,
+      lingerOption: "etcd.linger_ms",
+      batchMaxBytes: options.batchMaxBytes,
+      queueSize: options.queueSize,
+    });
     this.#options = options;
     this.#logger = logger;
   }

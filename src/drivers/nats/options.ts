@@ -1,3 +1,4 @@
+import { publisherQueueSize } from "../../agents/publisher-base.js";
 import type { ConnectionOptions } from "nats";
 import type { PubSubConfig } from "../../contract.js";
 import { TransportError } from "../../errors.js";
@@ -11,6 +12,8 @@ type Defaulted = "servers" | "connect_timeout_ms" | "reconnect_interval_ms" | "l
 /** What the NATS publisher and subscriber need, read once from the config. */
 export interface NatsDriverOptions {
   readonly section: NatsSection & Required<Pick<NatsSection, Defaulted>>;
+  /** `publisher_queue_size`: see `PublisherAgentOptions.queueSize`. */
+  readonly queueSize: number;
   /**
    * nats.js options for a connection to `servers` (one cluster): credentials, TLS,
    * timeouts, reconnection. Credentials in the URLs (`nats://user:pass@host`,
@@ -36,6 +39,7 @@ export function natsOptions(config: PubSubConfig): NatsDriverOptions {
   }
   return {
     section,
+    queueSize: publisherQueueSize(config),
     clientOptions(servers: readonly string[]): ConnectionOptions {
       const { hosts, credentials } = splitCredentials(servers);
       const options: ConnectionOptions = {

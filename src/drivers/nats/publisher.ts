@@ -31,7 +31,7 @@ export class NatsPublisher extends PublisherAgentBase {
   #lost = 0;
 
   constructor(options: NatsDriverOptions, logger: Logger) {
-    super({ lingerMs: options.section.linger_ms, lingerOption: "nats.linger_ms" });
+    super({ lingerMs: options.section.linger_ms, lingerOption: "nats.linger_ms", queueSize: options.queueSize });
     this.#options = options;
     this.#logger = logger;
   }

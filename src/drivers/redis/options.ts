@@ -1,3 +1,4 @@
+import { publisherQueueSize } from "../../agents/publisher-base.js";
 import type { ConnectionOptions } from "node:tls";
 import type { RedisOptions } from "ioredis";
 import { TransportError } from "../../errors.js";
@@ -15,6 +16,8 @@ export interface RedisDriverOptions {
   readonly section: RedisSection & Required<Pick<RedisSection, Defaulted>>;
   /** The channel prefix as bytes, prepended to each topic frame. */
   readonly prefix: Buffer;
+  /** `publisher_queue_size`: see `PublisherAgentOptions.queueSize`. */
+  readonly queueSize: number;
   /** ioredis options for a connection to `url`: credentials, TLS, timeouts, reconnection. */
   clientOptions(url: string): ClientOptions;
 }
@@ -40,6 +43,7 @@ export function redisOptions(config: PubSubConfig): RedisDriverOptions {
   return {
     section,
     prefix,
+    queueSize: publisherQueueSize(config),
     clientOptions(url: string): ClientOptions {
       const options: ClientOptions = {
         lazyConnect: true,

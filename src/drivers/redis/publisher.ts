@@ -33,7 +33,7 @@ export class RedisPublisher extends PublisherAgentBase {
   readonly #givenUp = new Promise<void>((resolve) => (this.#giveUp = resolve));
 
   constructor(options: RedisDriverOptions, logger: Logger) {
-    super({ lingerMs: options.section.linger_ms, lingerOption: "redis.linger_ms" });
+    super({ lingerMs: options.section.linger_ms, lingerOption: "redis.linger_ms", queueSize: options.queueSize });
     this.#options = options;
     this.#logger = logger;
   }

@@ -1,5 +1,6 @@
 import type * as zmq from "zeromq";
 import type { PubSubConfig } from "../../contract.js";
+import { publisherQueueSize } from "../../agents/publisher-base.js";
 import { sectionOf } from "../section.js";
 
 type ZmqSection = NonNullable<PubSubConfig["zmq"]>;
@@ -17,13 +18,18 @@ export const MAX_SUBSCRIPTION_MESSAGE_BYTES = 512;
 
 /**
  * The `zmq` section of the config, every option filled in by the schema's defaults but
- * `curve`, which has none: absent unless configured.
+ * `curve`, which has none: absent unless configured; and the top-level option its
+ * publishers take too, `publisher_queue_size`.
  */
-export type ZmqOptions = Required<Omit<ZmqSection, "curve">> & Pick<ZmqSection, "curve">;
+export type ZmqOptions = Required<Omit<ZmqSection, "curve">> &
+  Pick<ZmqSection, "curve"> & {
+    /** `publisher_queue_size`: see `PublisherAgentOptions.queueSize`. */
+    readonly queueSize: number;
+  };
 
-/** The `zmq` section, as the loader validated it and filled its defaults. */
+/** The `zmq` section, as the loader validated it and filled its defaults, with `publisher_queue_size`. */
 export function zmqOptions(config: PubSubConfig): ZmqOptions {
-  return sectionOf(config, "zmq") as ZmqOptions;
+  return { ...(sectionOf(config, "zmq") as Omit<ZmqOptions, "queueSize">), queueSize: publisherQueueSize(config) };
 }
 
 /**

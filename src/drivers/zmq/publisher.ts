@@ -29,6 +29,7 @@ export abstract class ZmqPublisherBase<S extends SendingSocket> extends Publishe
     super({
       lingerMs: options.linger_ms,
       lingerOption: "zmq.linger_ms",
+      queueSize: options.queueSize,
       // A batch never grows past what subscribers take.
       batchMaxBytes: batched ? Math.min(options.batch_max_bytes, options.max_message_bytes || Infinity) : 0,
       ...(unsentHint === undefined ? {} : { unsentHint }),
