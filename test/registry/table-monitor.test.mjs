@@ -40,14 +40,20 @@ async function monitorOf(db, table, pollMs) {
   return { monitor, to, logger };
 }
 
+/** The Redis database driver on a redis-server of its own, both closed after the test. */
+async function redisDatabase() {
+  const server = await startRedis();
+  after(() => server.close());
+  const db = await initialized(
+    createRedisDatabase(withDefaults({ remote_db_hosts: [`127.0.0.1:${server.port}`] }, {}), { logger: recordingLogger() }),
+  );
+  after(() => db.close());
+  return db;
+}
+
 describe("TableMonitor on Redis: read and compared at every poll", { skip: brokerSkipReason("redis-server") }, () => {
   it("publishes rows that appear as create, changed ones as set, gone ones as delete, and nothing when nothing changed", async () => {
-    const server = await startRedis();
-    after(() => server.close());
-    const db = await initialized(
-      createRedisDatabase(withDefaults({ remote_db_hosts: [`127.0.0.1:${server.port}`] }, {}), { logger: recordingLogger() }),
-    );
-    after(() => db.close());
+    const db = await redisDatabase();
     await db.setKey("chassis", "a", "1");
     const { monitor, to } = await monitorOf(db, "chassis", NO_TIMER_MS);
     assert.deepEqual(to.take(), ["create a=1"]);
@@ -67,12 +73,7 @@ describe("TableMonitor on Redis: read and compared at every poll", { skip: broke
   });
 
   it("publishes at the next read the changes it could not publish, and logs them in one line", async () => {
-    const server = await startRedis();
-    after(() => server.close());
-    const db = await initialized(
-      createRedisDatabase(withDefaults({ remote_db_hosts: [`127.0.0.1:${server.port}`] }, {}), { logger: recordingLogger() }),
-    );
-    after(() => db.close());
+    const db = await redisDatabase();
     await db.setKey("chassis", "a", "1");
     await db.setKey("chassis", "c", "2");
     const { monitor, to, logger } = await monitorOf(db, "chassis", NO_TIMER_MS);
