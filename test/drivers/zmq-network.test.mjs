@@ -193,6 +193,60 @@ await publisher.close();
 writeFileSync(done, "");
 `;
 
+// A publisher of another implementation (a Dragonflow node): a PUB socket that greets no
+// connection and sends an unstamped event every 20 ms, until killed.
+const PLAIN_PUBLISHER = `
+import * as zmq from ${JSON.stringify(import.meta.resolve("zeromq"))};
+import { encodeEvent } from ${JSON.stringify(new URL("../../dist/wire.js", import.meta.url).href)};
+const socket = new zmq.Publisher();
+socket.linger = 0;
+await socket.bind(process.argv[1]);
+process.stdout.write("bound\\n");
+for (let i = 0; ; i += 1) {
+  await socket.send(["D", encodeEvent({ table: "plain", key: String(i), action: "set", value: process.pid }, "D")]);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+}
+`;
+
+/** A plain publisher's process bound at `address`, once it says so; killed when the test ends. */
+async function plainPublisher(t, address) {
+  const child = spawn(process.execPath, ["--input-type=module", "-e", PLAIN_PUBLISHER, address], { stdio: ["ignore", "pipe", "inherit"] });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  t.after(async () => {
+    child.kill("SIGKILL");
+    await exited;
+  });
+  await until(
+    new Promise((resolve, reject) => {
+      child.stdout.once("data", resolve);
+      child.once("exit", (code) => reject(new Error(`the plain publisher exited (${code}) before it bound ${address}`)));
+    }),
+    "the plain publisher bound",
+  );
+  return { pid: child.pid, kill: async () => (child.kill("SIGKILL"), await exited) };
+}
+
+describe("zmq_pubsub_driver: a publisher that greets no connection (Dragonflow's)", () => {
+  it("its restart gives the callback one sync once the connection is made again, then its events", async (t) => {
+    const port = await freePort();
+    const address = `tcp://127.0.0.1:${port}`;
+    const api = createZmqNetworkDriver(await configFor({ publisher_port: port }), quietContext("network"));
+    const session = new Session();
+    t.after(() => session.close());
+    const { got } = await session.subscriber({ api, address }, [address], []);
+    const first = await plainPublisher(t, address);
+    await got.until(() => got.of("plain").some((event) => event.value === first.pid), "an event of the first plain publisher");
+    assert.equal(got.syncs, 0, "a first connection is no sync");
+    await first.kill();
+    const second = await plainPublisher(t, address);
+    await got.until(() => got.of("plain").some((event) => event.value === second.pid), "an event of the second");
+    const syncAt = got.events.findIndex((event) => event.action === "sync");
+    const secondAt = got.events.findIndex((event) => event.table === "plain" && event.value === second.pid);
+    assert.ok(syncAt >= 0 && syncAt < secondAt, "sync before the restarted publisher's events");
+    assert.equal(got.syncs, 1);
+  });
+});
+
 describe("zmq_pubsub_driver: transports", () => {
   it("refuses a transport this libzmq lacks, naming the supported ones", async () => {
     for (const transport of ["pgm", "epgm", "udp", "inproc"]) {

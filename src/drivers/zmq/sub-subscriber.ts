@@ -17,6 +17,14 @@ import { ZmqSubscriberBase } from "./subscriber.js";
  */
 const DROPPED_CHECK_MS = 1_000;
 
+/** What a subscriber has seen of the publisher at one address. */
+interface Peer {
+  /** It greeted a connection: a publisher of ours, whose second greeting tells a reconnection. */
+  greets: boolean;
+  /** An event came from it. */
+  sent: boolean;
+}
+
 /**
  * The network subscriber: one SUB socket per registered publisher address, subscribed
  * to every registered topic. ZeroMQ's subscriptions are prefix matches; the base drops
@@ -87,19 +95,22 @@ export class ZmqSubSubscriber extends ZmqSubscriberBase implements ConnectionAwa
 
   async #connect(uri: string): Promise<void> {
     let greeted = false;
+    const peer: Peer = { greets: false, sent: false };
     const loop = this.loop(
       () => {
         greeted = false;
-        return Promise.resolve(this.#open(uri));
+        return Promise.resolve(this.#open(uri, peer));
       },
       {
         take: (frames) => {
           if (!isHello(frames)) {
+            peer.sent = true;
             this.take(frames);
             return;
           }
           if (greeted) this.dispatchSync();
           greeted = true;
+          peer.greets = true;
           this.#connectedListeners.notify(uri, this.logger);
         },
       },
@@ -108,7 +119,7 @@ export class ZmqSubSubscriber extends ZmqSubscriberBase implements ConnectionAwa
     await loop.start();
   }
 
-  #open(uri: string): zmq.Subscriber {
+  #open(uri: string, peer: Peer): zmq.Subscriber {
     const socket = new SubSocket();
     applySocketOptions(socket, this.options, "subscribe");
     socket.receiveHighWaterMark = this.options.receive_high_water_mark;
@@ -122,7 +133,10 @@ export class ZmqSubSubscriber extends ZmqSubscriberBase implements ConnectionAwa
     }
     // Without a limit libzmq drops nothing for its size: no monitor is needed (it costs two
     // sockets per connection, and its events while a herd reconnects).
-    if (this.options.max_message_bytes > 0) this.#reconnectWhenDropped(socket, uri);
+    if (this.options.max_message_bytes > 0) {
+      this.#reconnectWhenDropped(socket, uri);
+      this.#syncWhenPlainPeerReconnects(socket, peer);
+    }
     socket.subscribe(HELLO);
     for (const topic of this.topics) socket.subscribe(topic);
     socket.connect(uri);
@@ -192,6 +206,22 @@ export class ZmqSubSubscriber extends ZmqSubscriberBase implements ConnectionAwa
         });
       }, DROPPED_CHECK_MS);
       check.unref();
+    });
+  }
+
+  /**
+   * A publisher that greets no connection (a Dragonflow node) may have restarted, or
+   * its connection timed out, while events were sent: once a lost connection to it is
+   * made again, after it had sent events, the callback gets `"sync"`, as a second
+   * greeting gives for ours. It reads the socket's events, which only a socket with
+   * `zmq.max_message_bytes` set has.
+   */
+  #syncWhenPlainPeerReconnects(socket: zmq.Subscriber, peer: Peer): void {
+    let lost = false;
+    socket.events.on("disconnect", () => (lost = true));
+    socket.events.on("handshake", () => {
+      if (lost && peer.sent && !peer.greets && !socket.closed) this.dispatchSync();
+      lost = false;
     });
   }
 
