@@ -6,7 +6,7 @@
  * and reads a table's rows under any topic, as Dragonflow's driver reads a row whose
  * topic it is not given.
  */
-export function tablePrefix(table: string): string {
+function tablePrefix(table: string): string {
   return `{${table}.}`;
 }
 
