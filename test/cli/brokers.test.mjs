@@ -145,8 +145,7 @@ for (const broker of brokers) {
     });
 
     it("a broker that is not there: one line naming the option and the address, exit 1", async () => {
-      const { freeLoopbackPort } = await import("../helpers/servers.mjs");
-      const port = await freeLoopbackPort();
+      const port = await freePort();
       const url = `${server.url.split(":")[0]}://127.0.0.1:${port}`;
       const section = broker.driver === "redis_pubsub_driver" ? "redis.url" : "nats.servers";
       const value = broker.driver === "redis_pubsub_driver" ? url : JSON.stringify([url]);

@@ -7,8 +7,8 @@ import { after, before, describe, it } from "node:test";
 import { Etcd3 } from "etcd3";
 import { unpack } from "msgpackr";
 import createEtcdDriver from "../../dist/drivers/etcd.js";
-import { runConformance, Session, waitForFlow } from "../../dist/testing.js";
-import { brokerSkipReason, freeLoopbackPort, startEtcd } from "../helpers/servers.mjs";
+import { freePort, runConformance, Session, waitForFlow } from "../../dist/testing.js";
+import { brokerSkipReason, startEtcd } from "../helpers/servers.mjs";
 import { configFor, quietContext } from "../helpers/zmq.mjs";
 
 const features = { topicFiltering: true, fanOut: true, restart: true, garbage: true };
@@ -60,7 +60,7 @@ async function rawEtcd(url) {
  */
 async function startRelay(port) {
   const sockets = new Set();
-  const relayPort = await freeLoopbackPort();
+  const relayPort = await freePort();
   let server;
   const listen = () =>
     new Promise((resolve, reject) => {
@@ -205,7 +205,7 @@ if (skip) {
     it("an etcd that does not answer fails initialize() and daemonize() with PUBSUB_ERR_CONNECT naming the option", async () => {
       const session = new Session();
       try {
-        const nobody = `127.0.0.1:${await freeLoopbackPort()}`;
+        const nobody = `127.0.0.1:${await freePort()}`;
         const { api } = await driver(session, [nobody], {}, { nb_db_timeout_ms: 300 });
         const sender = api.getPublisher();
         session.track(sender);

@@ -8,10 +8,10 @@ import { connect } from "nats";
 import createNatsDriver from "../../dist/drivers/nats.js";
 import { ConnectError, InvalidTopicError, loadFromConfig } from "../../dist/index.js";
 import { decodeEvent, encodeEvent } from "../../dist/wire.js";
-import { Collector, waitForFlow } from "../../dist/testing.js";
+import { Collector, freePort, waitForFlow } from "../../dist/testing.js";
 import { makeProject, recordingLogger } from "../helpers/fixtures.mjs";
 import { brokerDriver, closeRightAfterChanges, itWithCleanups } from "../helpers/brokers.mjs";
-import { brokerSkipReason, freeLoopbackPort, startNats } from "../helpers/servers.mjs";
+import { brokerSkipReason, startNats } from "../helpers/servers.mjs";
 
 const TLS = fileURLToPath(new URL("../fixtures/tls/", import.meta.url));
 
@@ -95,7 +95,7 @@ describe("nats_pubsub_driver", { skip: brokerSkipReason("nats-server") }, () => 
   });
 
   test("loadFromConfig with a cluster: publishers default to the servers as one address; a dead server is skipped", async (cleanups) => {
-    const dead = `nats://127.0.0.1:${await freeLoopbackPort()}`;
+    const dead = `nats://127.0.0.1:${await freePort()}`;
     const project = await makeProject({
       "pubsub.config.yaml": `pub_sub_driver: nats_pubsub_driver\npub_sub_use_multiproc: false\nnats:\n  servers: [${dead}, ${server.url}]\n`,
     });
@@ -108,7 +108,7 @@ describe("nats_pubsub_driver", { skip: brokerSkipReason("nats-server") }, () => 
   });
 
   test("the connection name shows in the server's monitoring", async (cleanups) => {
-    const monitoring = await freeLoopbackPort();
+    const monitoring = await freePort();
     const monitored = await startNats({ args: ["-m", String(monitoring)] });
     cleanups.push(() => monitored.close());
     const nats = await driver({ servers: [monitored.url], name: "api-host-1" }, cleanups);
@@ -121,7 +121,7 @@ describe("nats_pubsub_driver", { skip: brokerSkipReason("nats-server") }, () => 
   });
 
   test("a broker that is not there: initialize() and daemonize() fail with PUBSUB_ERR_CONNECT naming the option and servers", async (cleanups) => {
-    const url = `nats://127.0.0.1:${await freeLoopbackPort()}`;
+    const url = `nats://127.0.0.1:${await freePort()}`;
     const nats = await driver({ servers: [url] }, cleanups);
     await assert.rejects(nats.publisher(), (err) => {
       assert.ok(err instanceof ConnectError, String(err));

@@ -8,10 +8,10 @@ import { Redis } from "ioredis";
 import createRedisDriver from "../../dist/drivers/redis.js";
 import { ConnectError, TransportError, loadFromConfig } from "../../dist/index.js";
 import { decodeEvent, encodeEvent } from "../../dist/wire.js";
-import { Collector, waitForFlow } from "../../dist/testing.js";
+import { Collector, freePort, waitForFlow } from "../../dist/testing.js";
 import { makeProject, recordingLogger } from "../helpers/fixtures.mjs";
 import { brokerDriver, closeRightAfterChanges, itWithCleanups } from "../helpers/brokers.mjs";
-import { brokerSkipReason, freeLoopbackPort, startRedis } from "../helpers/servers.mjs";
+import { brokerSkipReason, startRedis } from "../helpers/servers.mjs";
 import { configFor, quietContext } from "../helpers/zmq.mjs";
 
 const TLS = fileURLToPath(new URL("../fixtures/tls/", import.meta.url));
@@ -111,7 +111,7 @@ describe("redis_pubsub_driver", { skip: brokerSkipReason("redis-server") }, () =
   });
 
   test("a broker that is not there: initialize() and daemonize() fail with PUBSUB_ERR_CONNECT naming the option and URL", async (cleanups) => {
-    const url = `redis://127.0.0.1:${await freeLoopbackPort()}`;
+    const url = `redis://127.0.0.1:${await freePort()}`;
     const redis = await driver({ url }, cleanups);
     await assert.rejects(redis.publisher(), (err) => {
       assert.ok(err instanceof ConnectError, String(err));

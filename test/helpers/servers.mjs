@@ -1,5 +1,5 @@
 // Throwaway redis-server, nats-server and etcd processes on free loopback ports, for tests and
-// benchmarks. Self-contained (node built-ins only), so bench code can import it too:
+// benchmarks (which import it after the build, as it takes its ports from dist/testing.js):
 //
 //   import { startRedis, startNats, startEtcd, brokerSkipReason } from "../test/helpers/servers.mjs";
 //   const redis = await startRedis();          // { url, port, stop(), restart() }
@@ -12,10 +12,10 @@
 import { spawn, spawnSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { createInterface } from "node:readline";
+import { freePort } from "../../dist/testing.js";
 
 /** How long a server may take to say it is ready before starting it fails. */
 const READY_MS = 20_000;
@@ -55,18 +55,6 @@ export function brokerSkipReason(binary) {
   return false;
 }
 
-/** A TCP port on 127.0.0.1 that was free a moment ago (the kernel picks it). */
-export function freeLoopbackPort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /**
  * A redis-server on 127.0.0.1 that persists nothing, in a temporary folder removed on
  * close(). `args` are extra redis-server options, e.g. ["--requirepass", "secret"].
@@ -76,7 +64,7 @@ export function freeLoopbackPort() {
 export async function startRedis({ port, args = [], tls } = {}) {
   const binary = requireBinary("redis-server");
   const dir = await mkdtemp(join(tmpdir(), "pubsub-redis-"));
-  const chosen = port ?? (await freeLoopbackPort());
+  const chosen = port ?? (await freePort());
   const listen =
     tls === undefined
       ? ["--port", String(chosen)]
@@ -129,7 +117,7 @@ export async function startRedis({ port, args = [], tls } = {}) {
  */
 export async function startNats({ port, args = [] } = {}) {
   const binary = requireBinary("nats-server");
-  const chosen = port ?? (await freeLoopbackPort());
+  const chosen = port ?? (await freePort());
   const argv = ["-a", "127.0.0.1", "-p", String(chosen), ...args];
   return managed({ binary, argv, port: chosen, scheme: "nats", ready: /Server is ready/ });
 }
@@ -143,8 +131,8 @@ export async function startNats({ port, args = [] } = {}) {
 export async function startEtcd({ port, args = [], tls } = {}) {
   const binary = requireBinary("etcd");
   const dir = await mkdtemp(join(tmpdir(), "pubsub-etcd-"));
-  const chosen = port ?? (await freeLoopbackPort());
-  const peerPort = await freeLoopbackPort();
+  const chosen = port ?? (await freePort());
+  const peerPort = await freePort();
   const scheme = tls === undefined ? "http" : "https";
   const client = `${scheme}://127.0.0.1:${chosen}`;
   const peer = `http://127.0.0.1:${peerPort}`;
