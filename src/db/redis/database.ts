@@ -3,7 +3,7 @@ import type { Logger, NbDbApi } from "../../contract.js";
 import { errorSummary } from "../../logger.js";
 import { Connection } from "../lifecycle.js";
 import type { DbOptions } from "../options.js";
-import { REDIS_CREDENTIALS, type RedisAccess } from "../../drivers/redis/options.js";
+import { ioredisAccess, REDIS_CREDENTIALS, type RedisAccess } from "../../drivers/redis/options.js";
 import { connect, request, type DbEndpoint } from "../request.js";
 import { Redis, type RedisClient } from "./client.js";
 import { keyOf, keyPattern, rowKeyOf, tablePattern } from "./keys.js";
@@ -50,7 +50,7 @@ export class RedisDatabase implements NbDbApi {
         enableOfflineQueue: false,
         maxRetriesPerRequest: 0,
         autoResendUnfulfilledCommands: false,
-        ...accessOf(this.#access),
+        ...ioredisAccess(this.#access, this.#access.tls !== undefined),
       });
       let lastError: unknown;
       let up = false;
@@ -174,13 +174,4 @@ export class RedisDatabase implements NbDbApi {
       client.disconnect();
     });
   }
-}
-
-/** ioredis's options for {@link RedisAccess}: only those set. */
-function accessOf(access: RedisAccess): { username?: string; password?: string; tls?: RedisAccess["tls"] } {
-  return {
-    ...(access.username === undefined ? {} : { username: access.username }),
-    ...(access.password === undefined ? {} : { password: access.password }),
-    ...(access.tls === undefined ? {} : { tls: access.tls }),
-  };
 }

@@ -38,7 +38,7 @@ export function redisOptions(config: PubSubConfig): RedisDriverOptions {
       `redis.tls: TLS options are set but redis.url is ${withoutCredentials(section.url)}; use a rediss:// URL for TLS, or remove redis.tls`,
     );
   }
-  const { tls } = redisAccess(config);
+  const access = redisAccess(config);
   const prefix = Buffer.from(section.channel_prefix, "utf8");
   return {
     section,
@@ -59,10 +59,7 @@ export function redisOptions(config: PubSubConfig): RedisDriverOptions {
         autoResendUnfulfilledCommands: false,
       };
       // ioredis lets credentials in the URL win over these.
-      if (section.username !== undefined) options.username = section.username;
-      if (section.password !== undefined) options.password = section.password;
-      if (url.startsWith("rediss://")) options.tls = tls ?? {};
-      return options;
+      return { ...options, ...ioredisAccess(access, url.startsWith("rediss://")) };
     },
   };
 }
@@ -90,6 +87,20 @@ export function redisAccess(config: PubSubConfig): RedisAccess {
     username: section.username,
     password: section.password,
     tls: section.tls === undefined ? undefined : tlsOptions(section.tls, "redis.tls"),
+  };
+}
+
+/**
+ * ioredis's options for `access`: the user and password when set, and TLS (with
+ * `redis.tls`'s options, or Node's defaults without them) when `overTls`. The pub/sub
+ * driver goes over TLS when its URL says `rediss://`, the database driver when
+ * `redis.tls` is set.
+ */
+export function ioredisAccess(access: RedisAccess, overTls: boolean): Pick<ClientOptions, "username" | "password" | "tls"> {
+  return {
+    ...(access.username === undefined ? {} : { username: access.username }),
+    ...(access.password === undefined ? {} : { password: access.password }),
+    ...(overTls ? { tls: access.tls ?? {} } : {}),
   };
 }
 
