@@ -301,6 +301,10 @@ export interface PubSubOptions {
      * How long a publisher's close() waits for events still queued or unconfirmed by the server, in milliseconds. -1 waits forever, 0 drops them (each drop is reported).
      */
     linger_ms?: number;
+    /**
+     * The largest message a Redis subscriber takes (the MessagePack event as published): a larger one is dropped, counted as undecodable, logged, and the callback gets "sync". Publishers refuse to send an event larger than it (PUBSUB_ERR_SEND). What one message takes in memory before it is dropped is bounded by the server: its pubsub client-output-buffer-limit (32 MB by default) disconnects a subscriber it holds more for. 0 means no limit.
+     */
+    max_message_bytes?: number;
   };
   /**
    * Options of the NATS driver (`nats_pubsub_driver`): the subject of an event is its topic, which must be a valid NATS subject (no whitespace, `*`, `>` or empty tokens). With this driver, `publishers` defaults to the servers joined by commas (one cluster).
@@ -365,6 +369,10 @@ export interface PubSubOptions {
      * How long a publisher's close() waits for events still queued or unconfirmed by the server, in milliseconds. -1 waits forever, 0 drops them (each drop is reported).
      */
     linger_ms?: number;
+    /**
+     * The largest message a NATS subscriber takes (the MessagePack event as published): a larger one is dropped, counted as undecodable, logged, and the callback gets "sync". Publishers refuse to send an event larger than it (PUBSUB_ERR_SEND). The server's max_payload (1 MB by default) bounds every message before this. 0 means no limit.
+     */
+    max_message_bytes?: number;
   };
   /**
    * Options of the etcd pub/sub driver (`etcd_pubsub_driver`): publishers PUT each event on `/pubsub/<topic>` of the etcd at `remote_db_hosts`, subscribers watch the key of each registered topic. Its `username`, `password` and `tls` also serve the etcd database driver (`etcd_nb_db_driver`).

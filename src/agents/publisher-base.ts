@@ -54,6 +54,15 @@ export interface PublisherAgentOptions {
    * event a message, as plain peers read them.
    */
   batchMaxBytes?: number;
+  /**
+   * The largest message peers take, in bytes (a topic frame, or a payload as written,
+   * stamp included); 0 (the default): no limit. A larger event is refused at once with
+   * `PUBSUB_ERR_SEND` naming {@link maxMessageOption}, and takes no sequence number, so
+   * subscribers see no gap; so is a larger message handed to `sendFrames`.
+   */
+  maxMessageBytes?: number;
+  /** The option that sets {@link maxMessageBytes}, named in the error (`zmq.max_message_bytes`). */
+  maxMessageOption?: string;
 }
 
 type State = "new" | "opening" | "open" | "closed";
@@ -133,6 +142,9 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
   readonly #lingerMs: number;
   readonly #lingerOption: string;
   readonly #queueSize: number;
+  /** {@link PublisherAgentOptions.maxMessageBytes}; Infinity for no limit. */
+  readonly #maxMessageBytes: number;
+  readonly #maxMessageOption: string;
   readonly #unsentHint: string;
   /** Batches given to `sendFrames` go out one event a message (this publisher does not batch). */
   readonly #splitsBatches: boolean;
@@ -144,6 +156,8 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
     this.#lingerMs = options.lingerMs ?? 5_000;
     this.#lingerOption = options.lingerOption ?? "the linger time";
     this.#queueSize = options.queueSize ?? DEFAULT_PUBLISHER_QUEUE_SIZE;
+    this.#maxMessageBytes = options.maxMessageBytes || Infinity;
+    this.#maxMessageOption = options.maxMessageOption ?? "the message size limit";
     this.#unsentHint = options.unsentHint === undefined ? "" : `; ${options.unsentHint}`;
     const maxBytes = options.batchMaxBytes ?? 0;
     this.#splitsBatches = maxBytes <= 0;
@@ -214,8 +228,11 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
       this.checkTopic(onTopic);
       const counter = onTopic === this.#lastTopic && this.#lastSequence !== undefined ? this.#lastSequence : this.#sequenceOf(onTopic);
       const body = encodeEventBody(update, onTopic);
-      counter.last += 1; // once encoded: an event that cannot be encoded takes no number
-      return this.#queue.push([this.#topicFrame(onTopic), body, counter.last]);
+      const frame = this.#topicFrame(onTopic);
+      const bytes = Math.max(frame.length, body.length + this.#stamper.bytes);
+      if (bytes > this.#maxMessageBytes) return Promise.reject(this.#tooLarge(bytes));
+      counter.last += 1; // once encoded and within the limits: an event refused takes no number
+      return this.#queue.push([frame, body, counter.last]);
     } catch (err: unknown) {
       return Promise.reject(err);
     }
@@ -237,6 +254,15 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
     const wasOpened = opened !== undefined && (await opened.then(() => true).catch(() => false));
     if (wasOpened) await this.release(this.#lingerMs < 0 ? -1 : Math.max(0, this.#lingerMs - (Date.now() - closingAt)));
     await this.#queue.flush();
+  }
+
+  /** Peers would drop a message past {@link PublisherAgentOptions.maxMessageBytes}: refused here instead. */
+  #tooLarge(bytes: number): SendError {
+    const option = this.#maxMessageOption;
+    return new SendError(
+      `${option}: an event of ${bytes} bytes is larger than the limit (${this.#maxMessageBytes}); send smaller events, or raise ${option} on publishers and subscribers alike`,
+      { option },
+    );
   }
 
   /** The error of a message past `publisher_queue_size`, when the queue is that full. */
@@ -265,6 +291,13 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
   #write(topic: Uint8Array, payload: Uint8Array): Promise<void> {
     if (this.#released) return Promise.reject(new SendError(this.#gaveUp()));
     if (this.#splitsBatches && isArrayPayload(payload)) return this.#writeItems(topic, payload);
+    return this.#writeWithin(topic, payload);
+  }
+
+  /** One message as it goes out, refused when peers would not take it (relayed frames: `sendEvent` checked its own). */
+  #writeWithin(topic: Uint8Array, payload: Uint8Array): Promise<void> {
+    const bytes = Math.max(topic.length, payload.length);
+    if (bytes > this.#maxMessageBytes) return Promise.reject(this.#tooLarge(bytes));
     return this.write(topic, payload);
   }
 
@@ -278,7 +311,7 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
     for (const item of batchItems(batch) ?? [batch]) {
       if (this.#released) throw new SendError(this.#gaveUp());
       try {
-        await this.write(topic, item);
+        await this.#writeWithin(topic, item);
       } catch (err: unknown) {
         failure ??= { err };
       }

@@ -404,9 +404,18 @@ export abstract class SubscriberAgentBase implements SubscriberApi, IterableSubs
         "events from a publisher are missing; the subscriber resynchronises (gaps and missed events counted; logged at most every 10 s)",
       );
     }
+    this.syncSoon(now);
+    return true;
+  }
+
+  /**
+   * Events were missed: the callback gets `"sync"` now, or, when one was given less than
+   * {@link SYNC_COVERS_MS} ago, one when that time is over (one for everything missed
+   * meanwhile), so a burst of losses gives the application two resyncs, not one each.
+   */
+  protected syncSoon(now = Date.now()): void {
     if (now - this.#syncedAt >= SYNC_COVERS_MS) this.dispatchSync();
     else this.#syncWhenDue(now);
-    return true;
   }
 
   /** A gap found less than {@link SYNC_COVERS_MS} after the last `"sync"`: one more when that time is over. */

@@ -24,9 +24,9 @@ async function driverOn(t) {
 }
 
 describe("zmq.max_message_bytes", () => {
-  it("a publisher refuses an event past the limit, naming the option, and keeps sending the rest", async (t) => {
+  it("a publisher refuses an event past the limit, naming the option, and keeps sending the rest, with no gap", async (t) => {
     const { api, address, session } = await driverOn(t);
-    const { got } = await session.subscriber({ api, address });
+    const { subscriber, got } = await session.subscriber({ api, address });
     const publisher = await session.publisher({ api, address });
     await waitForFlow(publisher, [got]);
     await assert.rejects(publisher.sendEvent({ table: "big", key: "1", action: "set", value: "x".repeat(2 * LIMIT) }), {
@@ -36,6 +36,8 @@ describe("zmq.max_message_bytes", () => {
     await publisher.sendEvent({ table: "small", key: "2", action: "set", value: "x" });
     await got.until(() => got.count("small") === 1, "the small event after the refused one");
     assert.equal(got.count("big"), 0);
+    assert.equal(subscriber.stats.gaps, 0, "the refused event took no sequence number");
+    assert.equal(got.syncs, 0);
   });
 
   it("the service's inbox never takes a message past the limit from a worker, and keeps taking the others", async (t) => {

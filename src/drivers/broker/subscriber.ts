@@ -1,6 +1,7 @@
 import type { ConnectionAwareSubscriber, Logger } from "../../contract.js";
 import { ConnectedListeners } from "../../agents/connected-listeners.js";
-import { SubscriberAgentBase } from "../../agents/subscriber-base.js";
+import { SubscriberAgentBase, type SubscriberAgentOptions } from "../../agents/subscriber-base.js";
+import { WireFormatError } from "../../errors.js";
 
 /** One subscriber's connection to one broker (one listen address). */
 export interface BrokerConnection {
@@ -29,17 +30,37 @@ export interface BrokerLink {
   readonly logger: Logger;
 }
 
+/** The largest message a broker subscriber takes, and the option that sets it. */
+export interface MessageLimit {
+  /** In bytes; 0: no limit. */
+  readonly maxBytes: number;
+  /** Named in the log line of a message dropped for its size (`redis.max_message_bytes`). */
+  readonly option: string;
+}
+
 /**
  * The shared part of the broker subscribers (Redis, NATS): a listen address names a
  * broker (for NATS, one cluster), each gets one connection subscribed to every
  * registered topic, and a connection that comes back after an outage gives the callback
  * `"sync"`. `daemonize()` resolves once every listen address is connected and
- * subscribed, and fails with `PUBSUB_ERR_CONNECT` when one cannot be reached.
+ * subscribed, and fails with `PUBSUB_ERR_CONNECT` when one cannot be reached. A
+ * message larger than its {@link MessageLimit}, when it has one, is dropped unread, counted as
+ * undecodable, logged, and gives the callback `"sync"`: it was most likely an event.
  */
 export abstract class BrokerSubscriberBase extends SubscriberAgentBase implements ConnectionAwareSubscriber {
   readonly #connections = new Map<string, Promise<BrokerConnection>>();
   readonly #connectedListeners = new ConnectedListeners();
   readonly #pending = new Set<Promise<void>>();
+  /** {@link MessageLimit.maxBytes}; Infinity for no limit. */
+  readonly #maxBytes: number;
+  readonly #maxBytesOption: string;
+
+  /** @param limit - none for a broker that bounds every message itself (etcd's `--max-request-bytes`). */
+  constructor(agentOptions: SubscriberAgentOptions, limit?: MessageLimit) {
+    super(agentOptions);
+    this.#maxBytes = limit?.maxBytes || Infinity;
+    this.#maxBytesOption = limit?.option ?? "the message size limit";
+  }
 
   /**
    * Connects to the broker at `uri`, subscribed to nothing yet (the base then subscribes
@@ -117,7 +138,9 @@ export abstract class BrokerSubscriberBase extends SubscriberAgentBase implement
         return topics();
       },
       message: (topic, payload) => {
-        if (current()) this.receive(topic, payload);
+        if (!current()) return;
+        if (payload.length > this.#maxBytes) this.#dropTooLarge(payload.length);
+        else this.receive(topic, payload);
       },
       restored: () => {
         if (!current()) return;
@@ -149,6 +172,16 @@ export abstract class BrokerSubscriberBase extends SubscriberAgentBase implement
       throw err;
     }
     return connection;
+  }
+
+  #dropTooLarge(bytes: number): void {
+    const option = this.#maxBytesOption;
+    this.dropUndecodable(
+      new WireFormatError(
+        `a message of ${bytes} bytes is larger than ${option} (${this.#maxBytes}); the callback gets "sync". Raise ${option} on publishers and subscribers alike to take it`,
+      ),
+    );
+    this.syncSoon();
   }
 
   #onEachConnection(work: (connection: BrokerConnection) => Promise<void>, failure: string): void {

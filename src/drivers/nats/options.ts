@@ -7,7 +7,7 @@ import { sectionOf } from "../section.js";
 
 /** The `nats` section of the config. */
 export type NatsSection = NonNullable<PubSubConfig["nats"]>;
-type Defaulted = "servers" | "connect_timeout_ms" | "reconnect_interval_ms" | "linger_ms";
+type Defaulted = "servers" | "connect_timeout_ms" | "reconnect_interval_ms" | "linger_ms" | "max_message_bytes";
 
 /** What the NATS publisher and subscriber need, read once from the config. */
 export interface NatsDriverOptions {

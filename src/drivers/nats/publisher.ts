@@ -31,7 +31,13 @@ export class NatsPublisher extends PublisherAgentBase {
   #lost = 0;
 
   constructor(options: NatsDriverOptions, logger: Logger) {
-    super({ lingerMs: options.section.linger_ms, lingerOption: "nats.linger_ms", queueSize: options.queueSize });
+    super({
+      lingerMs: options.section.linger_ms,
+      lingerOption: "nats.linger_ms",
+      queueSize: options.queueSize,
+      maxMessageBytes: options.section.max_message_bytes,
+      maxMessageOption: "nats.max_message_bytes",
+    });
     this.#options = options;
     this.#logger = logger;
   }

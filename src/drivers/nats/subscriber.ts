@@ -16,7 +16,7 @@ export class NatsSubscriber extends BrokerSubscriberBase {
   readonly #options: NatsDriverOptions;
 
   constructor(options: NatsDriverOptions, agentOptions: SubscriberAgentOptions = {}) {
-    super(agentOptions);
+    super(agentOptions, { maxBytes: options.section.max_message_bytes, option: "nats.max_message_bytes" });
     this.#options = options;
   }
 

@@ -9,7 +9,7 @@ import { sectionOf } from "../section.js";
 
 /** The `redis` section of the config, every option with a default filled in. */
 export type RedisSection = NonNullable<PubSubConfig["redis"]>;
-type Defaulted = "url" | "channel_prefix" | "connect_timeout_ms" | "reconnect_interval_ms" | "linger_ms";
+type Defaulted = "url" | "channel_prefix" | "connect_timeout_ms" | "reconnect_interval_ms" | "linger_ms" | "max_message_bytes";
 
 /** What the Redis publisher and subscriber need, read once from the config. */
 export interface RedisDriverOptions {

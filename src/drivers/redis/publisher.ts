@@ -33,7 +33,13 @@ export class RedisPublisher extends PublisherAgentBase {
   readonly #givenUp = new Promise<void>((resolve) => (this.#giveUp = resolve));
 
   constructor(options: RedisDriverOptions, logger: Logger) {
-    super({ lingerMs: options.section.linger_ms, lingerOption: "redis.linger_ms", queueSize: options.queueSize });
+    super({
+      lingerMs: options.section.linger_ms,
+      lingerOption: "redis.linger_ms",
+      queueSize: options.queueSize,
+      maxMessageBytes: options.section.max_message_bytes,
+      maxMessageOption: "redis.max_message_bytes",
+    });
     this.#options = options;
     this.#logger = logger;
   }

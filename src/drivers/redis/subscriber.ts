@@ -14,7 +14,7 @@ export class RedisSubscriber extends BrokerSubscriberBase {
   readonly #options: RedisDriverOptions;
 
   constructor(options: RedisDriverOptions, agentOptions: SubscriberAgentOptions = {}) {
-    super(agentOptions);
+    super(agentOptions, { maxBytes: options.section.max_message_bytes, option: "redis.max_message_bytes" });
     this.#options = options;
   }
 

@@ -1,6 +1,5 @@
 import type * as zmq from "zeromq";
 import { PublisherAgentBase } from "../../agents/publisher-base.js";
-import { SendError } from "../../errors.js";
 import { nextTurn, TurnTaker } from "./nonblocking.js";
 import { applySocketOptions, type ZmqOptions } from "./options.js";
 
@@ -18,8 +17,6 @@ export type SendingSocket = zmq.XPublisher | zmq.Push;
 export abstract class ZmqPublisherBase<S extends SendingSocket> extends PublisherAgentBase {
   protected readonly options: ZmqOptions;
   readonly #turns = new TurnTaker();
-  /** The largest frame peers take (`zmq.max_message_bytes`); Infinity for no limit. */
-  readonly #maxFrameBytes: number;
 
   /**
    * @param unsentHint - added to the error of an event that could not be sent (see {@link PublisherAgentBase}).
@@ -32,10 +29,12 @@ export abstract class ZmqPublisherBase<S extends SendingSocket> extends Publishe
       queueSize: options.queueSize,
       // A batch never grows past what subscribers take.
       batchMaxBytes: batched ? Math.min(options.batch_max_bytes, options.max_message_bytes || Infinity) : 0,
+      // Peers would drop the connection on a larger frame: refused before it is sent instead.
+      maxMessageBytes: options.max_message_bytes,
+      maxMessageOption: "zmq.max_message_bytes",
       ...(unsentHint === undefined ? {} : { unsentHint }),
     });
     this.options = options;
-    this.#maxFrameBytes = options.max_message_bytes || Infinity;
   }
 
   /** The socket to send on, created here by a publisher that connects lazily. */
@@ -49,19 +48,9 @@ export abstract class ZmqPublisherBase<S extends SendingSocket> extends Publishe
 
   // Not async: one promise less per event.
   protected write(topic: Uint8Array, payload: Uint8Array): Promise<void> {
-    if (payload.length > this.#maxFrameBytes || topic.length > this.#maxFrameBytes) return Promise.reject(this.#tooLarge(topic, payload));
     const socket = this.sendingSocket();
     if (this.#turns.take()) return nextTurn().then(() => this.#send(socket, topic, payload));
     return this.#send(socket, topic, payload);
-  }
-
-  /** Peers would drop the connection on a frame past `zmq.max_message_bytes`: refused here instead. */
-  #tooLarge(topic: Uint8Array, payload: Uint8Array): SendError {
-    const bytes = Math.max(topic.length, payload.length);
-    return new SendError(
-      `zmq.max_message_bytes: an event of ${bytes} bytes is larger than the limit (${this.options.max_message_bytes}); send smaller events, or raise zmq.max_message_bytes on publishers and subscribers alike`,
-      { option: "zmq.max_message_bytes" },
-    );
   }
 
   /** The options every sending socket gets; the send timeout is 0, see the class. */
