@@ -10,3 +10,4 @@ export { writeStringBody } from "./agents/body-writer.js";
 export { decodeEvents, decodePayload, encodeBatch, encodeEventBody, encodeStampedEvent, PayloadDecoder, Stamper } from "./agents/codec.js";
 export { SendQueue, type SendGrouping } from "./agents/send-queue.js";
 export { EXPIRED, within, type Expired } from "./agents/deadline.js";
+export { ReplayWindow } from "./drivers/zmq/replay-window.js";

@@ -9,11 +9,44 @@ import { SendQueue, type SendGrouping } from "./send-queue.js";
 /** Topic frames kept encoded, so a publisher on a few topics encodes each once. */
 const TOPIC_CACHE_SIZE = 1024;
 /**
- * Topics whose sequence a publisher keeps. Past it the longest-known topic's sequence
- * starts again at 1, which its subscribers see as a restart (a `"sync"`), never as
- * silence.
+ * Topics whose sequence a publisher keeps. Past it the longest-known topic is forgotten,
+ * its last sequence kept in a {@link ForgottenSequences} slot: when it comes back its
+ * sequence goes on from there, never below what it was, so no one downstream (the
+ * service dropping replayed events, a subscriber dropping duplicates) takes a new event
+ * for one it saw already.
  */
 const MAX_SEQUENCED_TOPICS = 65_536;
+/** Slots of {@link ForgottenSequences}. */
+const FORGOTTEN_SLOTS = 65_536;
+
+/**
+ * The last sequences of forgotten topics, each in the slot its name hashes to (the
+ * highest of the topics sharing a slot): a topic that comes back starts after its
+ * slot's sequence. Alone in its slot it goes on exactly where it was, and subscribers
+ * see nothing; sharing it with a topic that had gone further, they see a gap and get
+ * `"sync"`. Made at the first topic forgotten: 512 KiB, for publishers past
+ * {@link MAX_SEQUENCED_TOPICS} topics only.
+ */
+class ForgottenSequences {
+  readonly #slots = new Float64Array(FORGOTTEN_SLOTS);
+
+  forget(topic: string, last: number): void {
+    const slot = slotOf(topic);
+    this.#slots[slot] = Math.max(this.#slots[slot] ?? 0, last);
+  }
+
+  /** The sequence a topic (new, or forgotten and back) goes on from. */
+  lastOf(topic: string): number {
+    return this.#slots[slotOf(topic)] ?? 0;
+  }
+}
+
+/** FNV-1a of the topic's UTF-16 code units, to a slot of {@link ForgottenSequences}. */
+function slotOf(topic: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < topic.length; i += 1) hash = Math.imul(hash ^ topic.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % FORGOTTEN_SLOTS;
+}
 
 /** The default of `publisher_queue_size`: messages a publisher holds unwritten before it refuses more. */
 export const DEFAULT_PUBLISHER_QUEUE_SIZE = 1_048_576;
@@ -130,6 +163,8 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
   readonly #queue: SendQueue<OutgoingMessage>;
   readonly #topics = new Map<string, Uint8Array>();
   readonly #sequences = new Map<string, { last: number }>();
+  /** Where forgotten topics' sequences go on from; made when the first is forgotten. */
+  #forgotten: ForgottenSequences | undefined;
   // The sequence of the last topic sent on: most events follow one on the same topic.
   #lastTopic = "";
   #lastSequence: { last: number } | undefined;
@@ -329,15 +364,23 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
     return `the publisher closed before this event could be sent (${this.#lingerOption} of ${this.#lingerMs} ms expired)${this.#unsentHint}`;
   }
 
-  /** The sequence counter of `topic`, made the last one; a new topic's starts at 0. */
+  /**
+   * The sequence counter of `topic`, made the last one; a new topic's starts at 0, or,
+   * once topics were forgotten, where its {@link ForgottenSequences} slot says.
+   */
   #sequenceOf(topic: string): { last: number } {
     let counter = this.#sequences.get(topic);
     if (counter === undefined) {
       if (this.#sequences.size >= MAX_SEQUENCED_TOPICS) {
-        const oldest = this.#sequences.keys().next();
-        if (oldest.done !== true) this.#sequences.delete(oldest.value);
+        const oldest = this.#sequences.entries().next();
+        if (oldest.done !== true) {
+          const [forgotten, { last }] = oldest.value;
+          this.#sequences.delete(forgotten);
+          this.#forgotten ??= new ForgottenSequences();
+          this.#forgotten.forget(forgotten, last);
+        }
       }
-      counter = { last: 0 };
+      counter = { last: this.#forgotten?.lastOf(topic) ?? 0 };
       this.#sequences.set(topic, counter);
     }
     this.#lastTopic = topic;

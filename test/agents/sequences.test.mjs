@@ -138,6 +138,26 @@ describe("sequence numbers", () => {
     assert.equal(got.syncs, 0);
   });
 
+  it("past 65,536 topics the oldest is forgotten, and when it comes back its sequence goes on: never taken for a duplicate", async (t) => {
+    const { address, api, session } = await networkOnFreePort(t);
+    const { subscriber, got } = await session.subscriber({ api, address }, [address], ["a"]);
+    subscriber.unregisterTopic("D");
+    const publisher = await session.publisher({ api, address });
+    await waitForFlow(publisher, [got], "a");
+    await publisher.sendEvent({ table: "t", key: "first", action: "set", value: null }, "a");
+    // 65,536 more topics: the publisher keeps sequences for 65,536, so "a", the oldest, is forgotten.
+    for (let i = 0; i < 65_536; i += 1) await publisher.sendEvent({ table: "other", key: null, action: "set", value: null }, `topic-${i}`);
+    await publisher.sendEvent({ table: "t", key: "again", action: "set", value: null }, "a");
+    await got.until(() => got.count("t") === 2, "both events on a (the second was dropped as a duplicate when a started again at 1)");
+    assert.deepEqual(
+      got.of("t").map((event) => event.key),
+      ["first", "again"],
+    );
+    assert.equal(subscriber.stats.duplicates, 0);
+    assert.equal(subscriber.stats.gaps, 0, "alone in its slot, a goes on exactly where it was");
+    assert.equal(got.syncs, 0);
+  });
+
   it("unstamped events (a Dragonflow publisher's) are delivered as they are, never a gap", async (t) => {
     const { subscriber, got, raw } = await rawToSubscriber(t);
     for (const key of ["a", "b", "c"]) await raw.send([topicD, encodeEvent({ table: "t", key, action: "set", value: null }, "D")]);

@@ -93,6 +93,34 @@ describe("the IPC hop: acknowledged, replayed to a new service", () => {
     assert.ok(received.length <= read, `${received.length} received, ${read} read: ${report}`);
   });
 
+  it("a topic the worker forgot (past 65,536 topics) and used again is relayed by a service that knew it", async () => {
+    const { port, flags } = await sets();
+    const line = (key, topic) => `${JSON.stringify({ table: "t", key, action: "set", value: null, topic })}\n`;
+    const others = (from, to) => Array.from({ length: to - from }, (_, i) => line("x", `other-${from + i}`)).join("");
+    const subscribing = subscriber(["--topic", "a", ...flags], port);
+    const first = await service(flags);
+    const sub = await subscribing;
+    const publish = start(["publish", "--stdin", ...flags]);
+    publish.write(line("a1", "a") + others(0, 10));
+    await sub.waitForCount(/"key":"a1"/, 1);
+    // A new service: it learns topic "a" after ten others, so it holds "a" longer than the worker does.
+    first.kill("SIGTERM");
+    await first.exit();
+    const second = await service(flags);
+    publish.write(line("a2", "a"));
+    await sub.waitForCount(/"key":"a2"/, 1);
+    // 65,526 more topics: the worker, which keeps 65,536, forgets "a"; the service still holds it.
+    publish.write(others(10, 65_536) + line("a3", "a"), true);
+    assert.deepEqual(await publish.exit(), { code: 0, signal: null }, publish.stderr.join("\n"));
+    const received = await sub.waitForCount(/"topic":"a"/, 3);
+    assert.deepEqual(
+      received.map((text) => JSON.parse(text).key),
+      ["a1", "a2", "a3"],
+    );
+    second.kill("SIGTERM");
+    assert.deepEqual(await second.exit(), { code: 0, signal: null });
+  });
+
   it("a plain PUSH worker (Dragonflow's, no stamp, no acknowledgement) is still relayed", async () => {
     const { port, socket, flags } = await sets();
     const subscribing = subscriber(flags, port);

@@ -1,6 +1,14 @@
 import { SendError } from "../../errors.js";
 import { eventsIn, stampOf } from "./stamp.js";
 
+/**
+ * Topics whose confirmed sequence the window remembers past which it forgets them all
+ * once it is empty: a worker that publishes on ever new topics does not grow it for
+ * ever, and with nothing waiting, no remembered sequence is needed (a topic's sequence
+ * never goes back, so a late acknowledgement confirms nothing sent after it).
+ */
+const MAX_CONFIRMED_TOPICS = 65_536;
+
 /** A message a worker sent and the service has not confirmed yet. */
 export interface Unconfirmed {
   readonly topic: Uint8Array;
@@ -42,6 +50,11 @@ export class ReplayWindow {
   /** Messages sent (or about to be) and not confirmed: a batch counts once. */
   get messages(): number {
     return this.#entries.length - this.#head;
+  }
+
+  /** Topics whose confirmed sequence the window remembers. */
+  get rememberedTopics(): number {
+    return this.#confirmed.size;
   }
 
   /** True while another message may be added. */
@@ -91,6 +104,7 @@ export class ReplayWindow {
     if (head === entries.length) {
       this.#entries = [];
       this.#head = 0;
+      if (this.#confirmed.size > MAX_CONFIRMED_TOPICS) this.#confirmed.clear();
     } else if (head >= 1024 && head * 2 >= entries.length) {
       this.#entries = entries.slice(head);
       this.#head = 0;
