@@ -11,3 +11,4 @@ export { decodeEvents, decodePayload, encodeBatch, encodeEventBody, encodeStampe
 export { SendQueue, type SendGrouping } from "./agents/send-queue.js";
 export { EXPIRED, within, type Expired } from "./agents/deadline.js";
 export { ReplayWindow } from "./drivers/zmq/replay-window.js";
+export { AckSender } from "./drivers/zmq/ack-sender.js";

@@ -6,10 +6,16 @@ import { bindSocketFile, removeSocketFile, type SocketAccess } from "./ipc-path.
 import { applySocketOptions, type ZmqOptions } from "./options.js";
 import { idOf, sequenceFrame, stampOf } from "./stamp.js";
 
-/** Publishers whose streams the service remembers; past it the longest-known one is forgotten. */
+/** Publishers whose streams the service remembers; past it the one heard from least recently is forgotten. */
 const MAX_PUBLISHERS = 4_096;
 /** Topics remembered per publisher; past it the longest-known one is forgotten. */
 const MAX_TOPICS = 65_536;
+/**
+ * Streams (publisher, topic) remembered in all, about 200 bytes each; past it the
+ * publisher heard from least recently is forgotten (its streams with it). Workers that
+ * come and go (each a new publisher id) leave their streams behind until then.
+ */
+const MAX_STREAMS = 262_144;
 /**
  * Confirmations are gathered this long before they go out, in milliseconds: one message
  * per worker per interval however many events it sent, so a worker that awaits each
@@ -32,6 +38,8 @@ interface Stream {
 interface Publisher {
   readonly id: Buffer;
   readonly streams: Map<string, Stream>;
+  /** When it was last heard from, in {@link AckSender}'s ticks. */
+  heard: number;
 }
 
 /**
@@ -44,7 +52,9 @@ interface Publisher {
  * `[publisher id, topic, sequence (8 bytes), topic, sequence, ...]`, the highest
  * sequence per topic. A worker whose subscription arrives (it connected, or connected
  * again) is told everything confirmed so far. Memory is bounded by
- * {@link MAX_PUBLISHERS} and {@link MAX_TOPICS}; a forgotten stream's next event is taken.
+ * {@link MAX_PUBLISHERS}, {@link MAX_TOPICS} and {@link MAX_STREAMS}; a forgotten
+ * stream's next event is taken (a replayed one then reaches subscribers, which drop it
+ * by its sequence).
  */
 export class AckSender {
   readonly #path: string;
@@ -52,6 +62,10 @@ export class AckSender {
   readonly #logger: Logger;
   readonly #publishers = new Map<string, Publisher>();
   readonly #dirty = new Set<Publisher>();
+  /** Streams of all publishers. */
+  #streams = 0;
+  /** Counts stream lookups that missed the last stream: the clock of {@link Publisher.heard}. */
+  #tick = 0;
   #socket: zmq.XPublisher | undefined;
   #reading: Promise<void> | undefined;
   #flushing: Promise<void> | undefined;
@@ -60,6 +74,11 @@ export class AckSender {
   #lastStream: Stream | undefined;
   /** Replayed events dropped as duplicates. */
   duplicates = 0;
+
+  /** Streams (publisher, topic) remembered now. */
+  get streams(): number {
+    return this.#streams;
+  }
 
   constructor(path: string, options: ZmqOptions, logger: Logger) {
     this.#path = path;
@@ -177,6 +196,7 @@ export class AckSender {
       return last;
     }
     const publisher = this.#publisher(idOf(payload, { sequence: 0, idAt }), payload, idAt);
+    publisher.heard = this.#tick += 1;
     const stream = this.#streamOf(publisher, topic);
     this.#lastPublisher = publisher;
     this.#lastStream = stream;
@@ -186,12 +206,8 @@ export class AckSender {
   #publisher(id: string, payload: Uint8Array, idAt: number): Publisher {
     let publisher = this.#publishers.get(id);
     if (publisher === undefined) {
-      if (this.#publishers.size >= MAX_PUBLISHERS) {
-        const oldest = this.#publishers.keys().next();
-        if (oldest.done !== true) this.#publishers.delete(oldest.value);
-        this.#lastStream = undefined;
-      }
-      publisher = { id: Buffer.from(payload.subarray(idAt, idAt + 16)), streams: new Map() };
+      if (this.#publishers.size >= MAX_PUBLISHERS) this.#forgetQuietest(undefined);
+      publisher = { id: Buffer.from(payload.subarray(idAt, idAt + 16)), streams: new Map(), heard: 0 };
       this.#publishers.set(id, publisher);
     }
     return publisher;
@@ -201,15 +217,34 @@ export class AckSender {
     const key = Buffer.from(topic.buffer, topic.byteOffset, topic.length).toString("latin1");
     let stream = publisher.streams.get(key);
     if (stream === undefined) {
-      if (publisher.streams.size >= MAX_TOPICS) {
+      if (this.#streams >= MAX_STREAMS) this.#forgetQuietest(publisher);
+      if (publisher.streams.size >= MAX_TOPICS || this.#streams >= MAX_STREAMS) {
         const oldest = publisher.streams.keys().next();
-        if (oldest.done !== true) publisher.streams.delete(oldest.value);
+        if (oldest.done !== true) {
+          publisher.streams.delete(oldest.value);
+          this.#streams -= 1;
+        }
         this.#lastStream = undefined;
       }
       stream = { topic: Buffer.from(topic), taken: 0, confirmed: 0, dirty: false };
       publisher.streams.set(key, stream);
+      this.#streams += 1;
     }
     return stream;
+  }
+
+  /** Forgets the publisher heard from least recently, other than `keep`, with its streams. */
+  #forgetQuietest(keep: Publisher | undefined): void {
+    let quietest: [string, Publisher] | undefined;
+    for (const entry of this.#publishers) {
+      if (entry[1] !== keep && (quietest === undefined || entry[1].heard < quietest[1].heard)) quietest = entry;
+    }
+    if (quietest === undefined) return;
+    const [id, publisher] = quietest;
+    // Still told what was confirmed and not told yet, if it is among the dirty ones.
+    this.#publishers.delete(id);
+    this.#streams -= publisher.streams.size;
+    this.#lastStream = undefined;
   }
 }
 
