@@ -11,7 +11,7 @@ const MAX_PUBLISHERS = 4_096;
 /** Topics remembered per publisher; past it the longest-known one is forgotten. */
 const MAX_TOPICS = 65_536;
 /**
- * Streams (publisher, topic) remembered in all, about 200 bytes each; past it the
+ * Streams (publisher, topic) remembered in all, about 250 bytes each; past it the
  * publisher heard from least recently is forgotten (its streams with it). Workers that
  * come and go (each a new publisher id) leave their streams behind until then.
  */
