@@ -38,13 +38,19 @@ for (const broker of BROKERS) {
       return { api: broker.create(config, { role: "network", logger }), address: server.url, logger };
     };
 
-    it("a publisher refuses an event past the limit, naming the option; it takes no sequence number, so no gap", async (t) => {
-      const endpoint = await driverWith(LIMIT);
+    /** A subscriber of `receiver` and a publisher of `sender`, events flowing between them; closed after test `t`. */
+    const flowing = async (t, sender, receiver = sender) => {
       const session = new Session();
       t.after(() => session.close());
-      const { subscriber, got } = await session.subscriber(endpoint);
-      const publisher = await session.publisher(endpoint);
+      const { subscriber, got } = await session.subscriber(receiver);
+      const publisher = await session.publisher(sender);
       await waitForFlow(publisher, [got]);
+      return { subscriber, got, publisher };
+    };
+
+    it("a publisher refuses an event past the limit, naming the option; it takes no sequence number, so no gap", async (t) => {
+      const endpoint = await driverWith(LIMIT);
+      const { subscriber, got, publisher } = await flowing(t, endpoint);
       await assert.rejects(publisher.sendEvent(big("1")), (err) => {
         assert.equal(err.code, "PUBSUB_ERR_SEND");
         assert.equal(err.option, option);
@@ -66,11 +72,7 @@ for (const broker of BROKERS) {
     it("a subscriber drops a larger message unread, counts and logs it, gives the callback sync, and keeps receiving", async (t) => {
       const sender = await driverWith(16 * LIMIT);
       const receiver = await driverWith(LIMIT);
-      const session = new Session();
-      t.after(() => session.close());
-      const { subscriber, got } = await session.subscriber(receiver);
-      const publisher = await session.publisher(sender);
-      await waitForFlow(publisher, [got]);
+      const { subscriber, got, publisher } = await flowing(t, sender, receiver);
       const syncsBefore = got.syncs;
       await publisher.sendEvent(big("1"));
       await publisher.sendEvent(small("2"));
@@ -85,11 +87,7 @@ for (const broker of BROKERS) {
 
     it("a batch relayed from a worker goes out one event a message, each held to the limit, not the whole batch", async (t) => {
       const endpoint = await driverWith(LIMIT);
-      const session = new Session();
-      t.after(() => session.close());
-      const { got } = await session.subscriber(endpoint);
-      const publisher = await session.publisher(endpoint);
-      await waitForFlow(publisher, [got]);
+      const { got, publisher } = await flowing(t, endpoint);
       // What a batching worker hands the publisher service: a MessagePack array of events, past the limit as a whole.
       const events = Array.from({ length: 8 }, (_, i) => ({ table: "relayed", key: String(i), action: "set", value: "x".repeat(1000) }));
       const batch = pack(events.map((event) => unpack(encodeEvent(event, "D"))));
@@ -102,11 +100,7 @@ for (const broker of BROKERS) {
 
     it("0 takes any size", async (t) => {
       const endpoint = await driverWith(0);
-      const session = new Session();
-      t.after(() => session.close());
-      const { got } = await session.subscriber(endpoint);
-      const publisher = await session.publisher(endpoint);
-      await waitForFlow(publisher, [got]);
+      const { got, publisher } = await flowing(t, endpoint);
       await publisher.sendEvent(big("1"));
       await got.until(() => got.count("big") === 1, "the big event");
     });
