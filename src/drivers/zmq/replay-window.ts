@@ -2,10 +2,11 @@ import { SendError } from "../../errors.js";
 import { eventsIn, stampOf } from "./stamp.js";
 
 /**
- * Topics whose confirmed sequence the window remembers past which it forgets them all
- * once it is empty: a worker that publishes on ever new topics does not grow it for
- * ever, and with nothing waiting, no remembered sequence is needed (a topic's sequence
- * never goes back, so a late acknowledgement confirms nothing sent after it).
+ * Topics whose confirmed sequence the window remembers past which it forgets those with
+ * nothing waiting (all of them once it is empty), so a worker that publishes on ever
+ * new topics does not grow it for ever. Only a topic with messages waiting needs its
+ * sequence: a topic's sequence never goes back, so a late acknowledgement confirms
+ * nothing sent after it.
  */
 const MAX_CONFIRMED_TOPICS = 65_536;
 
@@ -34,6 +35,8 @@ export class ReplayWindow {
   #head = 0;
   #events = 0;
   readonly #confirmed = new Map<string, number>();
+  /** Remembered topics past which {@link settle} forgets those with nothing waiting: {@link MAX_CONFIRMED_TOPICS} more than it kept last time. */
+  #forgetPast = MAX_CONFIRMED_TOPICS;
   #waiters: (() => void)[] = [];
   /** Set by {@link close}: what waits for room gets it. */
   #closedWith: Error | undefined;
@@ -104,14 +107,22 @@ export class ReplayWindow {
     if (head === entries.length) {
       this.#entries = [];
       this.#head = 0;
-      if (this.#confirmed.size > MAX_CONFIRMED_TOPICS) this.#confirmed.clear();
     } else if (head >= 1024 && head * 2 >= entries.length) {
       this.#entries = entries.slice(head);
       this.#head = 0;
     } else {
       this.#head = head;
     }
+    if (this.#confirmed.size > this.#forgetPast) this.#forgetSettled();
     this.#wake();
+  }
+
+  /** Forgets the topics with no message waiting; the next time comes {@link MAX_CONFIRMED_TOPICS} topics later. */
+  #forgetSettled(): void {
+    const waiting = new Set<string>();
+    for (let i = this.#head; i < this.#entries.length; i += 1) waiting.add((this.#entries[i] as Unconfirmed).key);
+    for (const key of this.#confirmed.keys()) if (!waiting.has(key)) this.#confirmed.delete(key);
+    this.#forgetPast = this.#confirmed.size + MAX_CONFIRMED_TOPICS;
   }
 
   #wake(): void {
