@@ -12,3 +12,4 @@ export { SendQueue, type SendGrouping } from "./agents/send-queue.js";
 export { EXPIRED, within, type Expired } from "./agents/deadline.js";
 export { ReplayWindow } from "./drivers/zmq/replay-window.js";
 export { AckSender } from "./drivers/zmq/ack-sender.js";
+export { DUPLICATE, RESTARTED, SequenceTracker } from "./agents/sequence-tracker.js";

@@ -1,3 +1,9 @@
+/**
+ * Topics followed per publisher; past it the longest-known is forgotten (its next event
+ * counts as its first). As many as a publisher keeps sequences for.
+ */
+const MAX_TOPICS_PER_PUBLISHER = 65_536;
+
 /** What {@link SequenceTracker.take} says of an event that is not simply the next one. */
 export const DUPLICATE = -1;
 /** The publisher's sequence on the topic started again at 1: it restarted, events in flight may be lost. */
@@ -30,8 +36,10 @@ interface Publisher {
  * per topic, so a subscriber of some topics only sees no false gaps.
  *
  * Memory is bounded: a publisher unheard of for `forgetAfterMs` (checked by
- * {@link sweep}, every half of it) is forgotten, and at most `maxPublishers` are kept.
- * A forgotten publisher's next event counts as its first.
+ * {@link sweep}, every half of it) is forgotten, at most `maxPublishers` are kept, and
+ * at most {@link MAX_TOPICS_PER_PUBLISHER} topics of each (a subscriber that takes
+ * every topic, such as one reading the multiproc socket, meets ever new ones). A
+ * forgotten publisher's or topic's next event counts as its first.
  */
 export class SequenceTracker {
   readonly #publishers = new Map<string, Publisher>();
@@ -53,6 +61,13 @@ export class SequenceTracker {
   /** Publishers tracked now. */
   get size(): number {
     return this.#publishers.size;
+  }
+
+  /** Topics tracked now, of all publishers. */
+  get topics(): number {
+    let count = 0;
+    for (const publisher of this.#publishers.values()) count += publisher.topics.size;
+    return count;
   }
 
   /**
@@ -100,6 +115,10 @@ export class SequenceTracker {
     this.#lastPublisher = publisher;
     let stream = publisher.topics.get(topic);
     if (stream === undefined) {
+      if (publisher.topics.size >= MAX_TOPICS_PER_PUBLISHER) {
+        const oldest = publisher.topics.keys().next();
+        if (oldest.done !== true) publisher.topics.delete(oldest.value);
+      }
       stream = { last: sequence - 1 };
       publisher.topics.set(topic, stream);
     }
