@@ -31,6 +31,16 @@ async function rawToSubscriber(t, topics = []) {
   return { subscriber, got, send, raw };
 }
 
+/** One of our network publishers and a subscriber of topic "a" only, events flowing; closed after test `t`. */
+async function subscriberOfA(t) {
+  const { address, api, session } = await networkOnFreePort(t);
+  const { subscriber, got } = await session.subscriber({ api, address }, [address], ["a"]);
+  subscriber.unregisterTopic("D");
+  const publisher = await session.publisher({ api, address });
+  await waitForFlow(publisher, [got], "a");
+  return { subscriber, got, publisher };
+}
+
 /** What the callback got after the probes: keys of events, "sync" for notices. */
 function seen(got) {
   return got.events
@@ -126,11 +136,7 @@ describe("sequence numbers", () => {
   });
 
   it("streams are followed per (publisher, topic): a subscriber of some topics sees no false gap", async (t) => {
-    const { address, api, session } = await networkOnFreePort(t);
-    const { subscriber, got } = await session.subscriber({ api, address }, [address], ["a"]);
-    subscriber.unregisterTopic("D");
-    const publisher = await session.publisher({ api, address });
-    await waitForFlow(publisher, [got], "a");
+    const { subscriber, got, publisher } = await subscriberOfA(t);
     for (let i = 0; i < 300; i += 1)
       await publisher.sendEvent({ table: "t", key: String(i), action: "set", value: i }, i % 3 === 0 ? "a" : "b");
     await got.until(() => got.count("t") === 100, "the 100 events on a");
@@ -139,11 +145,7 @@ describe("sequence numbers", () => {
   });
 
   it("past 65,536 topics the oldest is forgotten, and when it comes back its sequence goes on: never taken for a duplicate", async (t) => {
-    const { address, api, session } = await networkOnFreePort(t);
-    const { subscriber, got } = await session.subscriber({ api, address }, [address], ["a"]);
-    subscriber.unregisterTopic("D");
-    const publisher = await session.publisher({ api, address });
-    await waitForFlow(publisher, [got], "a");
+    const { subscriber, got, publisher } = await subscriberOfA(t);
     await publisher.sendEvent({ table: "t", key: "first", action: "set", value: null }, "a");
     // 65,536 more topics: the publisher keeps sequences for 65,536, so "a", the oldest, is forgotten.
     for (let i = 0; i < 65_536; i += 1) await publisher.sendEvent({ table: "other", key: null, action: "set", value: null }, `topic-${i}`);

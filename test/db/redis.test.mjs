@@ -28,13 +28,22 @@ if (skip) {
   };
   runDbConformance(harness);
 
+  /** `body` with a database session, a plain Redis client on the same server and the session's database; both closed after. */
+  async function withRawClient(body) {
+    const session = new DbSession(harness);
+    const raw = new Redis(server.url, { lazyConnect: true });
+    try {
+      await raw.connect();
+      await body(session, raw, await session.database());
+    } finally {
+      raw.disconnect();
+      await session.close();
+    }
+  }
+
   describe("redis_nb_db_driver", () => {
-    it("stores Dragonflow's layout, {<table>.}<key>, that a plain Redis client reads and writes", async () => {
-      const session = new DbSession(harness);
-      const raw = new Redis(server.url, { lazyConnect: true });
-      try {
-        await raw.connect();
-        const db = await session.database();
+    it("stores Dragonflow's layout, {<table>.}<key>, that a plain Redis client reads and writes", () =>
+      withRawClient(async (session, raw, db) => {
         const table = session.table("chassis");
         await db.setKey(table, "host1", '{"id":"host1"}');
         assert.equal(await raw.get(`{${table}.}host1`), '{"id":"host1"}');
@@ -43,18 +52,10 @@ if (skip) {
         assert.deepEqual((await db.getAllKeys(table)).sort(), ["host1", "host2"]);
         assert.equal(db.watch, undefined);
         assert.equal(db.address, `redis://${hosts[0]}`);
-      } finally {
-        raw.disconnect();
-        await session.close();
-      }
-    });
+      }));
 
-    it("reads rows under any topic, as Dragonflow's driver does ({lport.<project>}<id>); a table's monitor sees them", async () => {
-      const session = new DbSession(harness);
-      const raw = new Redis(server.url, { lazyConnect: true });
-      try {
-        await raw.connect();
-        const db = await session.database();
+    it("reads rows under any topic, as Dragonflow's driver does ({lport.<project>}<id>); a table's monitor sees them", () =>
+      withRawClient(async (session, raw, db) => {
         const [lport, lookalike] = [session.table("lport"), session.table("lportx")];
         // As Dragonflow's Neutron side writes them: a project as the topic, or none.
         await raw.set(`{${lport}.project-a}p1`, '{"id":"p1"}');
@@ -82,11 +83,7 @@ if (skip) {
         await monitor.start();
         await monitor.stop();
         assert.deepEqual(published.sort(), ["create p1", "create p2", "create p3"]);
-      } finally {
-        raw.disconnect();
-        await session.close();
-      }
-    });
+      }));
 
     it("uses the first of remote_db_hosts and warns that it ignores the others", async () => {
       const logger = recordingLogger();

@@ -43,17 +43,23 @@ async function startService(etcd) {
   return { ...topology, service };
 }
 
+/** A throwaway etcd and an etcd database driver on it, both closed after test `t`. */
+async function etcdWithDatabase(t) {
+  const etcd = await startEtcd();
+  t.after(() => etcd.close());
+  const db = createEtcdDb(await configFor({ remote_db_hosts: etcd.hosts }), quietContext("network"));
+  await db.initialize();
+  t.after(() => db.close());
+  return { etcd, db };
+}
+
 function publishThrough(service, table, key) {
   return runCli(["publish", ...service.sets, "--table", table, "--key", key, "--action", "set", "--value", "1"]);
 }
 
 describe("the database side, through etcd", { skip: brokerSkipReason("etcd") }, () => {
   it("services register; a discovering subscriber follows them as they come and go; chassis changes are published", async (t) => {
-    const etcd = await startEtcd();
-    t.after(() => etcd.close());
-    const db = createEtcdDb(await configFor({ remote_db_hosts: etcd.hosts }), quietContext("network"));
-    await db.initialize();
-    t.after(() => db.close());
+    const { etcd, db } = await etcdWithDatabase(t);
 
     const services = [];
     for (let i = 0; i < 3; i += 1) services.push(await startService(etcd));
@@ -107,11 +113,7 @@ describe("the database side, through etcd", { skip: brokerSkipReason("etcd") }, 
   });
 
   it("a service whose row was deleted writes it again; one whose database cannot be reached at start exits 1 naming it", async (t) => {
-    const etcd = await startEtcd();
-    t.after(() => etcd.close());
-    const db = createEtcdDb(await configFor({ remote_db_hosts: etcd.hosts }), quietContext("network"));
-    await db.initialize();
-    t.after(() => db.close());
+    const { etcd, db } = await etcdWithDatabase(t);
     const written = new Changes();
     const rows = new Map();
     const watch = await db.watch("publisher", {
