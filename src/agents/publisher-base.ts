@@ -329,7 +329,11 @@ export abstract class PublisherAgentBase implements PublisherApi, RawFrameSink {
     return this.#writeWithin(topic, payload);
   }
 
-  /** One message as it goes out, refused when peers would not take it (relayed frames: `sendEvent` checked its own). */
+  /**
+   * One message as it goes out, refused when peers would not take it: a relayed frame, a
+   * batch, or an item of a split batch. (`sendEvent` refuses its own too large events
+   * earlier, before they take a sequence number.)
+   */
   #writeWithin(topic: Uint8Array, payload: Uint8Array): Promise<void> {
     const bytes = Math.max(topic.length, payload.length);
     if (bytes > this.#maxMessageBytes) return Promise.reject(this.#tooLarge(bytes));

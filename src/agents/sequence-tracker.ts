@@ -115,10 +115,7 @@ export class SequenceTracker {
     this.#lastPublisher = publisher;
     let stream = publisher.topics.get(topic);
     if (stream === undefined) {
-      if (publisher.topics.size >= MAX_TOPICS_PER_PUBLISHER) {
-        const oldest = publisher.topics.keys().next();
-        if (oldest.done !== true) publisher.topics.delete(oldest.value);
-      }
+      if (publisher.topics.size >= MAX_TOPICS_PER_PUBLISHER) deleteOldest(publisher.topics);
       stream = { last: sequence - 1 };
       publisher.topics.set(topic, stream);
     }
@@ -137,7 +134,12 @@ export class SequenceTracker {
 
   #forgetOldest(): void {
     this.#lastStream = undefined;
-    const oldest = this.#publishers.keys().next();
-    if (oldest.done !== true) this.#publishers.delete(oldest.value);
+    deleteOldest(this.#publishers);
   }
+}
+
+/** Deletes the entry of `map` set first (the longest-known). */
+function deleteOldest(map: Map<string, unknown>): void {
+  const oldest = map.keys().next();
+  if (oldest.done !== true) map.delete(oldest.value);
 }
